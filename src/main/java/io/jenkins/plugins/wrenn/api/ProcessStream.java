@@ -1,0 +1,249 @@
+package io.jenkins.plugins.wrenn.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.net.http.WebSocket;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One open output stream of a process: a streaming exec or an attach. {@link #exitCode()} completes
+ * with the process's exit code, or exceptionally with a {@link WrennApiException} when the stream
+ * ends without one (capsule error, bad key, connection lost, or {@link #close()}).
+ *
+ * <p>Ending the stream does not end the process: the server keeps it running. Kill it through
+ * {@link WrennClient#killProcess} to stop it.
+ */
+public final class ProcessStream implements AutoCloseable {
+
+    /** A message is one chunk of output; anything far larger is not the API talking. */
+    private static final int MAX_MESSAGE_CHARS = 16 * 1024 * 1024;
+
+    private final String operation;
+    private final String capsuleId;
+    private final StreamListener listener;
+    private final CompletableFuture<Integer> exit = new CompletableFuture<>();
+    private final StringBuilder partial = new StringBuilder();
+    private volatile WebSocket socket;
+    private volatile ScheduledFuture<?> pinger;
+    private volatile long pid = -1;
+    private volatile boolean stopping;
+
+    ProcessStream(String operation, String capsuleId, StreamListener listener) {
+        this.operation = operation;
+        this.capsuleId = capsuleId;
+        this.listener = listener;
+        exit.whenComplete((code, failure) -> stopPinging());
+    }
+
+    /** Completes with the exit code, or exceptionally with a {@link WrennApiException}. */
+    public CompletableFuture<Integer> exitCode() {
+        return exit;
+    }
+
+    /** The pid from the stream's start message, or -1 before it (or on an attach). */
+    public long pid() {
+        return pid;
+    }
+
+    /**
+     * Asks the server to end the stream politely ({@code {"type":"stop"}}), then closes it. The
+     * process keeps running.
+     */
+    public void stop() {
+        stopping = true;
+        WebSocket ws = socket;
+        if (ws != null && !ws.isOutputClosed()) {
+            ws.sendText("{\"type\":\"stop\"}", true)
+                    .thenCompose(w -> w.sendClose(WebSocket.NORMAL_CLOSURE, "stopped"))
+                    .orTimeout(2, TimeUnit.SECONDS)
+                    .whenComplete((w, e) -> close());
+        } else {
+            close();
+        }
+    }
+
+    /** Cuts the stream at once. The process keeps running. */
+    @Override
+    public void close() {
+        end(new WrennApiException(
+                WrennApiException.Kind.STREAM_CLOSED,
+                operation,
+                capsuleId,
+                0,
+                null,
+                "the client closed the stream before the process exited",
+                null));
+        WebSocket ws = socket;
+        if (ws != null) {
+            ws.abort();
+        }
+    }
+
+    WebSocket.Listener listener() {
+        return new Receiver();
+    }
+
+    void opened(WebSocket ws, ScheduledExecutorService timer, Duration interval) {
+        this.socket = ws;
+        if (!exit.isDone()) {
+            long millis = interval.toMillis();
+            pinger = timer.scheduleAtFixedRate(
+                    () -> {
+                        if (!ws.isOutputClosed()) {
+                            // The JDK does not always report a peer that vanished; a failed ping does.
+                            ws.sendPing(ByteBuffer.allocate(0)).exceptionally(e -> {
+                                lost("the keep-alive ping failed: " + e, e);
+                                ws.abort();
+                                return ws;
+                            });
+                        }
+                    },
+                    millis,
+                    millis,
+                    TimeUnit.MILLISECONDS);
+        }
+    }
+
+    void send(String message) throws WrennApiException, InterruptedException {
+        try {
+            socket.sendText(message, true).get(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            close();
+            throw e;
+        } catch (Exception e) {
+            WrennApiException failure = WrennClient.transportFailure(operation, capsuleId, e.getCause() == null ? e : e.getCause());
+            end(failure);
+            throw failure;
+        }
+    }
+
+    private void stopPinging() {
+        ScheduledFuture<?> p = pinger;
+        if (p != null) {
+            p.cancel(false);
+        }
+    }
+
+    private void end(WrennApiException failure) {
+        exit.completeExceptionally(failure);
+    }
+
+    /** The connection ended without an exit code: lost, unless this side asked to stop. */
+    private void lost(String what, Throwable cause) {
+        end(new WrennApiException(
+                stopping ? WrennApiException.Kind.STREAM_CLOSED : WrennApiException.Kind.CONNECTION_LOST,
+                operation,
+                capsuleId,
+                0,
+                null,
+                what,
+                cause));
+    }
+
+    private void handle(String text) throws IOException {
+        JsonNode message = WrennClient.JSON.readTree(text);
+        switch (message.path("type").asText()) {
+            case "start" -> {
+                pid = message.path("pid").asLong(-1);
+                listener.onStart(pid);
+            }
+            case "stdout" -> listener.onStdout(message.path("data").asText(""));
+            case "stderr" -> listener.onStderr(message.path("data").asText(""));
+            case "exit" -> {
+                JsonNode code = message.path("exit_code");
+                if (code.canConvertToInt()) {
+                    exit.complete(code.asInt());
+                } else {
+                    end(new WrennApiException(
+                            WrennApiException.Kind.UNEXPECTED_RESPONSE,
+                            operation,
+                            capsuleId,
+                            0,
+                            null,
+                            "exit message without an exit code",
+                            null));
+                }
+            }
+            case "error" -> end(WrennClient.streamError(
+                    operation, capsuleId, message.path("data").asText("")));
+            default -> {
+                // Message types this client does not know yet carry nothing it needs.
+            }
+        }
+    }
+
+    /** Receives messages from the JDK's WebSocket; one fragment at a time (flow control). */
+    private final class Receiver implements WebSocket.Listener {
+
+        @Override
+        public void onOpen(WebSocket webSocket) {
+            webSocket.request(1);
+        }
+
+        @Override
+        public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
+            partial.append(data);
+            if (partial.length() > MAX_MESSAGE_CHARS) {
+                fail(webSocket, "a message longer than " + MAX_MESSAGE_CHARS + " characters");
+                return null;
+            }
+            if (last) {
+                String text = partial.toString();
+                partial.setLength(0);
+                try {
+                    handle(text);
+                } catch (IOException e) {
+                    fail(webSocket, "a message that is not JSON: " + e.getMessage());
+                    return null;
+                } catch (RuntimeException e) {
+                    // The listener failed (e.g. the log could not be written): end the stream with it.
+                    exit.completeExceptionally(e);
+                    webSocket.abort();
+                    return null;
+                }
+            }
+            if (!exit.isDone()) {
+                webSocket.request(1);
+            }
+            return null;
+        }
+
+        @Override
+        public CompletionStage<?> onBinary(WebSocket webSocket, ByteBuffer data, boolean last) {
+            fail(webSocket, "a binary message");
+            return null;
+        }
+
+        @Override
+        public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
+            lost(
+                    "the server closed the stream (code " + statusCode + (reason.isEmpty() ? "" : ", " + reason)
+                            + ") before the process exited",
+                    null);
+            return null;
+        }
+
+        @Override
+        public void onError(WebSocket webSocket, Throwable error) {
+            lost("the stream broke before the process exited: " + error, error);
+        }
+
+        private void fail(WebSocket webSocket, String what) {
+            end(new WrennApiException(
+                    WrennApiException.Kind.UNEXPECTED_RESPONSE,
+                    operation,
+                    capsuleId,
+                    0,
+                    null,
+                    "the server sent " + what,
+                    null));
+            webSocket.abort();
+        }
+    }
+}

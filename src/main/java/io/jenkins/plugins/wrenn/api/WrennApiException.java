@@ -1,0 +1,146 @@
+package io.jenkins.plugins.wrenn.api;
+
+import java.io.IOException;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Any failure talking to the Wrenn API. {@link #kind()} says what went wrong in terms a caller can
+ * act on, the same for an HTTP status and for the WebSocket error message that means the same
+ * thing. The message never contains the API key.
+ */
+public class WrennApiException extends IOException {
+
+    private static final long serialVersionUID = 1L;
+
+    private static final Pattern STATUS_IN_MESSAGE = Pattern.compile("\\(status: ([A-Za-z_-]+)\\)");
+
+    /** What went wrong, as a caller decides on it. */
+    public enum Kind {
+        /** 400: the server refused the request, e.g. a malformed capsule id. */
+        INVALID_REQUEST,
+        /** 401, or the stream's "authentication failed": the API key was not accepted. */
+        AUTHENTICATION_FAILED,
+        /** 403: the key is valid but may not do this. */
+        FORBIDDEN,
+        /** 404, or "sandbox not found": the capsule (or process) does not exist for this team. */
+        NOT_FOUND,
+        /** 409 invalid_state, or "sandbox is not running": see {@link #capsuleStatus()}. */
+        NOT_RUNNING,
+        /** 409 for another reason. */
+        CONFLICT,
+        /** 5xx: the server or the capsule's host failed. */
+        SERVER_ERROR,
+        /** No answer in time. */
+        TIMEOUT,
+        /** The server could not be reached at all. */
+        CONNECTION_FAILED,
+        /** The connection broke after it was established, e.g. a stream cut before the exit code. */
+        CONNECTION_LOST,
+        /** The client closed the stream itself before the process exited. */
+        STREAM_CLOSED,
+        /** An answer that is not what the API promises (status, body or message). */
+        UNEXPECTED_RESPONSE
+    }
+
+    private final Kind kind;
+    private final String operation;
+    private final String capsuleId;
+    private final int httpStatus;
+    private final String errorCode;
+    private final String serverMessage;
+    private final String capsuleStatus;
+
+    /**
+     * @param kind what went wrong
+     * @param operation what the client was doing, e.g. {@code exec}
+     * @param capsuleId the capsule involved, or null
+     * @param httpStatus the HTTP status, or 0 when there was none
+     * @param errorCode the API's error code, e.g. {@code not_found}, or null
+     * @param serverMessage the API's own message, or a description of what came back, or null
+     * @param cause the underlying failure, or null
+     */
+    public WrennApiException(
+            Kind kind,
+            String operation,
+            String capsuleId,
+            int httpStatus,
+            String errorCode,
+            String serverMessage,
+            Throwable cause) {
+        super(describe(kind, operation, capsuleId, httpStatus, errorCode, serverMessage), cause);
+        this.kind = kind;
+        this.operation = operation;
+        this.capsuleId = capsuleId;
+        this.httpStatus = httpStatus;
+        this.errorCode = errorCode;
+        this.serverMessage = serverMessage;
+        this.capsuleStatus = statusFrom(serverMessage);
+    }
+
+    private static String describe(
+            Kind kind, String operation, String capsuleId, int httpStatus, String errorCode, String serverMessage) {
+        StringBuilder text = new StringBuilder(operation);
+        if (capsuleId != null) {
+            text.append(" (capsule ").append(capsuleId).append(')');
+        }
+        text.append(" failed: ").append(kind.name().toLowerCase(Locale.ROOT).replace('_', ' '));
+        if (serverMessage != null && !serverMessage.isBlank()) {
+            text.append(": ").append(serverMessage);
+        }
+        if (httpStatus > 0 || errorCode != null) {
+            text.append(" [");
+            if (httpStatus > 0) {
+                text.append("HTTP ").append(httpStatus);
+            }
+            if (errorCode != null) {
+                text.append(httpStatus > 0 ? ", " : "").append(errorCode);
+            }
+            text.append(']');
+        }
+        return text.toString();
+    }
+
+    private static String statusFrom(String message) {
+        if (message == null) {
+            return null;
+        }
+        Matcher m = STATUS_IN_MESSAGE.matcher(message);
+        return m.find() ? m.group(1) : null;
+    }
+
+    public Kind kind() {
+        return kind;
+    }
+
+    /** What the client was doing, e.g. {@code exec} or {@code get capsule}. */
+    public String operation() {
+        return operation;
+    }
+
+    /** The capsule involved, or null. */
+    public String capsuleId() {
+        return capsuleId;
+    }
+
+    /** The HTTP status, or 0 for failures without one (stream errors, timeouts, connection). */
+    public int httpStatus() {
+        return httpStatus;
+    }
+
+    /** The API's error code such as {@code invalid_state}, or null. */
+    public String errorCode() {
+        return errorCode;
+    }
+
+    /** The server's own message, or a description of a non-API answer, or null. */
+    public String serverMessage() {
+        return serverMessage;
+    }
+
+    /** For {@link Kind#NOT_RUNNING}: the capsule's status as the server named it, or null. */
+    public String capsuleStatus() {
+        return capsuleStatus;
+    }
+}

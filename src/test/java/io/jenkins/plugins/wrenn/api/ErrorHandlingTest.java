@@ -1,0 +1,145 @@
+package io.jenkins.plugins.wrenn.api;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.jenkins.plugins.wrenn.testserver.WrennTestServer;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** How the client reports answers that are not the happy path, including ones no Wrenn server gives. */
+class ErrorHandlingTest {
+
+    static final String KEY = "wrn_test_errors";
+    static WrennTestServer server;
+    static WrennClient client;
+
+    @BeforeAll
+    static void start() throws Exception {
+        server = WrennTestServer.start(KEY);
+        client = WrennClient.builder(server.baseUrl(), KEY)
+                .requestTimeout(Duration.ofSeconds(2))
+                .readRetries(3, Duration.ofMillis(50))
+                .build();
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        client.close();
+        server.close();
+    }
+
+    @Test
+    void proxyHtmlPageStillGivesAClearServerError() throws Exception {
+        String id = server.createCapsule();
+        server.failNext(
+                "POST",
+                ".*/exec",
+                502,
+                "text/html",
+                "<html><head><title>502 Bad Gateway</title><style>body{}</style></head>"
+                        + "<body><h1>Bad Gateway</h1></body></html>");
+        WrennApiException e = assertThrows(
+                WrennApiException.class, () -> client.exec(id, ExecRequest.foreground("true", List.of(), null)));
+        assertEquals(WrennApiException.Kind.SERVER_ERROR, e.kind());
+        assertEquals(502, e.httpStatus());
+        assertTrue(e.serverMessage().contains("not a Wrenn API error"), e.serverMessage());
+        assertTrue(e.serverMessage().contains("text/html"), e.serverMessage());
+        assertTrue(e.serverMessage().contains("502 Bad Gateway Bad Gateway"), e.serverMessage());
+        assertFalse(e.serverMessage().contains("<"), e.serverMessage());
+    }
+
+    @Test
+    void emptyErrorBodyIsNamedAsSuch() {
+        server.failNext("GET", "/api/v1/capsules", 500, null, "");
+        WrennApiException e = assertThrows(WrennApiException.class, client::listCapsules);
+        assertEquals(WrennApiException.Kind.SERVER_ERROR, e.kind());
+        assertEquals(500, e.httpStatus());
+        assertEquals("HTTP 500 with an empty body", e.serverMessage());
+    }
+
+    @Test
+    void forbiddenIsItsOwnKind() {
+        server.failNext(
+                "GET", "/api/v1/capsules", 403, "application/json", "{\"error\":{\"code\":\"forbidden\",\"message\":\"no\"}}");
+        WrennApiException e = assertThrows(WrennApiException.class, client::listCapsules);
+        assertEquals(WrennApiException.Kind.FORBIDDEN, e.kind());
+        assertEquals("forbidden", e.errorCode());
+    }
+
+    @Test
+    void readsAreRetriedOn503() throws Exception {
+        String id = server.createCapsule();
+        String path = "/api/v1/capsules/" + id;
+        server.failNext("GET", path, 503, "application/json", "{\"error\":{\"code\":\"host_unavailable\"}}");
+        server.failNext("GET", path, 502, "text/plain", "bad gateway");
+        assertEquals(id, client.getCapsule(id).id());
+        assertEquals(3, server.requests("GET", path).size());
+    }
+
+    @Test
+    void readsGiveUpAfterTheLastAttempt() throws Exception {
+        String id = server.createCapsule();
+        String path = "/api/v1/capsules/" + id + "/processes";
+        for (int i = 0; i < 3; i++) {
+            server.failNext("GET", path, 503, "application/json", "{\"error\":{\"code\":\"no_hosts_available\"}}");
+        }
+        WrennApiException e = assertThrows(WrennApiException.class, () -> client.listProcesses(id));
+        assertEquals(503, e.httpStatus());
+        assertEquals("no_hosts_available", e.errorCode());
+        assertEquals(3, server.requests("GET", path).size());
+    }
+
+    @Test
+    void aRequestThatStartsAProcessIsNeverSentTwice() throws Exception {
+        String id = server.createCapsule();
+        server.failNext("POST", ".*/exec", 503, "application/json", "{\"error\":{\"code\":\"host_unavailable\"}}");
+        WrennApiException e = assertThrows(
+                WrennApiException.class,
+                () -> client.startBackground(id, ExecRequest.background("sleep", List.of("1"), null, null, null)));
+        assertEquals(WrennApiException.Kind.SERVER_ERROR, e.kind());
+        assertEquals(1, server.requests("POST", ".*" + id + "/exec").size());
+    }
+
+    @Test
+    void slowAnswerIsATimeout() throws Exception {
+        String id = server.createCapsule();
+        server.delayNext("POST", ".*/ping", Duration.ofSeconds(4));
+        WrennApiException e = assertThrows(WrennApiException.class, () -> client.pingCapsule(id));
+        assertEquals(WrennApiException.Kind.TIMEOUT, e.kind());
+        assertEquals(0, e.httpStatus());
+    }
+
+    @Test
+    void nothingListeningIsAConnectionFailure() throws Exception {
+        int freePort;
+        try (ServerSocket s = new ServerSocket(0)) {
+            freePort = s.getLocalPort();
+        }
+        try (WrennClient nowhere = WrennClient.builder(URI.create("http://127.0.0.1:" + freePort + "/api"), KEY)
+                .readRetries(2, Duration.ofMillis(10))
+                .build()) {
+            WrennApiException e = assertThrows(WrennApiException.class, nowhere::listCapsules);
+            assertEquals(WrennApiException.Kind.CONNECTION_FAILED, e.kind());
+        }
+    }
+
+    @Test
+    void badBaseUrlsAreRefusedNamingTheField() {
+        for (String url : List.of("ftp://example.com/api", "app.wrenn.dev/api", "https:///api", "https://h/api?x=1")) {
+            IllegalArgumentException e = assertThrows(
+                    IllegalArgumentException.class, () -> WrennClient.builder(URI.create(url), KEY));
+            assertTrue(e.getMessage().startsWith("API base URL:"), e.getMessage());
+        }
+        IllegalArgumentException key = assertThrows(
+                IllegalArgumentException.class, () -> WrennClient.builder(WrennClient.DEFAULT_BASE_URL, " "));
+        assertTrue(key.getMessage().startsWith("API key:"), key.getMessage());
+    }
+}

@@ -1,0 +1,221 @@
+package io.jenkins.plugins.wrenn.api;
+
+import static io.jenkins.plugins.wrenn.api.ExecApiTest.waitFor;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.jenkins.plugins.wrenn.testserver.LocalProcess;
+import io.jenkins.plugins.wrenn.testserver.WrennTestServer;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+class ProcessStreamTest {
+
+    static final String KEY = "wrn_test_stream";
+    static WrennTestServer server;
+    static WrennClient client;
+
+    @BeforeAll
+    static void start() throws Exception {
+        server = WrennTestServer.start(KEY);
+        server.setAuthWait(Duration.ofMillis(300));
+        client = WrennClient.builder(server.baseUrl(), KEY)
+                .keepAliveInterval(Duration.ofMillis(250))
+                .build();
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        client.close();
+        server.close();
+    }
+
+    static WrennApiException failureOf(ProcessStream stream) throws Exception {
+        ExecutionException e = assertThrows(ExecutionException.class, () -> stream.exitCode().get(20, TimeUnit.SECONDS));
+        return assertInstanceOf(WrennApiException.class, e.getCause());
+    }
+
+    @Test
+    void streamsStartOutputAndExitInOrder() throws Exception {
+        String id = server.createCapsule();
+        CollectingListener l = new CollectingListener();
+        try (ProcessStream s = client.streamExec(id, "/bin/sh", List.of("-c", "echo one; echo two >&2; exit 7"), l)) {
+            assertEquals(7, s.exitCode().get(20, TimeUnit.SECONDS));
+            assertTrue(s.pid() > 0);
+            assertEquals(s.pid(), l.pid);
+        }
+        assertEquals("start", l.events.getFirst());
+        assertEquals("one\n", l.stdout.toString());
+        assertEquals("two\n", l.stderr.toString());
+        String start = server.requests().stream()
+                .filter(r -> r.method().equals("WS"))
+                .reduce((a, b) -> b)
+                .orElseThrow()
+                .path();
+        assertTrue(start.endsWith("/" + id + "/exec/stream"), start);
+    }
+
+    @Test
+    void outputArrivesWhileTheProcessStillRuns() throws Exception {
+        String id = server.createCapsule();
+        CollectingListener l = new CollectingListener();
+        try (ProcessStream s = client.streamExec(id, "/bin/sh", List.of("-c", "echo first; sleep 3; echo second"), l)) {
+            assertTrue(l.firstOutput.await(2, TimeUnit.SECONDS), "the first line did not arrive within 2 s");
+            assertEquals("first\n", l.stdout.toString());
+            assertFalse(s.exitCode().isDone());
+            assertEquals(0, s.exitCode().get(20, TimeUnit.SECONDS));
+        }
+        assertEquals("first\nsecond\n", l.stdout.toString());
+    }
+
+    @Test
+    void aOneMillisecondCommandLosesNothing() throws Exception {
+        String id = server.createCapsule();
+        for (int i = 0; i < 20; i++) {
+            CollectingListener l = new CollectingListener();
+            try (ProcessStream s = client.streamExec(id, "echo", List.of("run " + i), l)) {
+                assertEquals(0, s.exitCode().get(20, TimeUnit.SECONDS));
+            }
+            assertEquals("run " + i + "\n", l.stdout.toString());
+        }
+    }
+
+    @Test
+    void largeOutputArrivesIntactInBoundedChunks() throws Exception {
+        String id = server.createCapsule();
+        StringBuilder seen = new StringBuilder();
+        int[] largest = {0};
+        StreamListener l = new StreamListener() {
+            @Override
+            public void onStdout(String data) {
+                seen.append(data);
+                largest[0] = Math.max(largest[0], data.length());
+            }
+
+            @Override
+            public void onStderr(String data) {}
+        };
+        try (ProcessStream s = client.streamExec(id, "/bin/sh", List.of("-c", "seq 1 200000"), l)) {
+            assertEquals(0, s.exitCode().get(60, TimeUnit.SECONDS));
+        }
+        StringBuilder expected = new StringBuilder();
+        for (int i = 1; i <= 200000; i++) {
+            expected.append(i).append('\n');
+        }
+        assertEquals(expected.toString(), seen.toString());
+        assertTrue(largest[0] <= 8192, "chunk of " + largest[0]);
+    }
+
+    @Test
+    void capsuleErrorsAfterTheUpgradeMapToTheirHttpKinds() throws Exception {
+        WrennApiException missing = failureOf(
+                client.streamExec("cl-0000000000000000000000000", "true", List.of(), new CollectingListener()));
+        assertEquals(WrennApiException.Kind.NOT_FOUND, missing.kind());
+        assertEquals("sandbox not found", missing.serverMessage());
+
+        String id = server.createCapsule();
+        server.setStatus(id, "paused");
+        WrennApiException paused = failureOf(client.streamExec(id, "true", List.of(), new CollectingListener()));
+        assertEquals(WrennApiException.Kind.NOT_RUNNING, paused.kind());
+        assertEquals("paused", paused.capsuleStatus());
+
+        WrennApiException malformed =
+                failureOf(client.streamExec("cap_abc123", "true", List.of(), new CollectingListener()));
+        assertEquals(WrennApiException.Kind.INVALID_REQUEST, malformed.kind());
+    }
+
+    @Test
+    void wrongKeyOnTheStreamIsAuthenticationFailedAfterTheWait() throws Exception {
+        String id = server.createCapsule();
+        String secret = "wrn_stream_wrong_key";
+        try (WrennClient wrong = WrennClient.builder(server.baseUrl(), secret).build()) {
+            long t0 = System.nanoTime();
+            WrennApiException e = failureOf(wrong.streamExec(id, "true", List.of(), new CollectingListener()));
+            assertEquals(WrennApiException.Kind.AUTHENTICATION_FAILED, e.kind());
+            assertTrue(System.nanoTime() - t0 >= 250_000_000L, "the server's wait was skipped");
+            assertFalse(e.getMessage().contains(secret));
+        }
+        assertTrue(server.processes(id).isEmpty(), "a process ran despite the wrong key");
+    }
+
+    @Test
+    void closingTheStreamDoesNotKillTheProcess() throws Exception {
+        String id = server.createCapsule();
+        CollectingListener l = new CollectingListener();
+        ProcessStream s = client.streamExec(id, "/bin/sh", List.of("-c", "echo up; sleep 30"), l);
+        assertTrue(l.firstOutput.await(5, TimeUnit.SECONDS));
+        s.close();
+        assertEquals(WrennApiException.Kind.STREAM_CLOSED, failureOf(s).kind());
+        Thread.sleep(200);
+        List<LocalProcess> running = server.processes(id);
+        assertEquals(1, running.size());
+        assertEquals(s.pid(), running.getFirst().pid());
+        assertTrue(running.getFirst().isAlive());
+        client.killProcess(id, Long.toString(s.pid()), Signal.SIGKILL);
+        waitFor(() -> server.processes(id).isEmpty());
+    }
+
+    @Test
+    void stopEndsTheStreamOnly() throws Exception {
+        String id = server.createCapsule();
+        CollectingListener l = new CollectingListener();
+        ProcessStream s = client.streamExec(id, "/bin/sh", List.of("-c", "echo up; sleep 30"), l);
+        assertTrue(l.firstOutput.await(5, TimeUnit.SECONDS));
+        s.stop();
+        assertEquals(WrennApiException.Kind.STREAM_CLOSED, failureOf(s).kind());
+        assertTrue(server.processes(id).getFirst().isAlive());
+        client.killProcess(id, Long.toString(s.pid()), Signal.SIGKILL);
+        waitFor(() -> server.processes(id).isEmpty());
+    }
+
+    @Test
+    void droppedConnectionIsConnectionLostNotSuccess() throws Exception {
+        String id = server.createCapsule();
+        server.dropNextStreamAfter(1);
+        CollectingListener l = new CollectingListener();
+        ProcessStream s = client.streamExec(id, "/bin/sh", List.of("-c", "echo a; sleep 1; echo b; sleep 30"), l);
+        assertEquals(WrennApiException.Kind.CONNECTION_LOST, failureOf(s).kind());
+        assertTrue(server.processes(id).getFirst().isAlive(), "the process must outlive its stream");
+        client.killProcess(id, Long.toString(s.pid()), Signal.SIGKILL);
+        waitFor(() -> server.processes(id).isEmpty());
+    }
+
+    @Test
+    void attachSeesLiveOutputAndTheExitCode() throws Exception {
+        String id = server.createCapsule();
+        BackgroundProcess bg = client.startBackground(
+                id,
+                ExecRequest.background(
+                        "/bin/sh",
+                        List.of("-c", "i=0; while [ $i -lt 40 ]; do echo tick $i; i=$((i+1)); sleep 0.05; done; exit 4"),
+                        "ticker",
+                        null,
+                        null));
+        CollectingListener l = new CollectingListener();
+        try (ProcessStream s = client.attach(id, "ticker", l)) {
+            assertEquals(4, s.exitCode().get(20, TimeUnit.SECONDS));
+        }
+        assertTrue(l.stdout.toString().contains("tick 39\n"), l.stdout.toString());
+        assertFalse(l.events.contains("start"));
+        assertTrue(bg.pid() > 0);
+    }
+
+    @Test
+    void attachToAnExitedProcessIsNotFound() throws Exception {
+        String id = server.createCapsule();
+        BackgroundProcess bg =
+                client.startBackground(id, ExecRequest.background("true", List.of(), null, null, null));
+        waitFor(() -> server.processes(id).isEmpty());
+        WrennApiException e = failureOf(client.attach(id, Long.toString(bg.pid()), new CollectingListener()));
+        assertEquals(WrennApiException.Kind.NOT_FOUND, e.kind());
+        assertEquals("process not found", e.serverMessage());
+    }
+}
