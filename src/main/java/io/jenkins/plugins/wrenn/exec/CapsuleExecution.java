@@ -1,0 +1,448 @@
+package io.jenkins.plugins.wrenn.exec;
+
+import io.jenkins.plugins.wrenn.api.Capsule;
+import io.jenkins.plugins.wrenn.api.ProcessStream;
+import io.jenkins.plugins.wrenn.api.Signal;
+import io.jenkins.plugins.wrenn.api.StreamListener;
+import io.jenkins.plugins.wrenn.api.WrennApiException;
+import io.jenkins.plugins.wrenn.api.WrennClient;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Runs one command in a capsule and writes its output to a log as it arrives.
+ *
+ * <p><b>Why envs and cwd go through a shell.</b> The streaming WebSocket, the only way to see output
+ * live, takes no environment and no working directory; the API takes those only for background
+ * processes. A background process plus an attach would lose the output written before the attach
+ * and, for a command that finishes in a millisecond, the exit code too (attach does not replay and
+ * cannot reach an exited process). So when envs or cwd are given, the command is started over the
+ * stream as {@code /bin/sh -c 'cd; export; exec "$@"'} with every value passed as a separate
+ * argument, never spliced into the script: the command itself still runs exactly as given, the
+ * stream sees all of its output and its exit code, and no quoting can go wrong.
+ *
+ * <p>Before the stream opens, one GET of the capsule turns "not found", "not running" and a bad key
+ * into clear messages at once. While the command runs, the capsule is pinged so the server does not
+ * pause it. If the stream is cut while the process lives, the engine re-attaches by pid. It never
+ * reports an exit code it has not seen. On a timeout or an interrupt (a Jenkins abort) it stops the
+ * remote process: SIGTERM, then SIGKILL after a grace period.
+ */
+public final class CapsuleExecution {
+
+    /** The shell script that applies cwd and envs, then replaces itself with the command. */
+    static final String LAUNCHER = "if [ -n \"$1\" ]; then cd -- \"$1\" || exit 125; fi; shift; "
+            + "while [ \"$#\" -gt 0 ] && [ \"$1\" != -- ]; do export \"$1\" || exit 125; shift; done; "
+            + "shift; exec \"$@\"";
+
+    private static final int MAX_REATTACH = 5;
+
+    private final WrennClient client;
+    private final String apiKey;
+    private final Duration killGrace;
+    private final Duration stopDeadline;
+    private final Duration pingInterval;
+
+    /**
+     * @param client the API client (its key is masked in all output)
+     * @param apiKey the key the client uses, to mask it
+     * @param killGrace how long a process gets after SIGTERM before SIGKILL
+     * @param pingInterval how often to ping the capsule while a command runs; null to derive it
+     *     from the capsule's idle timeout
+     */
+    public CapsuleExecution(WrennClient client, String apiKey, Duration killGrace, Duration pingInterval) {
+        this.client = client;
+        this.apiKey = apiKey;
+        this.killGrace = killGrace;
+        this.stopDeadline = killGrace.plusSeconds(10);
+        this.pingInterval = pingInterval;
+    }
+
+    /** An engine with a 5 s grace period and pings derived from the capsule's idle timeout. */
+    public static CapsuleExecution withDefaults(WrennClient client, String apiKey) {
+        return new CapsuleExecution(client, apiKey, Duration.ofSeconds(5), null);
+    }
+
+    /**
+     * Runs the command to its end.
+     *
+     * @param log where output goes, as it arrives
+     * @return the exit code (and stdout, when captured); a non-zero code is not an exception here
+     * @throws ExecutionFailure when there is no exit code to report, with a message for the user
+     * @throws InterruptedException when the calling thread was interrupted; the remote process has
+     *     been stopped by then
+     * @throws IOException when the log cannot be written
+     */
+    public ExecOutcome run(ExecutionSpec spec, OutputStream log)
+            throws ExecutionFailure, InterruptedException, IOException {
+        Capsule capsule = checkCapsule(spec);
+        List<String> secrets = new ArrayList<>(spec.secrets());
+        secrets.add(apiKey);
+        Output output = new Output(log, secrets, spec.captureStdout());
+        Command command = launched(spec);
+        ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "Wrenn ping " + spec.capsuleId());
+            t.setDaemon(true);
+            return t;
+        });
+        ProcessStream stream = null;
+        try {
+            ScheduledFuture<?> pings = schedulePings(timer, spec.capsuleId(), capsule.timeoutSec());
+            stream = open(spec, command, output);
+            long deadline = spec.timeout() == null ? Long.MAX_VALUE : System.nanoTime() + spec.timeout().toNanos();
+            int reattached = 0;
+            while (true) {
+                try {
+                    int code = waitForExit(stream, deadline);
+                    pings.cancel(false);
+                    output.finish();
+                    return new ExecOutcome(code, output.captured());
+                } catch (TimeoutException e) {
+                    output.note("timed out after " + spec.timeout().toSeconds() + " s; stopping the process");
+                    stopProcess(spec.capsuleId(), output.pid(), stream, output);
+                    output.finish();
+                    throw new ExecutionFailure(
+                            ExecutionFailure.Reason.TIMED_OUT,
+                            "The command timed out after " + spec.timeout().toSeconds()
+                                    + " s and was stopped in capsule " + spec.capsuleId() + ".",
+                            null);
+                } catch (InterruptedException e) {
+                    output.note("aborted; stopping the process");
+                    stopProcess(spec.capsuleId(), output.pid(), stream, output);
+                    output.finishQuietly();
+                    throw e;
+                } catch (ExecutionException e) {
+                    Throwable cause = e.getCause();
+                    if (cause instanceof UncheckedIOException logFailure) {
+                        stopProcess(spec.capsuleId(), output.pid(), stream, output);
+                        throw logFailure.getCause();
+                    }
+                    if (!(cause instanceof WrennApiException api)) {
+                        throw new ExecutionFailure(
+                                ExecutionFailure.Reason.UNEXPECTED, "Unexpected failure: " + cause, cause);
+                    }
+                    if (api.kind() == WrennApiException.Kind.CONNECTION_LOST
+                            && output.pid() > 0
+                            && reattached < MAX_REATTACH) {
+                        stream = reattach(spec, output, api);
+                        reattached++;
+                        continue;
+                    }
+                    output.finishQuietly();
+                    throw failure(spec, api);
+                }
+            }
+        } finally {
+            timer.shutdownNow();
+            if (stream != null) {
+                stream.close();
+            }
+        }
+    }
+
+    private Capsule checkCapsule(ExecutionSpec spec) throws ExecutionFailure, InterruptedException {
+        Capsule capsule;
+        try {
+            capsule = client.getCapsule(spec.capsuleId());
+        } catch (WrennApiException e) {
+            throw failure(spec, e);
+        }
+        if (!capsule.isRunning()) {
+            throw notRunning(spec.capsuleId(), capsule.status(), null);
+        }
+        return capsule;
+    }
+
+    static Command launched(ExecutionSpec spec) {
+        if (spec.envs().isEmpty() && spec.cwd() == null) {
+            return spec.command();
+        }
+        List<String> args = new ArrayList<>(List.of("-c", LAUNCHER, "wrenn-exec", spec.cwd() == null ? "" : spec.cwd()));
+        for (Map.Entry<String, String> e : spec.envs().entrySet()) {
+            args.add(e.getKey() + "=" + e.getValue());
+        }
+        args.add("--");
+        args.add(spec.command().program());
+        args.addAll(spec.command().args());
+        return new Command("/bin/sh", args);
+    }
+
+    private ProcessStream open(ExecutionSpec spec, Command command, Output output)
+            throws ExecutionFailure, InterruptedException {
+        try {
+            return client.streamExec(spec.capsuleId(), command.program(), command.args(), output);
+        } catch (WrennApiException e) {
+            throw failure(spec, e);
+        }
+    }
+
+    private int waitForExit(ProcessStream stream, long deadline)
+            throws InterruptedException, ExecutionException, TimeoutException {
+        if (deadline == Long.MAX_VALUE) {
+            return stream.exitCode().get();
+        }
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+            throw new TimeoutException();
+        }
+        return stream.exitCode().get(left, TimeUnit.NANOSECONDS);
+    }
+
+    private ProcessStream reattach(ExecutionSpec spec, Output output, WrennApiException lost)
+            throws ExecutionFailure, InterruptedException, IOException {
+        long pid = output.pid();
+        boolean alive;
+        try {
+            alive = client.listProcesses(spec.capsuleId()).stream().anyMatch(p -> p.pid() == pid);
+        } catch (WrennApiException e) {
+            throw failure(spec, e);
+        }
+        if (!alive) {
+            output.finishQuietly();
+            throw new ExecutionFailure(
+                    ExecutionFailure.Reason.CONNECTION_LOST,
+                    "Connection lost: the output stream of process " + pid + " in capsule " + spec.capsuleId()
+                            + " was cut, and the process ended before it could be re-attached, so its exit code"
+                            + " is unknown. Check the capsule, then run the build again.",
+                    lost);
+        }
+        output.note("the output stream was cut (" + lost.serverMessage() + "); re-attaching to process " + pid
+                + " (output written meanwhile is not replayed)");
+        try {
+            return client.attach(spec.capsuleId(), Long.toString(pid), output);
+        } catch (WrennApiException e) {
+            throw failure(spec, e);
+        }
+    }
+
+    private ScheduledFuture<?> schedulePings(ScheduledExecutorService timer, String capsuleId, int idleTimeoutSec) {
+        Duration every = pingInterval != null
+                ? pingInterval
+                : Duration.ofSeconds(idleTimeoutSec <= 0 ? 60 : Math.max(1, Math.min(60, idleTimeoutSec / 3)));
+        return timer.scheduleAtFixedRate(
+                () -> {
+                    try {
+                        client.pingCapsule(capsuleId);
+                    } catch (WrennApiException e) {
+                        // A missed ping is retried at the next tick; the command's own stream reports real trouble.
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                },
+                every.toMillis(),
+                every.toMillis(),
+                TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Stops the remote process: SIGTERM, then SIGKILL once the grace period is over. Runs on its
+     * own thread with a deadline, so an abort ends in seconds even when the server does not answer.
+     */
+    private void stopProcess(String capsuleId, long knownPid, ProcessStream stream, Output output) {
+        CompletableFuture<Void> stopping = CompletableFuture.runAsync(() -> {
+            try {
+                long pid = knownPid > 0 ? knownPid : output.awaitPid(killGrace);
+                if (pid <= 0) {
+                    return;
+                }
+                String selector = Long.toString(pid);
+                kill(capsuleId, selector, Signal.SIGTERM);
+                if (!awaitEnd(capsuleId, pid, stream)) {
+                    output.note("process " + pid + " did not stop within " + killGrace.toSeconds()
+                            + " s of SIGTERM; sending SIGKILL");
+                    kill(capsuleId, selector, Signal.SIGKILL);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        try {
+            stopping.get(stopDeadline.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException | ExecutionException e) {
+            output.note("could not confirm that the remote process was stopped: " + e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void kill(String capsuleId, String selector, Signal signal) throws InterruptedException {
+        try {
+            client.killProcess(capsuleId, selector, signal);
+        } catch (WrennApiException e) {
+            // NOT_FOUND: it ended on its own in the meantime, which is what we wanted.
+        }
+    }
+
+    private boolean awaitEnd(String capsuleId, long pid, ProcessStream stream) throws InterruptedException {
+        long deadline = System.nanoTime() + killGrace.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (stream != null && stream.exitCode().isDone() && !stream.exitCode().isCompletedExceptionally()) {
+                return true;
+            }
+            try {
+                if (client.listProcesses(capsuleId).stream().noneMatch(p -> p.pid() == pid)) {
+                    return true;
+                }
+            } catch (WrennApiException e) {
+                // Keep waiting; SIGKILL follows at the deadline either way.
+            }
+            Thread.sleep(100);
+        }
+        return false;
+    }
+
+    private ExecutionFailure failure(ExecutionSpec spec, WrennApiException e) {
+        String id = spec.capsuleId();
+        String credentials = spec.credentialsName() == null ? "the API key" : "credentials " + spec.credentialsName();
+        return switch (e.kind()) {
+            case NOT_FOUND -> new ExecutionFailure(
+                    ExecutionFailure.Reason.CAPSULE_NOT_FOUND,
+                    "Capsule not found: " + id + " does not exist or does not belong to the team of " + credentials
+                            + ". Check the capsule id.",
+                    e);
+            case INVALID_REQUEST -> new ExecutionFailure(
+                    ExecutionFailure.Reason.INVALID_CAPSULE_ID,
+                    "Invalid capsule id: the server rejected '" + id + "' (" + e.serverMessage()
+                            + "). Capsule ids look like cl-... ; copy it from the Wrenn dashboard.",
+                    e);
+            case NOT_RUNNING -> notRunning(id, e.capsuleStatus(), e);
+            case AUTHENTICATION_FAILED -> new ExecutionFailure(
+                    ExecutionFailure.Reason.AUTHENTICATION_FAILED,
+                    "Authentication failed for " + credentials + ": the Wrenn API did not accept the key. "
+                            + "Check that the Secret text credential holds a valid wrn_... key.",
+                    e);
+            case FORBIDDEN -> new ExecutionFailure(
+                    ExecutionFailure.Reason.FORBIDDEN,
+                    "Forbidden: the key in " + credentials + " may not use capsule " + id + ".",
+                    e);
+            case TIMEOUT -> new ExecutionFailure(
+                    ExecutionFailure.Reason.CONNECTION_FAILED,
+                    "The Wrenn API at " + client.baseUrl() + " did not answer in time (" + e.operation() + ").",
+                    e);
+            case CONNECTION_FAILED -> new ExecutionFailure(
+                    ExecutionFailure.Reason.CONNECTION_FAILED,
+                    "Could not connect to the Wrenn API at " + client.baseUrl() + ": " + e.serverMessage()
+                            + ". Check the API URL in Manage Jenkins > System > Wrenn, and the proxy settings.",
+                    e);
+            case CONNECTION_LOST, STREAM_CLOSED -> new ExecutionFailure(
+                    ExecutionFailure.Reason.CONNECTION_LOST,
+                    "Connection lost to the Wrenn API while " + e.operation() + " was running in capsule " + id + ": "
+                            + e.serverMessage() + ". The exit code is unknown.",
+                    e);
+            case SERVER_ERROR -> new ExecutionFailure(
+                    ExecutionFailure.Reason.SERVER_ERROR,
+                    "Server error" + (e.httpStatus() > 0 ? " " + e.httpStatus() : "") + " from the Wrenn API ("
+                            + e.operation() + "): " + e.serverMessage() + ". Try again later.",
+                    e);
+            default -> new ExecutionFailure(ExecutionFailure.Reason.UNEXPECTED, e.getMessage(), e);
+        };
+    }
+
+    private static ExecutionFailure notRunning(String id, String status, Throwable cause) {
+        return new ExecutionFailure(
+                ExecutionFailure.Reason.CAPSULE_NOT_RUNNING,
+                "Capsule " + id + " is not running (status: " + (status == null ? "unknown" : status)
+                        + ") - start or resume it first.",
+                cause);
+    }
+
+    /**
+     * Receives the stream's events and writes them, masked, to the log. Also captures stdout when
+     * asked, and remembers the pid for stopping and re-attaching.
+     */
+    private static final class Output implements StreamListener {
+        private final OutputStream log;
+        private final SecretMasker stdoutMask;
+        private final SecretMasker stderrMask;
+        private final ByteArrayOutputStream capture;
+        private final CompletableFuture<Long> pid = new CompletableFuture<>();
+
+        Output(OutputStream log, List<String> secrets, boolean captureStdout) {
+            this.log = log;
+            this.stdoutMask = new SecretMasker(secrets);
+            this.stderrMask = new SecretMasker(secrets);
+            this.capture = captureStdout ? new ByteArrayOutputStream() : null;
+        }
+
+        @Override
+        public void onStart(long processId) {
+            pid.complete(processId);
+        }
+
+        @Override
+        public void onStdout(String data) {
+            if (capture != null) {
+                capture.writeBytes(data.getBytes(StandardCharsets.UTF_8));
+            } else {
+                write(stdoutMask.mask(data));
+            }
+        }
+
+        @Override
+        public void onStderr(String data) {
+            write(stderrMask.mask(data));
+        }
+
+        long pid() {
+            return pid.getNow(-1L);
+        }
+
+        long awaitPid(Duration wait) throws InterruptedException {
+            try {
+                return pid.get(wait.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (ExecutionException | TimeoutException e) {
+                return -1;
+            }
+        }
+
+        synchronized void write(String text) {
+            if (text.isEmpty()) {
+                return;
+            }
+            try {
+                log.write(text.getBytes(StandardCharsets.UTF_8));
+                log.flush();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+
+        void note(String text) {
+            write("[wrenn] " + text + "\n");
+        }
+
+        void finish() throws IOException {
+            try {
+                write(stdoutMask.flush());
+                write(stderrMask.flush());
+            } catch (UncheckedIOException e) {
+                throw e.getCause();
+            }
+        }
+
+        void finishQuietly() {
+            try {
+                finish();
+            } catch (IOException | UncheckedIOException e) {
+                // The run is failing already; that failure is the one to report.
+            }
+        }
+
+        String captured() {
+            return capture == null ? null : capture.toString(StandardCharsets.UTF_8);
+        }
+    }
+}

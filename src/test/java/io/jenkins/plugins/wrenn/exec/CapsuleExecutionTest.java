@@ -1,0 +1,369 @@
+package io.jenkins.plugins.wrenn.exec;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.jenkins.plugins.wrenn.api.WrennClient;
+import io.jenkins.plugins.wrenn.testserver.LocalProcess;
+import io.jenkins.plugins.wrenn.testserver.WrennTestServer;
+import java.io.ByteArrayOutputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.DisabledOnOs;
+import org.junit.jupiter.api.condition.OS;
+
+@DisabledOnOs(value = OS.WINDOWS, disabledReason = "the test server runs commands through /bin/sh")
+class CapsuleExecutionTest {
+
+    static final String KEY = "wrn_engine_key_5f3a9";
+    static WrennTestServer server;
+    static WrennClient client;
+    static CapsuleExecution engine;
+
+    @BeforeAll
+    static void start() throws Exception {
+        server = WrennTestServer.start(KEY);
+        server.setAuthWait(Duration.ofMillis(200));
+        client = WrennClient.builder(server.baseUrl(), KEY)
+                .keepAliveInterval(Duration.ofMillis(250))
+                .build();
+        engine = new CapsuleExecution(client, KEY, Duration.ofSeconds(1), null);
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        client.close();
+        server.close();
+    }
+
+    /** A log that is thread-safe to read while the engine writes it. */
+    static class Log extends OutputStream {
+        private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+
+        @Override
+        public synchronized void write(int b) {
+            bytes.write(b);
+        }
+
+        @Override
+        public synchronized void write(byte[] b, int off, int len) {
+            bytes.write(b, off, len);
+        }
+
+        synchronized String text() {
+            return bytes.toString(StandardCharsets.UTF_8);
+        }
+    }
+
+    static ExecutionSpec shell(String capsule, String line) {
+        return ExecutionSpec.of(capsule, Command.shell(line));
+    }
+
+    static void waitFor(java.util.function.BooleanSupplier c, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (!c.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError(what);
+            }
+            Thread.sleep(20);
+        }
+    }
+
+    @Test
+    void runsAShellCommandAndStreamsBothOutputs() throws Exception {
+        String id = server.createCapsule();
+        Log log = new Log();
+        ExecOutcome out = engine.run(shell(id, "echo hello; echo oops >&2"), log);
+        assertEquals(0, out.exitCode());
+        assertTrue(out.succeeded());
+        assertNull(out.stdout());
+        // Two pipes: their relative order is not defined, each line is.
+        assertTrue(log.text().contains("hello\n") && log.text().contains("oops\n"), log.text());
+        assertEquals(11, log.text().length());
+    }
+
+    @Test
+    void nonZeroExitIsReturnedWithItsCode() throws Exception {
+        ExecOutcome out = engine.run(shell(server.createCapsule(), "exit 3"), new Log());
+        assertEquals(3, out.exitCode());
+        assertFalse(out.succeeded());
+    }
+
+    @Test
+    void programFormPassesArgumentsExactly() throws Exception {
+        Log log = new Log();
+        ExecOutcome out = engine.run(
+                ExecutionSpec.of(
+                        server.createCapsule(),
+                        Command.program("printf", List.of("[%s]\\n", "two words", "$HOME", "'q'"))),
+                log);
+        assertEquals(0, out.exitCode());
+        assertEquals("[two words]\n[$HOME]\n['q']\n", log.text());
+    }
+
+    @Test
+    void firstLineReachesTheLogBeforeTheProcessEnds() throws Exception {
+        String id = server.createCapsule();
+        CountDownLatch firstLine = new CountDownLatch(1);
+        Log log = new Log() {
+            @Override
+            public synchronized void write(byte[] b, int off, int len) {
+                super.write(b, off, len);
+                if (text().contains("first\n")) {
+                    firstLine.countDown();
+                }
+            }
+        };
+        CompletableFuture<ExecOutcome> run = CompletableFuture.supplyAsync(() -> {
+            try {
+                return engine.run(shell(id, "echo first; sleep 3; echo second"), log);
+            } catch (Exception e) {
+                throw new RuntimeException(e);
+            }
+        });
+        assertTrue(firstLine.await(2, TimeUnit.SECONDS), "first line not in the log within 2 s");
+        assertFalse(run.isDone());
+        assertEquals(0, run.get(20, TimeUnit.SECONDS).exitCode());
+        assertEquals("first\nsecond\n", log.text());
+    }
+
+    @Test
+    void envsAndCwdApplyToStreamedCommandsWithoutLosingAnything() throws Exception {
+        String id = server.createCapsule();
+        java.nio.file.Files.createDirectories(server.workDir(id).resolve("work dir"));
+        for (int i = 0; i < 10; i++) {
+            Log log = new Log();
+            ExecOutcome out = engine.run(
+                    new ExecutionSpec(
+                            id,
+                            Command.shell("echo \"$GREETING:$QUOTED\"; basename \"$PWD\"; exit 4"),
+                            Map.of("GREETING", "hi " + i, "QUOTED", "it's \"$x\"; rm -rf /"),
+                            "work dir",
+                            null,
+                            false,
+                            null,
+                            null),
+                    log);
+            assertEquals(4, out.exitCode());
+            assertEquals("hi " + i + ":it's \"$x\"; rm -rf /\nwork dir\n", log.text());
+        }
+    }
+
+    @Test
+    void missingCwdFailsTheCommandWithTheShellsMessage() throws Exception {
+        Log log = new Log();
+        ExecOutcome out = engine.run(
+                new ExecutionSpec(
+                        server.createCapsule(), Command.shell("true"), null, "/no/such/dir", null, false, null, null),
+                log);
+        assertEquals(125, out.exitCode());
+        assertTrue(log.text().contains("/no/such/dir"), log.text());
+    }
+
+    @Test
+    void badEnvNameIsRefusedNamingTheField() {
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
+                () -> new ExecutionSpec("cl-x", Command.shell("true"), Map.of("1BAD", "x"), null, null, false, null, null));
+        assertTrue(e.getMessage().startsWith("envs: '1BAD'"), e.getMessage());
+    }
+
+    @Test
+    void capturesStdoutInsteadOfLoggingIt() throws Exception {
+        Log log = new Log();
+        ExecOutcome out = engine.run(
+                new ExecutionSpec(
+                        server.createCapsule(),
+                        Command.shell("echo result; echo progress >&2"),
+                        null,
+                        null,
+                        null,
+                        true,
+                        null,
+                        null),
+                log);
+        assertEquals("result\n", out.stdout());
+        assertEquals("progress\n", log.text());
+    }
+
+    @Test
+    void capsuleProblemsAreClearBeforeAnyStreamOpens() throws Exception {
+        int streamsBefore = server.requests("WS", ".*").size();
+
+        ExecutionFailure missing = assertThrows(
+                ExecutionFailure.class, () -> engine.run(shell("cl-0000000000000000000000000", "true"), new Log()));
+        assertEquals(ExecutionFailure.Reason.CAPSULE_NOT_FOUND, missing.reason());
+        assertTrue(missing.getMessage().startsWith("Capsule not found: cl-0000000000000000000000000"));
+
+        ExecutionFailure invalid =
+                assertThrows(ExecutionFailure.class, () -> engine.run(shell("cap_abc123", "true"), new Log()));
+        assertEquals(ExecutionFailure.Reason.INVALID_CAPSULE_ID, invalid.reason());
+        assertTrue(invalid.getMessage().contains("'cap_abc123'"), invalid.getMessage());
+
+        String paused = server.createCapsule();
+        server.setStatus(paused, "paused");
+        ExecutionFailure notRunning =
+                assertThrows(ExecutionFailure.class, () -> engine.run(shell(paused, "true"), new Log()));
+        assertEquals(
+                "Capsule " + paused + " is not running (status: paused) - start or resume it first.",
+                notRunning.getMessage());
+
+        assertEquals(streamsBefore, server.requests("WS", ".*").size());
+    }
+
+    @Test
+    void wrongKeyNamesTheCredentials() throws Exception {
+        try (WrennClient wrong = WrennClient.builder(server.baseUrl(), "wrn_not_it").build()) {
+            ExecutionFailure e = assertThrows(
+                    ExecutionFailure.class,
+                    () -> CapsuleExecution.withDefaults(wrong, "wrn_not_it")
+                            .run(
+                                    new ExecutionSpec(
+                                            server.createCapsule(),
+                                            Command.shell("true"),
+                                            null,
+                                            null,
+                                            null,
+                                            false,
+                                            null,
+                                            "wrenn-key"),
+                                    new Log()));
+            assertEquals(ExecutionFailure.Reason.AUTHENTICATION_FAILED, e.reason());
+            assertTrue(e.getMessage().startsWith("Authentication failed for credentials wrenn-key"), e.getMessage());
+            assertFalse(e.getMessage().contains("wrn_not_it"));
+        }
+    }
+
+    @Test
+    void serverErrorsSayServerError() {
+        server.failNext("GET", "/api/v1/capsules/.*", 500, "text/html", "<h1>oops</h1>");
+        ExecutionFailure e = assertThrows(
+                ExecutionFailure.class, () -> engine.run(shell(server.createCapsule(), "true"), new Log()));
+        assertEquals(ExecutionFailure.Reason.SERVER_ERROR, e.reason());
+        assertTrue(e.getMessage().startsWith("Server error 500"), e.getMessage());
+    }
+
+    @Test
+    void apiKeyAndMarkedSecretsAreMaskedEvenAcrossChunks() throws Exception {
+        server.setChunkBytes(7);
+        try {
+            Log log = new Log();
+            engine.run(
+                    new ExecutionSpec(
+                            server.createCapsule(),
+                            Command.shell("echo key " + KEY + "; echo pw hunter2hunter2 >&2"),
+                            null,
+                            null,
+                            null,
+                            false,
+                            List.of("hunter2hunter2"),
+                            null),
+                    log);
+            String text = log.text();
+            assertTrue(text.contains("key ****\n") && text.contains("pw ****\n"), text);
+            assertFalse(text.contains(KEY) || text.contains("hunter2"), text);
+        } finally {
+            server.setChunkBytes(8192);
+        }
+    }
+
+    @Test
+    void timeoutStopsTheRemoteProcess() throws Exception {
+        String id = server.createCapsule();
+        Log log = new Log();
+        long t0 = System.nanoTime();
+        ExecutionFailure e = assertThrows(
+                ExecutionFailure.class,
+                () -> engine.run(
+                        new ExecutionSpec(
+                                id, Command.shell("echo started; sleep 60"), null, null, Duration.ofSeconds(1), false, null, null),
+                        log));
+        assertEquals(ExecutionFailure.Reason.TIMED_OUT, e.reason());
+        assertTrue(e.getMessage().startsWith("The command timed out after 1 s"), e.getMessage());
+        assertTrue(System.nanoTime() - t0 < 10_000_000_000L);
+        waitFor(() -> server.processes(id).isEmpty(), "the timed-out process is still running");
+        assertEquals(1, server.requests("DELETE", ".*/" + id + "/processes/\\d+").size());
+    }
+
+    @Test
+    void interruptStopsTheRemoteProcessAndTermIgnorersGetKilled() throws Exception {
+        String id = server.createCapsule();
+        Log log = new Log();
+        CompletableFuture<Throwable> ended = new CompletableFuture<>();
+        Thread build = new Thread(() -> {
+            try {
+                engine.run(shell(id, "trap '' TERM; echo ready; sleep 60"), log);
+                ended.complete(null);
+            } catch (Throwable t) {
+                ended.complete(t);
+            }
+        });
+        build.start();
+        waitFor(() -> log.text().contains("ready"), "the command did not start");
+        List<LocalProcess> running = server.processes(id);
+        assertEquals(1, running.size());
+        build.interrupt();
+        Throwable t = ended.get(15, TimeUnit.SECONDS);
+        assertTrue(t instanceof InterruptedException, String.valueOf(t));
+        assertFalse(running.getFirst().isAlive(), "the remote process survived the abort");
+        waitFor(() -> server.processes(id).isEmpty(), "the process table still lists the process");
+        List<String> signals = server.requests("DELETE", ".*/" + id + "/processes/\\d+").stream()
+                .map(WrennTestServer.RecordedRequest::query)
+                .toList();
+        assertEquals(List.of("signal=SIGTERM", "signal=SIGKILL"), signals);
+        assertTrue(log.text().contains("sending SIGKILL"), log.text());
+    }
+
+    @Test
+    void pingsKeepABusyCapsuleFromBeingPaused() throws Exception {
+        String id = server.createCapsule();
+        server.setIdleTimeout(id, 1);
+        CapsuleExecution pinging = new CapsuleExecution(client, KEY, Duration.ofSeconds(1), Duration.ofMillis(300));
+        ExecOutcome out = pinging.run(shell(id, "sleep 2.5; echo done"), new Log());
+        assertEquals(0, out.exitCode());
+        assertEquals("running", server.status(id));
+        assertTrue(server.requests("POST", ".*/" + id + "/ping").size() >= 5);
+
+        String idle = server.createCapsule();
+        server.setIdleTimeout(idle, 1);
+        Thread.sleep(1500);
+        assertEquals("paused", server.status(idle), "the test server's auto-pause must work for this test to mean anything");
+    }
+
+    @Test
+    void aCutStreamIsReattachedAndTheExitCodeStillSeen() throws Exception {
+        String id = server.createCapsule();
+        server.dropNextStreamAfter(1);
+        Log log = new Log();
+        ExecOutcome out = engine.run(shell(id, "echo one; sleep 3; echo two; exit 6"), log);
+        assertEquals(6, out.exitCode());
+        String text = log.text();
+        assertTrue(text.startsWith("one\n"), text);
+        assertTrue(text.contains("re-attaching to process"), text);
+        assertTrue(text.endsWith("two\n"), text);
+        assertEquals(1, server.requests("WS", ".*/" + id + "/processes/\\d+/stream").size());
+    }
+
+    @Test
+    void aCutStreamOfAFinishedProcessNeverReportsSuccess() throws Exception {
+        String id = server.createCapsule();
+        server.dropNextStreamAfter(1);
+        ExecutionFailure e = assertThrows(
+                ExecutionFailure.class,
+                () -> engine.run(ExecutionSpec.of(id, Command.program("echo", List.of("one"))), new Log()));
+        assertEquals(ExecutionFailure.Reason.CONNECTION_LOST, e.reason());
+        assertTrue(e.getMessage().contains("exit code is unknown"), e.getMessage());
+    }
+}
