@@ -165,7 +165,13 @@ public final class WrennClient implements AutoCloseable {
         }
     }
 
-    private static URI checkBaseUrl(URI url) {
+    /**
+     * Checks an API base URL: http or https, a host, no query or fragment. Returns it without a
+     * trailing slash.
+     *
+     * @throws IllegalArgumentException naming the field
+     */
+    public static URI checkBaseUrl(URI url) {
         if (url == null) {
             throw new IllegalArgumentException("API base URL: must not be empty");
         }

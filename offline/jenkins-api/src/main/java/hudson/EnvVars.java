@@ -1,0 +1,13 @@
+package hudson;
+
+import java.util.TreeMap;
+
+public class EnvVars extends TreeMap<String, String> {
+    private static final long serialVersionUID = 1L;
+
+    public EnvVars() {}
+
+    public String expand(String s) {
+        throw new UnsupportedOperationException("declaration only");
+    }
+}

@@ -1,0 +1,93 @@
+package io.jenkins.plugins.wrenn;
+
+import com.cloudbees.plugins.credentials.CredentialsMatchers;
+import com.cloudbees.plugins.credentials.CredentialsProvider;
+import com.cloudbees.plugins.credentials.common.IdCredentials;
+import com.cloudbees.plugins.credentials.common.StandardListBoxModel;
+import com.cloudbees.plugins.credentials.domains.DomainRequirement;
+import com.cloudbees.plugins.credentials.domains.URIRequirementBuilder;
+import hudson.AbortException;
+import hudson.Util;
+import hudson.model.Item;
+import hudson.model.Run;
+import hudson.security.ACL;
+import hudson.util.ListBoxModel;
+import java.util.List;
+import jenkins.model.Jenkins;
+import org.jenkinsci.plugins.plaincredentials.StringCredentials;
+
+/**
+ * Finds the Wrenn API key: a Secret text credential, chosen by id on the step or else by the
+ * global default. The secret is read only here, to build the request header.
+ */
+final class WrennCredentials {
+
+    private WrennCredentials() {}
+
+    /** The id a step uses: its own, else the global default; null when neither is set. */
+    static String effectiveId(String stepCredentialsId) {
+        String id = Util.fixEmptyAndTrim(stepCredentialsId);
+        return id != null ? id : WrennGlobalConfiguration.get().getDefaultCredentialsId();
+    }
+
+    private static List<DomainRequirement> requirements(String apiUrl) {
+        return URIRequirementBuilder.fromUri(apiUrl).build();
+    }
+
+    /**
+     * Looks the key up for a build; the lookup records that the build used the credentials.
+     *
+     * @throws AbortException naming the id when it is missing, unknown, or not Secret text
+     */
+    static String apiKey(String credentialsId, Run<?, ?> run) throws AbortException {
+        if (credentialsId == null) {
+            throw new AbortException(Messages.WrennCredentials_NoId());
+        }
+        List<DomainRequirement> reqs = requirements(WrennGlobalConfiguration.get().getApiUrl());
+        StringCredentials secret =
+                CredentialsProvider.findCredentialById(credentialsId, StringCredentials.class, run, reqs);
+        if (secret != null) {
+            return secret.getSecret().getPlainText();
+        }
+        if (CredentialsProvider.findCredentialById(
+                        credentialsId, IdCredentials.class, run, reqs)
+                != null) {
+            throw new AbortException(Messages.WrennCredentials_WrongType(credentialsId));
+        }
+        throw new AbortException(Messages.WrennCredentials_NotFound(credentialsId));
+    }
+
+    /**
+     * The credentials drop-down. Without the right to see credentials it shows only the current
+     * value, so the form reveals nothing.
+     */
+    static ListBoxModel fillItems(Item item, String current, String apiUrl) {
+        StandardListBoxModel model = new StandardListBoxModel();
+        if (item == null
+                ? !Jenkins.get().hasPermission(Jenkins.ADMINISTER)
+                : !item.hasPermission(Item.EXTENDED_READ) && !item.hasPermission(CredentialsProvider.USE_ITEM)) {
+            model.includeCurrentValue(current);
+            return model;
+        }
+        model.includeEmptyValue()
+                .includeMatchingAs(
+                        ACL.SYSTEM2,
+                        item,
+                        StringCredentials.class,
+                        requirements(apiUrl),
+                        CredentialsMatchers.always())
+                .includeCurrentValue(current);
+        return model;
+    }
+
+    /** The key for a "Test connection" click, looked up as the system in the item's context. */
+    static String apiKeyForTest(Item item, String credentialsId) {
+        List<StringCredentials> all = CredentialsProvider.lookupCredentialsInItem(
+                StringCredentials.class,
+                item,
+                ACL.SYSTEM2,
+                requirements(WrennGlobalConfiguration.get().getApiUrl()));
+        StringCredentials found = CredentialsMatchers.firstOrNull(all, CredentialsMatchers.withId(credentialsId));
+        return found == null ? null : found.getSecret().getPlainText();
+    }
+}

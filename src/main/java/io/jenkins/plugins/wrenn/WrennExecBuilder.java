@@ -1,0 +1,267 @@
+package io.jenkins.plugins.wrenn;
+
+import hudson.AbortException;
+import hudson.EnvVars;
+import hudson.Extension;
+import hudson.Util;
+import hudson.model.AbstractProject;
+import hudson.model.Item;
+import hudson.model.Run;
+import hudson.model.TaskListener;
+import hudson.tasks.BuildStepDescriptor;
+import hudson.tasks.Builder;
+import hudson.util.FormValidation;
+import hudson.util.ListBoxModel;
+import io.jenkins.plugins.wrenn.api.Capsule;
+import io.jenkins.plugins.wrenn.api.WrennApiException;
+import io.jenkins.plugins.wrenn.api.WrennClient;
+import io.jenkins.plugins.wrenn.exec.CapsuleExecution;
+import io.jenkins.plugins.wrenn.exec.Command;
+import io.jenkins.plugins.wrenn.exec.EnvironmentLines;
+import io.jenkins.plugins.wrenn.exec.ExecOutcome;
+import io.jenkins.plugins.wrenn.exec.ExecutionFailure;
+import io.jenkins.plugins.wrenn.exec.ExecutionSpec;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import jenkins.model.Jenkins;
+import jenkins.tasks.SimpleBuildStep;
+import org.jenkinsci.Symbol;
+import org.kohsuke.stapler.AncestorInPath;
+import org.kohsuke.stapler.DataBoundConstructor;
+import org.kohsuke.stapler.DataBoundSetter;
+import org.kohsuke.stapler.QueryParameter;
+import org.kohsuke.stapler.verb.POST;
+
+/**
+ * The freestyle build step: runs a command in a Wrenn capsule with its output in the build log. It
+ * needs no workspace, so it also runs from Pipeline through {@code step(...)} outside {@code node}.
+ * All behaviour is in {@link CapsuleExecution}; this class turns form fields into its input and its
+ * outcome into the build result.
+ */
+public class WrennExecBuilder extends Builder implements SimpleBuildStep {
+
+    private final String capsule;
+    private final String command;
+    private String credentialsId;
+    private boolean shell = true;
+    private String args;
+    private String envs;
+    private String cwd;
+    private int timeout;
+
+    @DataBoundConstructor
+    public WrennExecBuilder(String capsule, String command) {
+        this.capsule = Util.fixEmptyAndTrim(capsule);
+        this.command = command;
+    }
+
+    public String getCapsule() {
+        return capsule;
+    }
+
+    public String getCommand() {
+        return command;
+    }
+
+    public String getCredentialsId() {
+        return credentialsId;
+    }
+
+    @DataBoundSetter
+    public void setCredentialsId(String credentialsId) {
+        this.credentialsId = Util.fixEmptyAndTrim(credentialsId);
+    }
+
+    /** True: the command is a shell line ({@code /bin/sh -c}); false: a program run with {@link #getArgs()}. */
+    public boolean isShell() {
+        return shell;
+    }
+
+    @DataBoundSetter
+    public void setShell(boolean shell) {
+        this.shell = shell;
+    }
+
+    /** Arguments of a program, one per line. */
+    public String getArgs() {
+        return args;
+    }
+
+    @DataBoundSetter
+    public void setArgs(String args) {
+        this.args = Util.fixEmpty(args);
+    }
+
+    /** Environment variables, one {@code KEY=VALUE} per line. */
+    public String getEnvs() {
+        return envs;
+    }
+
+    @DataBoundSetter
+    public void setEnvs(String envs) {
+        this.envs = Util.fixEmptyAndTrim(envs);
+    }
+
+    public String getCwd() {
+        return cwd;
+    }
+
+    @DataBoundSetter
+    public void setCwd(String cwd) {
+        this.cwd = Util.fixEmptyAndTrim(cwd);
+    }
+
+    /** Seconds the command may run; 0 for no limit. */
+    public int getTimeout() {
+        return timeout;
+    }
+
+    @DataBoundSetter
+    public void setTimeout(int timeout) {
+        this.timeout = Math.max(0, timeout);
+    }
+
+    @Override
+    public boolean requiresWorkspace() {
+        return false;
+    }
+
+    @Override
+    public void perform(Run<?, ?> run, EnvVars env, TaskListener listener) throws InterruptedException, IOException {
+        ExecutionSpec spec;
+        try {
+            spec = spec(env);
+        } catch (IllegalArgumentException e) {
+            throw new AbortException(e.getMessage());
+        }
+        String credentials = WrennCredentials.effectiveId(credentialsId);
+        String apiKey = WrennCredentials.apiKey(credentials, run);
+        listener.getLogger().println(Messages.WrennExecBuilder_Running(spec.command().display(), spec.capsuleId()));
+        try (WrennClient client = WrennGlobalConfiguration.get().newClient(apiKey)) {
+            ExecOutcome outcome = CapsuleExecution.withDefaults(client, apiKey).run(spec, listener.getLogger());
+            if (!outcome.succeeded()) {
+                throw new AbortException(Messages.WrennExecBuilder_ExitCode(outcome.exitCode()));
+            }
+        } catch (ExecutionFailure e) {
+            throw new AbortException(e.getMessage());
+        }
+    }
+
+    private ExecutionSpec spec(EnvVars env) {
+        String capsuleId = Util.fixEmptyAndTrim(env.expand(capsule));
+        if (capsuleId == null) {
+            throw new IllegalArgumentException(Messages.WrennExecBuilder_CapsuleRequired());
+        }
+        String line = env.expand(command);
+        Command cmd = shell ? Command.shell(line) : Command.program(line.strip(), lines(env.expand(args)));
+        Map<String, String> expandedEnvs = EnvironmentLines.parse(env.expand(envs));
+        return new ExecutionSpec(
+                capsuleId,
+                cmd,
+                expandedEnvs,
+                env.expand(cwd),
+                timeout > 0 ? Duration.ofSeconds(timeout) : null,
+                false,
+                List.of(),
+                WrennCredentials.effectiveId(credentialsId));
+    }
+
+    private static List<String> lines(String text) {
+        return text == null ? List.of() : Arrays.asList(text.split("\\R", -1)).stream()
+                .filter(s -> !s.isEmpty())
+                .toList();
+    }
+
+    /** Checks the item's configure permission, or administer when there is no item. */
+    static void checkConfigure(Item item) {
+        if (item == null) {
+            Jenkins.get().checkPermission(Jenkins.ADMINISTER);
+        } else {
+            item.checkPermission(Item.CONFIGURE);
+        }
+    }
+
+    /** The step's descriptor: display name, form validation, credentials drop-down, connection test. */
+    @Extension
+    @Symbol("wrennBuildStep")
+    public static class DescriptorImpl extends BuildStepDescriptor<Builder> {
+
+        @Override
+        public boolean isApplicable(Class<? extends AbstractProject> jobType) {
+            return true;
+        }
+
+        @Override
+        public String getDisplayName() {
+            return Messages.WrennExecBuilder_DescriptorImpl_DisplayName();
+        }
+
+        @POST
+        public FormValidation doCheckCapsule(@AncestorInPath Item item, @QueryParameter String value) {
+            checkConfigure(item);
+            String id = Util.fixEmptyAndTrim(value);
+            if (id == null) {
+                return FormValidation.error(Messages.WrennExecBuilder_CapsuleRequired());
+            }
+            if (id.contains("$")) {
+                return FormValidation.ok();
+            }
+            try {
+                WrennClient.checkCapsuleId(id);
+                return FormValidation.ok();
+            } catch (IllegalArgumentException e) {
+                return FormValidation.error(e.getMessage());
+            }
+        }
+
+        @POST
+        public FormValidation doCheckCommand(@AncestorInPath Item item, @QueryParameter String value) {
+            checkConfigure(item);
+            return Util.fixEmptyAndTrim(value) == null
+                    ? FormValidation.error(Messages.WrennExecBuilder_CommandRequired())
+                    : FormValidation.ok();
+        }
+
+        @POST
+        public FormValidation doCheckEnvs(@AncestorInPath Item item, @QueryParameter String value) {
+            checkConfigure(item);
+            try {
+                EnvironmentLines.parse(value);
+                return FormValidation.ok();
+            } catch (IllegalArgumentException e) {
+                return FormValidation.error(e.getMessage());
+            }
+        }
+
+        @POST
+        public ListBoxModel doFillCredentialsIdItems(@AncestorInPath Item item, @QueryParameter String credentialsId) {
+            return WrennCredentials.fillItems(item, credentialsId, WrennGlobalConfiguration.get().getApiUrl());
+        }
+
+        @POST
+        public FormValidation doTestConnection(
+                @AncestorInPath Item item, @QueryParameter String capsule, @QueryParameter String credentialsId)
+                throws InterruptedException {
+            checkConfigure(item);
+            String id = WrennCredentials.effectiveId(credentialsId);
+            if (id == null) {
+                return FormValidation.error(Messages.WrennCredentials_NoId());
+            }
+            String apiKey = WrennCredentials.apiKeyForTest(item, id);
+            if (apiKey == null) {
+                return FormValidation.error(Messages.WrennCredentials_NotFound(id));
+            }
+            try (WrennClient client = WrennGlobalConfiguration.get().newClient(apiKey)) {
+                Capsule c = client.getCapsule(WrennClient.checkCapsuleId(Util.fixEmptyAndTrim(capsule)));
+                return c.isRunning()
+                        ? FormValidation.ok(Messages.WrennExecBuilder_TestRunning(c.id()))
+                        : FormValidation.warning(Messages.WrennExecBuilder_TestNotRunning(c.id(), c.status()));
+            } catch (IllegalArgumentException | WrennApiException e) {
+                return FormValidation.error(e.getMessage());
+            }
+        }
+    }
+}

@@ -1,0 +1,123 @@
+package io.jenkins.plugins.wrenn;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.cloudbees.plugins.credentials.CredentialsScope;
+import com.cloudbees.plugins.credentials.SystemCredentialsProvider;
+import hudson.model.FreeStyleBuild;
+import hudson.model.FreeStyleProject;
+import hudson.model.Result;
+import hudson.util.Secret;
+import io.jenkins.plugins.wrenn.testserver.WrennTestServer;
+import org.jenkinsci.plugins.plaincredentials.impl.StringCredentialsImpl;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.DisabledOnOs;
+import org.junit.jupiter.api.condition.OS;
+import org.jvnet.hudson.test.JenkinsRule;
+import org.jvnet.hudson.test.junit.jupiter.WithJenkins;
+
+/** The freestyle step in a real Jenkins, against the local Wrenn-compatible server. Real build only. */
+@WithJenkins
+@DisabledOnOs(value = OS.WINDOWS, disabledReason = "the test server runs commands through /bin/sh")
+class WrennExecBuilderJenkinsTest {
+
+    static final String KEY = "wrn_jenkins_test_key_7c1d";
+
+    WrennTestServer server;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        server = WrennTestServer.start(KEY);
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        server.close();
+    }
+
+    void configure(JenkinsRule j) throws Exception {
+        SystemCredentialsProvider.getInstance()
+                .getCredentials()
+                .add(new StringCredentialsImpl(
+                        CredentialsScope.GLOBAL, "wrenn-key", "Wrenn API key", Secret.fromString(KEY)));
+        WrennGlobalConfiguration config = WrennGlobalConfiguration.get();
+        config.setApiUrl(server.baseUrl().toString());
+        config.setDefaultCredentialsId("wrenn-key");
+    }
+
+    FreeStyleProject project(JenkinsRule j, String capsule, String command) throws Exception {
+        FreeStyleProject p = j.createFreeStyleProject();
+        p.getBuildersList().add(new WrennExecBuilder(capsule, command));
+        return p;
+    }
+
+    @Test
+    void streamsOutputAndSucceeds(JenkinsRule j) throws Exception {
+        configure(j);
+        String id = server.createCapsule();
+        FreeStyleBuild b = j.buildAndAssertSuccess(project(j, id, "echo hello from $BUILD_NUMBER; echo to-stderr >&2"));
+        j.assertLogContains("hello from 1", b);
+        j.assertLogContains("to-stderr", b);
+    }
+
+    @Test
+    void failsOnExitCode3(JenkinsRule j) throws Exception {
+        configure(j);
+        FreeStyleBuild b = j.buildAndAssertStatus(Result.FAILURE, project(j, server.createCapsule(), "exit 3"));
+        j.assertLogContains("The command exited with code 3.", b);
+    }
+
+    @Test
+    void failsOnMissingAndPausedCapsules(JenkinsRule j) throws Exception {
+        configure(j);
+        FreeStyleBuild missing = j.buildAndAssertStatus(
+                Result.FAILURE, project(j, "cl-0000000000000000000000000", "true"));
+        j.assertLogContains("Capsule not found: cl-0000000000000000000000000", missing);
+
+        String paused = server.createCapsule();
+        server.setStatus(paused, "paused");
+        FreeStyleBuild notRunning = j.buildAndAssertStatus(Result.FAILURE, project(j, paused, "true"));
+        j.assertLogContains("is not running (status: paused) - start or resume it first", notRunning);
+    }
+
+    @Test
+    void apiKeyNeverReachesTheLog(JenkinsRule j) throws Exception {
+        configure(j);
+        FreeStyleBuild b = j.buildAndAssertSuccess(project(j, server.createCapsule(), "echo key is " + KEY));
+        j.assertLogNotContains(KEY, b);
+        j.assertLogContains("key is ****", b);
+    }
+
+    @Test
+    void unknownCredentialsAreNamed(JenkinsRule j) throws Exception {
+        configure(j);
+        FreeStyleProject p = j.createFreeStyleProject();
+        WrennExecBuilder step = new WrennExecBuilder(server.createCapsule(), "true");
+        step.setCredentialsId("no-such-id");
+        p.getBuildersList().add(step);
+        j.assertLogContains("'no-such-id' were not found", j.buildAndAssertStatus(Result.FAILURE, p));
+    }
+
+    @Test
+    void configurationRoundTrips(JenkinsRule j) throws Exception {
+        configure(j);
+        FreeStyleProject p = j.createFreeStyleProject();
+        WrennExecBuilder step = new WrennExecBuilder("cl-abc", "pytest -x");
+        step.setCredentialsId("wrenn-key");
+        step.setEnvs("A=1\nB=2");
+        step.setCwd("/workspace");
+        step.setTimeout(600);
+        p.getBuildersList().add(step);
+        p = j.configRoundtrip(p);
+        j.assertEqualDataBoundBeans(step, p.getBuildersList().get(WrennExecBuilder.class));
+
+        WrennGlobalConfiguration config = WrennGlobalConfiguration.get();
+        j.configRoundtrip();
+        assertEquals(server.baseUrl().toString(), config.getApiUrl());
+        assertEquals("wrenn-key", config.getDefaultCredentialsId());
+        assertTrue(config.getConnectTimeoutSeconds() > 0);
+    }
+}
