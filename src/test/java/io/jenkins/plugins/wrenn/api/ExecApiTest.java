@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.jenkins.plugins.wrenn.testserver.Await;
 import io.jenkins.plugins.wrenn.testserver.LocalProcess;
 import io.jenkins.plugins.wrenn.testserver.WrennTestServer;
 import java.nio.file.Files;
@@ -135,17 +136,17 @@ class ExecApiTest {
         assertEquals("web-server", listed.getFirst().tag());
         assertEquals("/bin/sh", listed.getFirst().cmd());
 
-        waitFor(() -> Files.exists(server.workDir(id).resolve("sub/seen.txt"))
-                && Files.readAllLines(server.workDir(id).resolve("sub/seen.txt")).size() == 2);
+        Await.until(() -> Files.exists(server.workDir(id).resolve("sub/seen.txt"))
+                && Files.readAllLines(server.workDir(id).resolve("sub/seen.txt")).size() == 2, "the background process to write seen.txt");
         List<String> seen = Files.readAllLines(server.workDir(id).resolve("sub/seen.txt"));
         assertEquals("hello", seen.get(0));
         assertTrue(seen.get(1).endsWith("/sub"), seen.get(1));
 
         LocalProcess local = server.processes(id).getFirst();
         client.killProcess(id, "web-server", Signal.SIGTERM);
-        waitFor(() -> !local.isAlive());
+        Await.until(() -> !local.isAlive(), "the process state to change");
         assertEquals("SIGTERM", server.requests("DELETE", ".*/processes/web-server").getLast().query().substring(7));
-        waitFor(() -> client.listProcesses(id).isEmpty());
+        Await.until(() -> client.listProcesses(id).isEmpty(), "the process state to change");
     }
 
     @Test
@@ -157,23 +158,9 @@ class ExecApiTest {
         assertTrue(p.tag().startsWith("proc-"), p.tag());
         LocalProcess local = server.processes(id).getFirst();
         client.killProcess(id, Long.toString(p.pid()), Signal.SIGKILL);
-        waitFor(() -> !local.isAlive());
+        Await.until(() -> !local.isAlive(), "the process state to change");
         WrennApiException e = assertThrows(
                 WrennApiException.class, () -> client.killProcess(id, "no-such-tag", Signal.SIGTERM));
         assertEquals(WrennApiException.Kind.NOT_FOUND, e.kind());
-    }
-
-    interface Condition {
-        boolean holds() throws Exception;
-    }
-
-    static void waitFor(Condition c) throws Exception {
-        long deadline = System.nanoTime() + 10_000_000_000L;
-        while (!c.holds()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("condition not met within 10 s");
-            }
-            Thread.sleep(20);
-        }
     }
 }

@@ -1,12 +1,12 @@
 package io.jenkins.plugins.wrenn.api;
 
-import static io.jenkins.plugins.wrenn.api.ExecApiTest.waitFor;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.jenkins.plugins.wrenn.testserver.Await;
 import io.jenkins.plugins.wrenn.testserver.LocalProcess;
 import io.jenkins.plugins.wrenn.testserver.WrennTestServer;
 import java.time.Duration;
@@ -163,7 +163,7 @@ class ProcessStreamTest {
         assertEquals(s.pid(), running.getFirst().pid());
         assertTrue(running.getFirst().isAlive());
         client.killProcess(id, Long.toString(s.pid()), Signal.SIGKILL);
-        waitFor(() -> server.processes(id).isEmpty());
+        Await.until(() -> server.processes(id).isEmpty(), "the process to end");
     }
 
     @Test
@@ -176,7 +176,7 @@ class ProcessStreamTest {
         assertEquals(WrennApiException.Kind.STREAM_CLOSED, failureOf(s).kind());
         assertTrue(server.processes(id).getFirst().isAlive());
         client.killProcess(id, Long.toString(s.pid()), Signal.SIGKILL);
-        waitFor(() -> server.processes(id).isEmpty());
+        Await.until(() -> server.processes(id).isEmpty(), "the process to end");
     }
 
     @Test
@@ -188,7 +188,7 @@ class ProcessStreamTest {
         assertEquals(WrennApiException.Kind.CONNECTION_LOST, failureOf(s).kind());
         assertTrue(server.processes(id).getFirst().isAlive(), "the process must outlive its stream");
         client.killProcess(id, Long.toString(s.pid()), Signal.SIGKILL);
-        waitFor(() -> server.processes(id).isEmpty());
+        Await.until(() -> server.processes(id).isEmpty(), "the process to end");
     }
 
     @Test
@@ -216,7 +216,7 @@ class ProcessStreamTest {
         String id = server.createCapsule();
         BackgroundProcess bg =
                 client.startBackground(id, ExecRequest.background("true", List.of(), null, null, null));
-        waitFor(() -> server.processes(id).isEmpty());
+        Await.until(() -> server.processes(id).isEmpty(), "the process to end");
         WrennApiException e = failureOf(client.attach(id, Long.toString(bg.pid()), new CollectingListener()));
         assertEquals(WrennApiException.Kind.NOT_FOUND, e.kind());
         assertEquals("process not found", e.serverMessage());

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jenkins.plugins.wrenn.api.WrennClient;
+import io.jenkins.plugins.wrenn.testserver.Await;
 import io.jenkins.plugins.wrenn.testserver.LocalProcess;
 import io.jenkins.plugins.wrenn.testserver.WrennTestServer;
 import java.io.ByteArrayOutputStream;
@@ -69,16 +70,6 @@ class CapsuleExecutionTest {
 
     static ExecutionSpec shell(String capsule, String line) {
         return ExecutionSpec.of(capsule, Command.shell(line));
-    }
-
-    static void waitFor(java.util.function.BooleanSupplier c, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + 10_000_000_000L;
-        while (!c.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError(what);
-            }
-            Thread.sleep(20);
-        }
     }
 
     @Test
@@ -293,7 +284,7 @@ class CapsuleExecutionTest {
         assertEquals(ExecutionFailure.Reason.TIMED_OUT, e.reason());
         assertTrue(e.getMessage().startsWith("The command timed out after 1 s"), e.getMessage());
         assertTrue(System.nanoTime() - t0 < 10_000_000_000L);
-        waitFor(() -> server.processes(id).isEmpty(), "the timed-out process is still running");
+        Await.until(() -> server.processes(id).isEmpty(), "the timed-out process is still running");
         assertEquals(1, server.requests("DELETE", ".*/" + id + "/processes/\\d+").size());
     }
 
@@ -311,14 +302,14 @@ class CapsuleExecutionTest {
             }
         });
         build.start();
-        waitFor(() -> log.text().contains("ready"), "the command did not start");
+        Await.until(() -> log.text().contains("ready"), "the command did not start");
         List<LocalProcess> running = server.processes(id);
         assertEquals(1, running.size());
         build.interrupt();
         Throwable t = ended.get(15, TimeUnit.SECONDS);
         assertTrue(t instanceof InterruptedException, String.valueOf(t));
         assertFalse(running.getFirst().isAlive(), "the remote process survived the abort");
-        waitFor(() -> server.processes(id).isEmpty(), "the process table still lists the process");
+        Await.until(() -> server.processes(id).isEmpty(), "the process table still lists the process");
         List<String> signals = server.requests("DELETE", ".*/" + id + "/processes/\\d+").stream()
                 .map(WrennTestServer.RecordedRequest::query)
                 .toList();
