@@ -53,7 +53,6 @@ public final class CapsuleExecution {
     private final WrennClient client;
     private final String apiKey;
     private final Duration killGrace;
-    private final Duration stopDeadline;
     private final Duration pingInterval;
 
     /**
@@ -67,7 +66,6 @@ public final class CapsuleExecution {
         this.client = client;
         this.apiKey = apiKey;
         this.killGrace = killGrace;
-        this.stopDeadline = killGrace.plusSeconds(10);
         this.pingInterval = pingInterval;
     }
 
@@ -88,10 +86,10 @@ public final class CapsuleExecution {
      */
     public ExecOutcome run(ExecutionSpec spec, OutputStream log)
             throws ExecutionFailure, InterruptedException, IOException {
-        Capsule capsule = checkCapsule(spec);
+        Capsule capsule = ApiFailures.checkRunning(client, spec.capsuleId(), spec.credentialsName());
         List<String> secrets = new ArrayList<>(spec.secrets());
         secrets.add(apiKey);
-        Output output = new Output(log, secrets, spec.captureStdout());
+        LogOutput output = new LogOutput(log, secrets, spec.captureStdout());
         Command command = launched(spec);
         ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "Wrenn ping " + spec.capsuleId());
@@ -142,7 +140,7 @@ public final class CapsuleExecution {
                         continue;
                     }
                     output.finishQuietly();
-                    throw failure(spec, api);
+                    throw ApiFailures.of(client, spec.capsuleId(), spec.credentialsName(), api);
                 }
             }
         } finally {
@@ -153,18 +151,6 @@ public final class CapsuleExecution {
         }
     }
 
-    private Capsule checkCapsule(ExecutionSpec spec) throws ExecutionFailure, InterruptedException {
-        Capsule capsule;
-        try {
-            capsule = client.getCapsule(spec.capsuleId());
-        } catch (WrennApiException e) {
-            throw failure(spec, e);
-        }
-        if (!capsule.isRunning()) {
-            throw notRunning(spec.capsuleId(), capsule.status(), null);
-        }
-        return capsule;
-    }
 
     static Command launched(ExecutionSpec spec) {
         if (spec.envs().isEmpty() && spec.cwd() == null) {
@@ -180,12 +166,12 @@ public final class CapsuleExecution {
         return new Command("/bin/sh", args);
     }
 
-    private ProcessStream open(ExecutionSpec spec, Command command, Output output)
+    private ProcessStream open(ExecutionSpec spec, Command command, LogOutput output)
             throws ExecutionFailure, InterruptedException {
         try {
             return client.streamExec(spec.capsuleId(), command.program(), command.args(), output);
         } catch (WrennApiException e) {
-            throw failure(spec, e);
+            throw ApiFailures.of(client, spec.capsuleId(), spec.credentialsName(), e);
         }
     }
 
@@ -201,14 +187,14 @@ public final class CapsuleExecution {
         return stream.exitCode().get(left, TimeUnit.NANOSECONDS);
     }
 
-    private ProcessStream reattach(ExecutionSpec spec, Output output, WrennApiException lost)
+    private ProcessStream reattach(ExecutionSpec spec, LogOutput output, WrennApiException lost)
             throws ExecutionFailure, InterruptedException, IOException {
         long pid = output.pid();
         boolean alive;
         try {
             alive = client.listProcesses(spec.capsuleId()).stream().anyMatch(p -> p.pid() == pid);
         } catch (WrennApiException e) {
-            throw failure(spec, e);
+            throw ApiFailures.of(client, spec.capsuleId(), spec.credentialsName(), e);
         }
         if (!alive) {
             output.finishQuietly();
@@ -224,7 +210,7 @@ public final class CapsuleExecution {
         try {
             return client.attach(spec.capsuleId(), Long.toString(pid), output);
         } catch (WrennApiException e) {
-            throw failure(spec, e);
+            throw ApiFailures.of(client, spec.capsuleId(), spec.credentialsName(), e);
         }
     }
 
@@ -247,202 +233,20 @@ public final class CapsuleExecution {
                 TimeUnit.MILLISECONDS);
     }
 
-    /**
-     * Stops the remote process: SIGTERM, then SIGKILL once the grace period is over. Runs on its
-     * own thread with a deadline, so an abort ends in seconds even when the server does not answer.
-     */
-    private void stopProcess(String capsuleId, long knownPid, ProcessStream stream, Output output) {
-        CompletableFuture<Void> stopping = CompletableFuture.runAsync(() -> {
-            try {
-                long pid = knownPid > 0 ? knownPid : output.awaitPid(killGrace);
-                if (pid <= 0) {
-                    return;
-                }
-                String selector = Long.toString(pid);
-                kill(capsuleId, selector, Signal.SIGTERM);
-                if (!awaitEnd(capsuleId, pid, stream)) {
-                    output.note("process " + pid + " did not stop within " + killGrace.toSeconds()
-                            + " s of SIGTERM; sending SIGKILL");
-                    kill(capsuleId, selector, Signal.SIGKILL);
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        });
-        try {
-            stopping.get(stopDeadline.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (TimeoutException | ExecutionException e) {
-            output.note("could not confirm that the remote process was stopped: " + e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+    /** Stops the remote process, waiting briefly for its pid when the stream has not sent it yet. */
+    private void stopProcess(String capsuleId, long knownPid, ProcessStream stream, LogOutput output)
+            throws InterruptedException {
+        long pid = knownPid > 0 ? knownPid : output.awaitPid(killGrace);
+        if (pid <= 0) {
+            return;
         }
-    }
-
-    private void kill(String capsuleId, String selector, Signal signal) throws InterruptedException {
-        try {
-            client.killProcess(capsuleId, selector, signal);
-        } catch (WrennApiException e) {
-            // NOT_FOUND: it ended on its own in the meantime, which is what we wanted.
-        }
-    }
-
-    private boolean awaitEnd(String capsuleId, long pid, ProcessStream stream) throws InterruptedException {
-        long deadline = System.nanoTime() + killGrace.toNanos();
-        while (System.nanoTime() < deadline) {
-            if (stream != null && stream.exitCode().isDone() && !stream.exitCode().isCompletedExceptionally()) {
-                return true;
-            }
-            try {
-                if (client.listProcesses(capsuleId).stream().noneMatch(p -> p.pid() == pid)) {
-                    return true;
-                }
-            } catch (WrennApiException e) {
-                // Keep waiting; SIGKILL follows at the deadline either way.
-            }
-            Thread.sleep(100);
-        }
-        return false;
-    }
-
-    private ExecutionFailure failure(ExecutionSpec spec, WrennApiException e) {
-        String id = spec.capsuleId();
-        String credentials = spec.credentialsName() == null ? "the API key" : "credentials " + spec.credentialsName();
-        return switch (e.kind()) {
-            case NOT_FOUND -> new ExecutionFailure(
-                    ExecutionFailure.Reason.CAPSULE_NOT_FOUND,
-                    "Capsule not found: " + id + " does not exist or does not belong to the team of " + credentials
-                            + ". Check the capsule id.",
-                    e);
-            case INVALID_REQUEST -> new ExecutionFailure(
-                    ExecutionFailure.Reason.INVALID_CAPSULE_ID,
-                    "Invalid capsule id: the server rejected '" + id + "' (" + e.serverMessage()
-                            + "). Capsule ids look like cl-... ; copy it from the Wrenn dashboard.",
-                    e);
-            case NOT_RUNNING -> notRunning(id, e.capsuleStatus(), e);
-            case AUTHENTICATION_FAILED -> new ExecutionFailure(
-                    ExecutionFailure.Reason.AUTHENTICATION_FAILED,
-                    "Authentication failed for " + credentials + ": the Wrenn API did not accept the key. "
-                            + "Check that the Secret text credential holds a valid wrn_... key.",
-                    e);
-            case FORBIDDEN -> new ExecutionFailure(
-                    ExecutionFailure.Reason.FORBIDDEN,
-                    "Forbidden: the key in " + credentials + " may not use capsule " + id + ".",
-                    e);
-            case TIMEOUT -> new ExecutionFailure(
-                    ExecutionFailure.Reason.CONNECTION_FAILED,
-                    "The Wrenn API at " + client.baseUrl() + " did not answer in time (" + e.operation() + ").",
-                    e);
-            case CONNECTION_FAILED -> new ExecutionFailure(
-                    ExecutionFailure.Reason.CONNECTION_FAILED,
-                    "Could not connect to the Wrenn API at " + client.baseUrl() + ": " + e.serverMessage()
-                            + ". Check the API URL in Manage Jenkins > System > Wrenn, and the proxy settings.",
-                    e);
-            case CONNECTION_LOST, STREAM_CLOSED -> new ExecutionFailure(
-                    ExecutionFailure.Reason.CONNECTION_LOST,
-                    "Connection lost to the Wrenn API while " + e.operation() + " was running in capsule " + id + ": "
-                            + e.serverMessage() + ". The exit code is unknown.",
-                    e);
-            case SERVER_ERROR -> new ExecutionFailure(
-                    ExecutionFailure.Reason.SERVER_ERROR,
-                    "Server error" + (e.httpStatus() > 0 ? " " + e.httpStatus() : "") + " from the Wrenn API ("
-                            + e.operation() + "): " + e.serverMessage() + ". Try again later.",
-                    e);
-            default -> new ExecutionFailure(ExecutionFailure.Reason.UNEXPECTED, e.getMessage(), e);
-        };
-    }
-
-    private static ExecutionFailure notRunning(String id, String status, Throwable cause) {
-        return new ExecutionFailure(
-                ExecutionFailure.Reason.CAPSULE_NOT_RUNNING,
-                "Capsule " + id + " is not running (status: " + (status == null ? "unknown" : status)
-                        + ") - start or resume it first.",
-                cause);
-    }
-
-    /**
-     * Receives the stream's events and writes them, masked, to the log. Also captures stdout when
-     * asked, and remembers the pid for stopping and re-attaching.
-     */
-    private static final class Output implements StreamListener {
-        private final OutputStream log;
-        private final SecretMasker stdoutMask;
-        private final SecretMasker stderrMask;
-        private final ByteArrayOutputStream capture;
-        private final CompletableFuture<Long> pid = new CompletableFuture<>();
-
-        Output(OutputStream log, List<String> secrets, boolean captureStdout) {
-            this.log = log;
-            this.stdoutMask = new SecretMasker(secrets);
-            this.stderrMask = new SecretMasker(secrets);
-            this.capture = captureStdout ? new ByteArrayOutputStream() : null;
-        }
-
-        @Override
-        public void onStart(long processId) {
-            pid.complete(processId);
-        }
-
-        @Override
-        public void onStdout(String data) {
-            if (capture != null) {
-                capture.writeBytes(data.getBytes(StandardCharsets.UTF_8));
-            } else {
-                write(stdoutMask.mask(data));
-            }
-        }
-
-        @Override
-        public void onStderr(String data) {
-            write(stderrMask.mask(data));
-        }
-
-        long pid() {
-            return pid.getNow(-1L);
-        }
-
-        long awaitPid(Duration wait) throws InterruptedException {
-            try {
-                return pid.get(wait.toMillis(), TimeUnit.MILLISECONDS);
-            } catch (ExecutionException | TimeoutException e) {
-                return -1;
-            }
-        }
-
-        synchronized void write(String text) {
-            if (text.isEmpty()) {
-                return;
-            }
-            try {
-                log.write(text.getBytes(StandardCharsets.UTF_8));
-                log.flush();
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
-
-        void note(String text) {
-            write("[wrenn] " + text + "\n");
-        }
-
-        void finish() throws IOException {
-            try {
-                write(stdoutMask.flush());
-                write(stderrMask.flush());
-            } catch (UncheckedIOException e) {
-                throw e.getCause();
-            }
-        }
-
-        void finishQuietly() {
-            try {
-                finish();
-            } catch (IOException | UncheckedIOException e) {
-                // The run is failing already; that failure is the one to report.
-            }
-        }
-
-        String captured() {
-            return capture == null ? null : capture.toString(StandardCharsets.UTF_8);
-        }
+        new RemoteStop(client, killGrace)
+                .stop(
+                        capsuleId,
+                        pid,
+                        () -> stream != null
+                                && stream.exitCode().isDone()
+                                && !stream.exitCode().isCompletedExceptionally(),
+                        output::note);
     }
 }

@@ -16,6 +16,7 @@ public final class ExecutionFailure extends Exception {
         AUTHENTICATION_FAILED,
         FORBIDDEN,
         TIMED_OUT,
+        EXITED_BEFORE_READY,
         CONNECTION_FAILED,
         CONNECTION_LOST,
         SERVER_ERROR,

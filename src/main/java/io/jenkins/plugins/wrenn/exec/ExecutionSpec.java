@@ -35,13 +35,7 @@ public record ExecutionSpec(
         if (command == null) {
             throw new IllegalArgumentException("command: must not be empty");
         }
-        envs = envs == null ? Map.of() : Map.copyOf(envs);
-        for (String name : envs.keySet()) {
-            if (!ENV_NAME.matcher(name).matches()) {
-                throw new IllegalArgumentException(
-                        "envs: '" + name + "' is not a valid variable name (letters, digits and _, not starting with a digit)");
-            }
-        }
+        envs = checkEnvNames(envs);
         if (cwd != null && cwd.isBlank()) {
             cwd = null;
         }
@@ -49,6 +43,18 @@ public record ExecutionSpec(
             throw new IllegalArgumentException("timeout: must be positive, got " + timeout.toSeconds() + " s");
         }
         secrets = secrets == null ? List.of() : List.copyOf(secrets);
+    }
+
+    /** Copies the map, refusing names a shell cannot export. */
+    static Map<String, String> checkEnvNames(Map<String, String> envs) {
+        Map<String, String> copy = envs == null ? Map.of() : Map.copyOf(envs);
+        for (String name : copy.keySet()) {
+            if (!ENV_NAME.matcher(name).matches()) {
+                throw new IllegalArgumentException("envs: '" + name
+                        + "' is not a valid variable name (letters, digits and _, not starting with a digit)");
+            }
+        }
+        return copy;
     }
 
     /** The simplest run: a command in a capsule, output to the log, no limits. */

@@ -1,0 +1,231 @@
+package io.jenkins.plugins.wrenn.exec;
+
+import io.jenkins.plugins.wrenn.api.BackgroundProcess;
+import io.jenkins.plugins.wrenn.api.ExecRequest;
+import io.jenkins.plugins.wrenn.api.ExecResult;
+import io.jenkins.plugins.wrenn.api.ProcessStream;
+import io.jenkins.plugins.wrenn.api.Signal;
+import io.jenkins.plugins.wrenn.api.StreamListener;
+import io.jenkins.plugins.wrenn.api.WrennApiException;
+import io.jenkins.plugins.wrenn.api.WrennClient;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Starts long-running processes in a capsule and leaves them running, and stops them later.
+ *
+ * <p><b>Waiting for readiness.</b> An attach sees only output written after it, and a test server
+ * may print "Listening on" within milliseconds of starting. So when a start waits for a text, the
+ * command is started behind a gate: a tiny {@code /bin/sh} loop that waits for a file, then
+ * {@code exec}s the command (same pid). The engine attaches first, then opens the gate with one
+ * {@code touch}, so not a byte of the command's output is missed.
+ */
+public final class BackgroundProcesses {
+
+    /** Waits for the gate file, removes it, then becomes the command. */
+    static final String GATE = "while [ ! -e \"$1\" ]; do sleep 0.05; done; rm -f -- \"$1\"; shift; exec \"$@\"";
+
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private final WrennClient client;
+    private final String apiKey;
+    private final Duration killGrace;
+
+    public BackgroundProcesses(WrennClient client, String apiKey, Duration killGrace) {
+        this.client = client;
+        this.apiKey = apiKey;
+        this.killGrace = killGrace;
+    }
+
+    /**
+     * Starts the process; with {@code waitFor}, returns once it printed that text. Its output up to
+     * then goes to the log.
+     *
+     * @throws ExecutionFailure when it cannot start, exits before it is ready, or is not ready in
+     *     time (then it is stopped)
+     * @throws InterruptedException when interrupted; a process started behind a gate is stopped
+     */
+    public BackgroundProcess start(BackgroundSpec spec, OutputStream log)
+            throws ExecutionFailure, InterruptedException, IOException {
+        ApiFailures.checkRunning(client, spec.capsuleId(), spec.credentialsName());
+        LogOutput output = new LogOutput(log, secrets(spec), false);
+        if (spec.waitFor() == null) {
+            BackgroundProcess p = launch(spec, spec.command().program(), spec.command().args(), spec.tag());
+            output.note("started background process " + p.pid() + " (tag " + p.tag() + ") in capsule "
+                    + spec.capsuleId());
+            return p;
+        }
+        String tag = spec.tag() != null ? spec.tag() : "wrenn-" + HexFormat.of().toHexDigits(RANDOM.nextInt());
+        String gate = "/tmp/.wrenn-start-" + tag.replaceAll("[^A-Za-z0-9_.-]", "_");
+        List<String> args = new ArrayList<>(List.of("-c", GATE, "wrenn-bg", gate, spec.command().program()));
+        args.addAll(spec.command().args());
+        BackgroundProcess p = launch(spec, "/bin/sh", args, tag);
+        output.note("started background process " + p.pid() + " (tag " + p.tag() + ") in capsule " + spec.capsuleId()
+                + "; waiting up to " + spec.waitTimeout().toSeconds() + " s for '" + spec.waitFor() + "'");
+        ReadinessWatch watch = new ReadinessWatch(output, spec.waitFor());
+        boolean ready = false;
+        try (ProcessStream stream = attach(spec, p, watch)) {
+            openGate(spec, gate);
+            ready = awaitReady(spec, p, watch, stream);
+            output.note("background process " + p.pid() + " is ready");
+            return p;
+        } finally {
+            if (!ready) {
+                new RemoteStop(client, killGrace).stop(spec.capsuleId(), p.pid(), () -> false, output::note);
+            }
+            output.finishQuietly();
+        }
+    }
+
+    /**
+     * Sends a signal to a process by pid or tag.
+     *
+     * @return false when the process had already ended (the capsule exists but the process does not)
+     */
+    public boolean kill(String capsuleId, String selector, Signal signal, String credentialsName)
+            throws ExecutionFailure, InterruptedException {
+        try {
+            client.killProcess(capsuleId, selector, signal);
+            return true;
+        } catch (WrennApiException e) {
+            if (e.kind() != WrennApiException.Kind.NOT_FOUND) {
+                throw ApiFailures.of(client, capsuleId, credentialsName, e);
+            }
+        }
+        // 404 means either the capsule or the process is gone; only the first is a failure.
+        ApiFailures.checkRunning(client, capsuleId, credentialsName);
+        return false;
+    }
+
+    /** SIGTERM, then SIGKILL after the grace period; for processes a build leaves behind. */
+    public void stop(String capsuleId, long pid, OutputStream log) {
+        LogOutput output = new LogOutput(log, List.of(apiKey), false);
+        new RemoteStop(client, killGrace).stop(capsuleId, pid, () -> false, output::note);
+    }
+
+    private List<String> secrets(BackgroundSpec spec) {
+        List<String> secrets = new ArrayList<>(spec.secrets());
+        secrets.add(apiKey);
+        return secrets;
+    }
+
+    private BackgroundProcess launch(BackgroundSpec spec, String program, List<String> args, String tag)
+            throws ExecutionFailure, InterruptedException {
+        try {
+            return client.startBackground(
+                    spec.capsuleId(), ExecRequest.background(program, args, tag, spec.envs(), spec.cwd()));
+        } catch (WrennApiException e) {
+            throw ApiFailures.of(client, spec.capsuleId(), spec.credentialsName(), e);
+        }
+    }
+
+    private ProcessStream attach(BackgroundSpec spec, BackgroundProcess p, StreamListener listener)
+            throws ExecutionFailure, InterruptedException {
+        try {
+            return client.attach(spec.capsuleId(), Long.toString(p.pid()), listener);
+        } catch (WrennApiException e) {
+            throw ApiFailures.of(client, spec.capsuleId(), spec.credentialsName(), e);
+        }
+    }
+
+    private void openGate(BackgroundSpec spec, String gate) throws ExecutionFailure, InterruptedException {
+        try {
+            ExecResult touched = client.exec(spec.capsuleId(), ExecRequest.foreground("touch", List.of(gate), 30));
+            if (touched.exitCode() != 0) {
+                throw new ExecutionFailure(
+                        ExecutionFailure.Reason.UNEXPECTED,
+                        "Could not start the background process: 'touch " + gate + "' failed in capsule "
+                                + spec.capsuleId() + ": " + touched.stderr().strip(),
+                        null);
+            }
+        } catch (WrennApiException e) {
+            throw ApiFailures.of(client, spec.capsuleId(), spec.credentialsName(), e);
+        }
+    }
+
+    private boolean awaitReady(BackgroundSpec spec, BackgroundProcess p, ReadinessWatch watch, ProcessStream stream)
+            throws ExecutionFailure, InterruptedException {
+        try {
+            CompletableFuture.anyOf(watch.seen(), stream.exitCode())
+                    .get(spec.waitTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            throw new ExecutionFailure(
+                    ExecutionFailure.Reason.TIMED_OUT,
+                    "Background process " + p.pid() + " did not print '" + spec.waitFor() + "' within "
+                            + spec.waitTimeout().toSeconds() + " s; it was stopped.",
+                    null);
+        } catch (ExecutionException e) {
+            // The stream ended without an exit code; decided below.
+        }
+        if (watch.seen().isDone()) {
+            return true;
+        }
+        Integer code = stream.exitCode().getNow(null);
+        if (!stream.exitCode().isCompletedExceptionally() && code != null) {
+            throw new ExecutionFailure(
+                    ExecutionFailure.Reason.EXITED_BEFORE_READY,
+                    "Background process " + p.pid() + " exited with code " + code + " before it printed '"
+                            + spec.waitFor() + "'.",
+                    null);
+        }
+        throw new ExecutionFailure(
+                ExecutionFailure.Reason.CONNECTION_LOST,
+                "Connection lost while waiting for background process " + p.pid() + " to print '" + spec.waitFor()
+                        + "'.",
+                null);
+    }
+
+    /**
+     * Passes output to the log and completes {@link #seen()} once the text has appeared, also when
+     * it arrives split across chunks.
+     */
+    private static final class ReadinessWatch implements StreamListener {
+        private final LogOutput output;
+        private final String text;
+        private final CompletableFuture<Void> seen = new CompletableFuture<>();
+        private final StringBuilder tail = new StringBuilder();
+
+        ReadinessWatch(LogOutput output, String text) {
+            this.output = output;
+            this.text = text;
+        }
+
+        CompletableFuture<Void> seen() {
+            return seen;
+        }
+
+        @Override
+        public void onStdout(String data) {
+            output.onStdout(data);
+            scan(data);
+        }
+
+        @Override
+        public void onStderr(String data) {
+            output.onStderr(data);
+            scan(data);
+        }
+
+        private synchronized void scan(String data) {
+            if (seen.isDone()) {
+                return;
+            }
+            tail.append(data);
+            if (tail.indexOf(text) >= 0) {
+                seen.complete(null);
+                return;
+            }
+            int keep = Math.min(tail.length(), text.length() - 1);
+            tail.delete(0, tail.length() - keep);
+        }
+    }
+}

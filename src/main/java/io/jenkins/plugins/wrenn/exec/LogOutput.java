@@ -1,0 +1,101 @@
+package io.jenkins.plugins.wrenn.exec;
+
+import io.jenkins.plugins.wrenn.api.StreamListener;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Receives the stream's events and writes them, masked, to the log. Also captures stdout when
+ * asked, and remembers the pid for stopping and re-attaching.
+ */
+final class LogOutput implements StreamListener {
+    private final OutputStream log;
+    private final SecretMasker stdoutMask;
+    private final SecretMasker stderrMask;
+    private final ByteArrayOutputStream capture;
+    private final CompletableFuture<Long> pid = new CompletableFuture<>();
+
+    LogOutput(OutputStream log, List<String> secrets, boolean captureStdout) {
+        this.log = log;
+        this.stdoutMask = new SecretMasker(secrets);
+        this.stderrMask = new SecretMasker(secrets);
+        this.capture = captureStdout ? new ByteArrayOutputStream() : null;
+    }
+
+    @Override
+    public void onStart(long processId) {
+        pid.complete(processId);
+    }
+
+    @Override
+    public void onStdout(String data) {
+        if (capture != null) {
+            capture.writeBytes(data.getBytes(StandardCharsets.UTF_8));
+        } else {
+            write(stdoutMask.mask(data));
+        }
+    }
+
+    @Override
+    public void onStderr(String data) {
+        write(stderrMask.mask(data));
+    }
+
+    long pid() {
+        return pid.getNow(-1L);
+    }
+
+    long awaitPid(Duration wait) throws InterruptedException {
+        try {
+            return pid.get(wait.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            return -1;
+        }
+    }
+
+    synchronized void write(String text) {
+        if (text.isEmpty()) {
+            return;
+        }
+        try {
+            log.write(text.getBytes(StandardCharsets.UTF_8));
+            log.flush();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    void note(String text) {
+        write("[wrenn] " + text + "\n");
+    }
+
+    void finish() throws IOException {
+        try {
+            write(stdoutMask.flush());
+            write(stderrMask.flush());
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        }
+    }
+
+    void finishQuietly() {
+        try {
+            finish();
+        } catch (IOException | UncheckedIOException e) {
+            // The run is failing already; that failure is the one to report.
+        }
+    }
+
+    String captured() {
+        return capture == null ? null : capture.toString(StandardCharsets.UTF_8);
+    }
+}

@@ -1,0 +1,192 @@
+package io.jenkins.plugins.wrenn.exec;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.jenkins.plugins.wrenn.api.BackgroundProcess;
+import io.jenkins.plugins.wrenn.api.Signal;
+import io.jenkins.plugins.wrenn.api.WrennClient;
+import io.jenkins.plugins.wrenn.exec.CapsuleExecutionTest.Log;
+import io.jenkins.plugins.wrenn.testserver.Await;
+import io.jenkins.plugins.wrenn.testserver.LocalProcess;
+import io.jenkins.plugins.wrenn.testserver.WrennTestServer;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.DisabledOnOs;
+import org.junit.jupiter.api.condition.OS;
+
+@DisabledOnOs(value = OS.WINDOWS, disabledReason = "the test server runs commands through /bin/sh")
+class BackgroundProcessesTest {
+
+    static final String KEY = "wrn_background_key_91";
+    static WrennTestServer server;
+    static WrennClient client;
+    static BackgroundProcesses background;
+
+    @BeforeAll
+    static void start() throws Exception {
+        server = WrennTestServer.start(KEY);
+        client = WrennClient.builder(server.baseUrl(), KEY)
+                .keepAliveInterval(Duration.ofMillis(250))
+                .build();
+        background = new BackgroundProcesses(client, KEY, Duration.ofSeconds(1));
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        client.close();
+        server.close();
+    }
+
+    static BackgroundSpec spec(String capsule, String shellLine, String tag, String waitFor, Duration wait) {
+        return new BackgroundSpec(capsule, Command.shell(shellLine), null, null, tag, waitFor, wait, null, null);
+    }
+
+    @Test
+    void startsAndLeavesTheProcessRunningWithItsEnvsAndCwd() throws Exception {
+        String id = server.createCapsule();
+        Files.createDirectories(server.workDir(id).resolve("srv"));
+        Log log = new Log();
+        BackgroundProcess p = background.start(
+                new BackgroundSpec(
+                        id,
+                        Command.shell("echo \"$PORT\" > port.txt; exec sleep 60"),
+                        Map.of("PORT", "8080"),
+                        "srv",
+                        "web",
+                        null,
+                        null,
+                        null,
+                        null),
+                log);
+        assertEquals("web", p.tag());
+        assertTrue(log.text().contains("started background process " + p.pid() + " (tag web)"), log.text());
+        Await.until(() -> Files.exists(server.workDir(id).resolve("srv/port.txt")), "port.txt to be written");
+        Await.until(
+                () -> Files.readString(server.workDir(id).resolve("srv/port.txt")).equals("8080\n"),
+                "port.txt to hold the port");
+        assertTrue(server.processes(id).getFirst().isAlive());
+
+        assertTrue(background.kill(id, "web", Signal.SIGTERM, null));
+        Await.until(() -> server.processes(id).isEmpty(), "the killed process to end");
+        assertFalse(background.kill(id, "web", Signal.SIGTERM, null), "killing an ended process is not an error");
+    }
+
+    @Test
+    void waitsForTheReadyTextEvenWhenItIsTheVeryFirstOutput() throws Exception {
+        String id = server.createCapsule();
+        for (int i = 0; i < 5; i++) {
+            Log log = new Log();
+            BackgroundProcess p = background.start(
+                    spec(id, "echo Listening on 80" + i + "; exec sleep 60", null, "Listening on", null), log);
+            assertTrue(p.tag().startsWith("wrenn-"), p.tag());
+            assertTrue(log.text().contains("Listening on 80" + i + "\n"), log.text());
+            assertTrue(log.text().contains("is ready"), log.text());
+            LocalProcess running = server.processes(id).stream()
+                    .filter(lp -> lp.pid() == p.pid())
+                    .findFirst()
+                    .orElseThrow();
+            assertTrue(running.isAlive(), "the process must keep running after the start");
+            assertTrue(background.kill(id, Long.toString(p.pid()), Signal.SIGKILL, null));
+        }
+        Await.until(() -> server.processes(id).isEmpty(), "all processes to end");
+    }
+
+    @Test
+    void readyTextSplitAcrossChunksIsFound() throws Exception {
+        server.setChunkBytes(3);
+        try {
+            String id = server.createCapsule();
+            BackgroundProcess p = background.start(
+                    spec(id, "printf 'boot...\\nServer Listening on 9000\\n'; exec sleep 60", "split", "Listening on", null),
+                    new Log());
+            assertEquals("split", p.tag());
+            background.kill(id, "split", Signal.SIGKILL, null);
+        } finally {
+            server.setChunkBytes(8192);
+        }
+    }
+
+    @Test
+    void exitBeforeReadyFailsWithTheCode() throws Exception {
+        String id = server.createCapsule();
+        ExecutionFailure e = assertThrows(
+                ExecutionFailure.class,
+                () -> background.start(spec(id, "echo port in use >&2; exit 2", null, "Listening", null), new Log()));
+        assertEquals(ExecutionFailure.Reason.EXITED_BEFORE_READY, e.reason());
+        assertTrue(e.getMessage().contains("exited with code 2 before it printed 'Listening'"), e.getMessage());
+        Await.until(() -> server.processes(id).isEmpty(), "nothing left running");
+    }
+
+    @Test
+    void notReadyInTimeIsStopped() throws Exception {
+        String id = server.createCapsule();
+        ExecutionFailure e = assertThrows(
+                ExecutionFailure.class,
+                () -> background.start(
+                        spec(id, "trap '' TERM; echo starting; sleep 60", null, "Listening", Duration.ofSeconds(1)),
+                        new Log()));
+        assertEquals(ExecutionFailure.Reason.TIMED_OUT, e.reason());
+        assertTrue(e.getMessage().contains("did not print 'Listening' within 1 s; it was stopped"), e.getMessage());
+        Await.until(() -> server.processes(id).isEmpty(), "the unready process to be stopped");
+    }
+
+    @Test
+    void interruptWhileWaitingStopsTheProcess() throws Exception {
+        String id = server.createCapsule();
+        CompletableFuture<Throwable> ended = new CompletableFuture<>();
+        Thread t = new Thread(() -> {
+            try {
+                background.start(spec(id, "echo waiting; sleep 60", null, "never printed", null), new Log());
+                ended.complete(null);
+            } catch (Throwable x) {
+                ended.complete(x);
+            }
+        });
+        t.start();
+        Await.until(() -> !server.processes(id).isEmpty(), "the process to start");
+        Thread.sleep(300);
+        t.interrupt();
+        assertTrue(ended.get(15, TimeUnit.SECONDS) instanceof InterruptedException);
+        Await.until(() -> server.processes(id).isEmpty(), "the process to be stopped after the interrupt");
+    }
+
+    @Test
+    void missingCapsuleIsAFailureEvenForKill() {
+        ExecutionFailure e = assertThrows(
+                ExecutionFailure.class,
+                () -> background.kill("cl-0000000000000000000000000", "web", Signal.SIGTERM, "wrenn-key"));
+        assertEquals(ExecutionFailure.Reason.CAPSULE_NOT_FOUND, e.reason());
+    }
+
+    @Test
+    void stopEndsEvenAProcessThatIgnoresSigterm() throws Exception {
+        String id = server.createCapsule();
+        BackgroundProcess p = background.start(spec(id, "trap '' TERM; exec sleep 60", null, null, null), new Log());
+        Log log = new Log();
+        background.stop(id, p.pid(), log);
+        Await.until(() -> server.processes(id).isEmpty(), "the process to be killed");
+        assertTrue(log.text().contains("sending SIGKILL"), log.text());
+        assertEquals(
+                List.of("signal=SIGTERM", "signal=SIGKILL"),
+                server.requests("DELETE", ".*/" + id + "/processes/\\d+").stream()
+                        .map(WrennTestServer.RecordedRequest::query)
+                        .toList());
+    }
+
+    @Test
+    void badTagsAreRefusedNamingTheField() {
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class, () -> spec("cl-x", "true", "1234", null, null));
+        assertTrue(e.getMessage().startsWith("tag:"), e.getMessage());
+    }
+}
