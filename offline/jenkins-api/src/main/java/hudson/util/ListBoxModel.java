@@ -7,6 +7,10 @@ public class ListBoxModel extends ArrayList<ListBoxModel.Option> {
 
     public ListBoxModel() {}
 
+    public ListBoxModel add(String nameAndValue) {
+        throw new UnsupportedOperationException("declaration only");
+    }
+
     public static final class Option {
         private Option() {}
     }

@@ -26,7 +26,6 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import jenkins.model.Jenkins;
 import jenkins.tasks.SimpleBuildStep;
 import org.jenkinsci.Symbol;
 import org.kohsuke.stapler.AncestorInPath;
@@ -175,15 +174,6 @@ public class WrennExecBuilder extends Builder implements SimpleBuildStep {
                 .toList();
     }
 
-    /** Checks the item's configure permission, or administer when there is no item. */
-    static void checkConfigure(Item item) {
-        if (item == null) {
-            Jenkins.get().checkPermission(Jenkins.ADMINISTER);
-        } else {
-            item.checkPermission(Item.CONFIGURE);
-        }
-    }
-
     /** The step's descriptor: display name, form validation, credentials drop-down, connection test. */
     @Extension
     @Symbol("wrennBuildStep")
@@ -201,33 +191,17 @@ public class WrennExecBuilder extends Builder implements SimpleBuildStep {
 
         @POST
         public FormValidation doCheckCapsule(@AncestorInPath Item item, @QueryParameter String value) {
-            checkConfigure(item);
-            String id = Util.fixEmptyAndTrim(value);
-            if (id == null) {
-                return FormValidation.error(Messages.WrennExecBuilder_CapsuleRequired());
-            }
-            if (id.contains("$")) {
-                return FormValidation.ok();
-            }
-            try {
-                WrennClient.checkCapsuleId(id);
-                return FormValidation.ok();
-            } catch (IllegalArgumentException e) {
-                return FormValidation.error(e.getMessage());
-            }
+            return FormChecks.capsule(item, value);
         }
 
         @POST
         public FormValidation doCheckCommand(@AncestorInPath Item item, @QueryParameter String value) {
-            checkConfigure(item);
-            return Util.fixEmptyAndTrim(value) == null
-                    ? FormValidation.error(Messages.WrennExecBuilder_CommandRequired())
-                    : FormValidation.ok();
+            return FormChecks.command(item, value);
         }
 
         @POST
         public FormValidation doCheckEnvs(@AncestorInPath Item item, @QueryParameter String value) {
-            checkConfigure(item);
+            FormChecks.checkConfigure(item);
             try {
                 EnvironmentLines.parse(value);
                 return FormValidation.ok();
@@ -245,7 +219,7 @@ public class WrennExecBuilder extends Builder implements SimpleBuildStep {
         public FormValidation doTestConnection(
                 @AncestorInPath Item item, @QueryParameter String capsule, @QueryParameter String credentialsId)
                 throws InterruptedException {
-            checkConfigure(item);
+            FormChecks.checkConfigure(item);
             String id = WrennCredentials.effectiveId(credentialsId);
             if (id == null) {
                 return FormValidation.error(Messages.WrennCredentials_NoId());

@@ -1,0 +1,13 @@
+package org.jenkinsci.plugins.workflow.steps;
+
+import java.io.Serializable;
+
+public abstract class StepExecution implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    protected StepExecution(StepContext context) {}
+
+    public StepContext getContext() {
+        throw new UnsupportedOperationException("declaration only");
+    }
+}

@@ -1,0 +1,11 @@
+package org.jenkinsci.plugins.workflow.steps;
+
+public abstract class SynchronousNonBlockingStepExecution<T> extends StepExecution {
+    private static final long serialVersionUID = 1L;
+
+    protected SynchronousNonBlockingStepExecution(StepContext context) {
+        super(context);
+    }
+
+    protected abstract T run() throws Exception;
+}

@@ -1,0 +1,357 @@
+package io.jenkins.plugins.wrenn;
+
+import hudson.AbortException;
+import hudson.Extension;
+import hudson.Util;
+import hudson.model.Item;
+import hudson.model.Run;
+import hudson.model.TaskListener;
+import hudson.util.FormValidation;
+import hudson.util.ListBoxModel;
+import io.jenkins.plugins.wrenn.api.BackgroundProcess;
+import io.jenkins.plugins.wrenn.api.WrennClient;
+import io.jenkins.plugins.wrenn.exec.BackgroundProcesses;
+import io.jenkins.plugins.wrenn.exec.BackgroundSpec;
+import io.jenkins.plugins.wrenn.exec.CapsuleExecution;
+import io.jenkins.plugins.wrenn.exec.Command;
+import io.jenkins.plugins.wrenn.exec.ExecOutcome;
+import io.jenkins.plugins.wrenn.exec.ExecutionFailure;
+import io.jenkins.plugins.wrenn.exec.ExecutionSpec;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.jenkinsci.plugins.workflow.steps.Step;
+import org.jenkinsci.plugins.workflow.steps.StepContext;
+import org.jenkinsci.plugins.workflow.steps.StepDescriptor;
+import org.jenkinsci.plugins.workflow.steps.StepExecution;
+import org.jenkinsci.plugins.workflow.steps.SynchronousNonBlockingStepExecution;
+import org.kohsuke.stapler.AncestorInPath;
+import org.kohsuke.stapler.DataBoundConstructor;
+import org.kohsuke.stapler.DataBoundSetter;
+import org.kohsuke.stapler.QueryParameter;
+import org.kohsuke.stapler.verb.POST;
+
+/**
+ * {@code wrennExec capsule: 'cl-...', cmd: 'pytest'}: runs a command in a capsule with its output
+ * live in the step's log, like {@code sh} does on an agent. Needs no {@code node}. With
+ * {@code background: true} it starts a long-running process instead and returns
+ * {@code [pid:, tag:, capsule:]}.
+ */
+public class WrennExecStep extends Step {
+
+    private final String capsule;
+    private final String cmd;
+    private List<String> args;
+    private String credentialsId;
+    private int timeout;
+    private Map<String, String> envs;
+    private String cwd;
+    private boolean background;
+    private String tag;
+    private boolean returnStdout;
+    private boolean returnStatus;
+    private String label;
+    private String waitFor;
+    private int waitForTimeout;
+    private boolean keepAlive;
+
+    @DataBoundConstructor
+    public WrennExecStep(String capsule, String cmd) {
+        this.capsule = Util.fixEmptyAndTrim(capsule);
+        this.cmd = cmd;
+    }
+
+    public String getCapsule() {
+        return capsule;
+    }
+
+    public String getCmd() {
+        return cmd;
+    }
+
+    /** Arguments of {@code cmd} as a program; when given, no shell is involved. */
+    public List<String> getArgs() {
+        return args;
+    }
+
+    @DataBoundSetter
+    public void setArgs(List<String> args) {
+        this.args = args == null || args.isEmpty() ? null : List.copyOf(args);
+    }
+
+    public String getCredentialsId() {
+        return credentialsId;
+    }
+
+    @DataBoundSetter
+    public void setCredentialsId(String credentialsId) {
+        this.credentialsId = Util.fixEmptyAndTrim(credentialsId);
+    }
+
+    /** Seconds the command may run; 0 for no limit. */
+    public int getTimeout() {
+        return timeout;
+    }
+
+    @DataBoundSetter
+    public void setTimeout(int timeout) {
+        this.timeout = timeout;
+    }
+
+    public Map<String, String> getEnvs() {
+        return envs;
+    }
+
+    @DataBoundSetter
+    public void setEnvs(Map<String, String> envs) {
+        this.envs = envs == null || envs.isEmpty() ? null : new LinkedHashMap<>(envs);
+    }
+
+    public String getCwd() {
+        return cwd;
+    }
+
+    @DataBoundSetter
+    public void setCwd(String cwd) {
+        this.cwd = Util.fixEmptyAndTrim(cwd);
+    }
+
+    public boolean isBackground() {
+        return background;
+    }
+
+    @DataBoundSetter
+    public void setBackground(boolean background) {
+        this.background = background;
+    }
+
+    public String getTag() {
+        return tag;
+    }
+
+    @DataBoundSetter
+    public void setTag(String tag) {
+        this.tag = Util.fixEmptyAndTrim(tag);
+    }
+
+    public boolean isReturnStdout() {
+        return returnStdout;
+    }
+
+    @DataBoundSetter
+    public void setReturnStdout(boolean returnStdout) {
+        this.returnStdout = returnStdout;
+    }
+
+    public boolean isReturnStatus() {
+        return returnStatus;
+    }
+
+    @DataBoundSetter
+    public void setReturnStatus(boolean returnStatus) {
+        this.returnStatus = returnStatus;
+    }
+
+    /** Shown in the Pipeline graph instead of the command. */
+    public String getLabel() {
+        return label;
+    }
+
+    @DataBoundSetter
+    public void setLabel(String label) {
+        this.label = Util.fixEmptyAndTrim(label);
+    }
+
+    /** Background only: text the process prints once it is ready. */
+    public String getWaitFor() {
+        return waitFor;
+    }
+
+    @DataBoundSetter
+    public void setWaitFor(String waitFor) {
+        this.waitFor = Util.fixEmpty(waitFor);
+    }
+
+    /** Background only: seconds to wait for {@link #getWaitFor()}; 0 for the default (60). */
+    public int getWaitForTimeout() {
+        return waitForTimeout;
+    }
+
+    @DataBoundSetter
+    public void setWaitForTimeout(int waitForTimeout) {
+        this.waitForTimeout = waitForTimeout;
+    }
+
+    /** Background only: leave the process running when the build ends. */
+    public boolean isKeepAlive() {
+        return keepAlive;
+    }
+
+    @DataBoundSetter
+    public void setKeepAlive(boolean keepAlive) {
+        this.keepAlive = keepAlive;
+    }
+
+    @Override
+    public StepExecution start(StepContext context) {
+        return new Execution(this, context);
+    }
+
+    /** Refuses combinations that cannot mean anything, naming the fields. */
+    void checkOptions() {
+        if (capsule == null) {
+            throw new IllegalArgumentException(Messages.WrennExecBuilder_CapsuleRequired());
+        }
+        if (cmd == null || cmd.isBlank()) {
+            throw new IllegalArgumentException(Messages.WrennExecStep_CmdRequired());
+        }
+        if (returnStdout && returnStatus) {
+            throw new IllegalArgumentException(Messages.WrennExecStep_ReturnBoth());
+        }
+        if (timeout < 0 || waitForTimeout < 0) {
+            throw new IllegalArgumentException(Messages.WrennExecStep_NegativeTimeout());
+        }
+        if (background && (returnStdout || returnStatus || timeout > 0)) {
+            throw new IllegalArgumentException(Messages.WrennExecStep_NotWithBackground());
+        }
+        if (!background && (tag != null || waitFor != null || waitForTimeout > 0 || keepAlive)) {
+            throw new IllegalArgumentException(Messages.WrennExecStep_BackgroundOnly());
+        }
+    }
+
+    /** What the Pipeline graph shows for a call: its label, else its command. */
+    static String displayArguments(Map<String, Object> namedArgs) {
+        Object label = namedArgs.get("label");
+        if (label instanceof String s && !s.isBlank()) {
+            return s;
+        }
+        Object command = namedArgs.get("cmd");
+        return command instanceof String s ? s : null;
+    }
+
+    Command command() {
+        return args == null ? Command.shell(cmd) : Command.program(cmd.strip(), args);
+    }
+
+    /** Runs the step on its own thread; an abort interrupts it and the engine stops the remote process. */
+    static final class Execution extends SynchronousNonBlockingStepExecution<Object> {
+
+        private static final long serialVersionUID = 1L;
+
+        private final transient WrennExecStep step;
+
+        Execution(WrennExecStep step, StepContext context) {
+            super(context);
+            this.step = step;
+        }
+
+        @Override
+        protected Object run() throws Exception {
+            Run<?, ?> run = getContext().get(Run.class);
+            TaskListener listener = getContext().get(TaskListener.class);
+            try {
+                step.checkOptions();
+            } catch (IllegalArgumentException e) {
+                throw new AbortException(e.getMessage());
+            }
+            String credentials = WrennCredentials.effectiveId(step.credentialsId);
+            String apiKey = WrennCredentials.apiKey(credentials, run);
+            try (WrennClient client = WrennGlobalConfiguration.get().newClient(apiKey)) {
+                return step.background
+                        ? startBackground(run, listener, client, apiKey, credentials)
+                        : runForeground(listener, client, apiKey, credentials);
+            } catch (ExecutionFailure e) {
+                throw new AbortException(e.getMessage());
+            } catch (IllegalArgumentException e) {
+                throw new AbortException(e.getMessage());
+            }
+        }
+
+        private Object runForeground(TaskListener listener, WrennClient client, String apiKey, String credentials)
+                throws Exception {
+            ExecutionSpec spec = new ExecutionSpec(
+                    step.capsule,
+                    step.command(),
+                    step.envs,
+                    step.cwd,
+                    step.timeout > 0 ? Duration.ofSeconds(step.timeout) : null,
+                    step.returnStdout,
+                    List.of(),
+                    credentials);
+            ExecOutcome outcome = CapsuleExecution.withDefaults(client, apiKey).run(spec, listener.getLogger());
+            if (step.returnStatus) {
+                return outcome.exitCode();
+            }
+            if (!outcome.succeeded()) {
+                throw new AbortException(Messages.WrennExecBuilder_ExitCode(outcome.exitCode()));
+            }
+            return step.returnStdout ? outcome.stdout() : null;
+        }
+
+        private Object startBackground(
+                Run<?, ?> run, TaskListener listener, WrennClient client, String apiKey, String credentials)
+                throws Exception {
+            BackgroundSpec spec = new BackgroundSpec(
+                    step.capsule,
+                    step.command(),
+                    step.envs,
+                    step.cwd,
+                    step.tag,
+                    step.waitFor,
+                    step.waitForTimeout > 0 ? Duration.ofSeconds(step.waitForTimeout) : null,
+                    List.of(),
+                    credentials);
+            BackgroundProcess p = new BackgroundProcesses(client, apiKey, Duration.ofSeconds(5))
+                    .start(spec, listener.getLogger());
+            BackgroundProcessesAction.of(run).started(step.capsule, p.pid(), p.tag(), credentials, step.keepAlive);
+            // A plain map: serializable for the CPS program, and srv.pid / srv.tag work in the sandbox.
+            Map<String, Object> handle = new LinkedHashMap<>();
+            handle.put("pid", p.pid());
+            handle.put("tag", p.tag());
+            handle.put("capsule", step.capsule);
+            return handle;
+        }
+    }
+
+    /** The step's name, its context, its label in the Pipeline graph, and the Snippet Generator's checks. */
+    @Extension
+    public static class DescriptorImpl extends StepDescriptor {
+
+        @Override
+        public String getFunctionName() {
+            return "wrennExec";
+        }
+
+        @Override
+        public String getDisplayName() {
+            return Messages.WrennExecStep_DescriptorImpl_DisplayName();
+        }
+
+        @Override
+        public Set<? extends Class<?>> getRequiredContext() {
+            return Set.of(Run.class, TaskListener.class);
+        }
+
+        @Override
+        public String argumentsToString(Map<String, Object> namedArgs) {
+            return displayArguments(namedArgs);
+        }
+
+        @POST
+        public FormValidation doCheckCapsule(@AncestorInPath Item item, @QueryParameter String value) {
+            return FormChecks.capsule(item, value);
+        }
+
+        @POST
+        public FormValidation doCheckCmd(@AncestorInPath Item item, @QueryParameter String value) {
+            return FormChecks.command(item, value);
+        }
+
+        @POST
+        public ListBoxModel doFillCredentialsIdItems(@AncestorInPath Item item, @QueryParameter String credentialsId) {
+            return WrennCredentials.fillItems(item, credentialsId, WrennGlobalConfiguration.get().getApiUrl());
+        }
+    }
+}

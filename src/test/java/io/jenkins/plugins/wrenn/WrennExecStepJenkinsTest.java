@@ -1,0 +1,179 @@
+package io.jenkins.plugins.wrenn;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.cloudbees.plugins.credentials.CredentialsScope;
+import com.cloudbees.plugins.credentials.SystemCredentialsProvider;
+import hudson.model.Result;
+import hudson.util.Secret;
+import io.jenkins.plugins.wrenn.testserver.Await;
+import io.jenkins.plugins.wrenn.testserver.WrennTestServer;
+import java.util.List;
+import java.util.Map;
+import org.jenkinsci.plugins.plaincredentials.impl.StringCredentialsImpl;
+import org.jenkinsci.plugins.workflow.cps.CpsFlowDefinition;
+import org.jenkinsci.plugins.workflow.cps.SnippetizerTester;
+import org.jenkinsci.plugins.workflow.job.WorkflowJob;
+import org.jenkinsci.plugins.workflow.job.WorkflowRun;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.DisabledOnOs;
+import org.junit.jupiter.api.condition.OS;
+import org.jvnet.hudson.test.JenkinsRule;
+import org.jvnet.hudson.test.junit.jupiter.WithJenkins;
+
+/** {@code wrennExec} and {@code wrennKill} in real Pipelines, against the local Wrenn-compatible server. */
+@WithJenkins
+@DisabledOnOs(value = OS.WINDOWS, disabledReason = "the test server runs commands through /bin/sh")
+class WrennExecStepJenkinsTest {
+
+    static final String KEY = "wrn_pipeline_key_3e8a";
+
+    WrennTestServer server;
+    String capsule;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        server = WrennTestServer.start(KEY);
+        capsule = server.createCapsule();
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        server.close();
+    }
+
+    WorkflowJob pipeline(JenkinsRule j, String script) throws Exception {
+        SystemCredentialsProvider.getInstance()
+                .getCredentials()
+                .add(new StringCredentialsImpl(CredentialsScope.GLOBAL, "wrenn-key", "Wrenn", Secret.fromString(KEY)));
+        WrennGlobalConfiguration.get().setApiUrl(server.baseUrl().toString());
+        WrennGlobalConfiguration.get().setDefaultCredentialsId("wrenn-key");
+        WorkflowJob job = j.jenkins.createProject(WorkflowJob.class, "p" + j.jenkins.getItems().size());
+        job.setDefinition(new CpsFlowDefinition(script.replace("CAPSULE", capsule), true));
+        return job;
+    }
+
+    @Test
+    void theMinimalFormWorksAsWritten(JenkinsRule j) throws Exception {
+        WorkflowRun b = j.buildAndAssertSuccess(pipeline(j, "wrennExec capsule: 'CAPSULE', cmd: 'echo hello pipeline'"));
+        j.assertLogContains("hello pipeline", b);
+        j.assertLogNotContains(KEY, b);
+    }
+
+    @Test
+    void returnStdoutAndReturnStatusBehaveLikeSh(JenkinsRule j) throws Exception {
+        WorkflowRun b = j.buildAndAssertSuccess(pipeline(
+                j,
+                """
+                def out = wrennExec capsule: 'CAPSULE', cmd: 'echo result; echo progress >&2', returnStdout: true
+                echo "got [${out.trim()}]"
+                def code = wrennExec capsule: 'CAPSULE', cmd: 'exit 3', returnStatus: true
+                echo "code ${code}"
+                """));
+        j.assertLogContains("got [result]", b);
+        j.assertLogContains("progress", b);
+        j.assertLogContains("code 3", b);
+        j.assertLogContains(
+                "use one or the other",
+                j.buildAndAssertStatus(
+                        Result.FAILURE,
+                        pipeline(
+                                j,
+                                "wrennExec capsule: 'CAPSULE', cmd: 'true', returnStdout: true, returnStatus: true")));
+    }
+
+    @Test
+    void failuresCarryTheEnginesMessages(JenkinsRule j) throws Exception {
+        j.assertLogContains(
+                "The command exited with code 3.",
+                j.buildAndAssertStatus(Result.FAILURE, pipeline(j, "wrennExec capsule: 'CAPSULE', cmd: 'exit 3'")));
+        j.assertLogContains(
+                "Capsule not found: cl-0000000000000000000000000",
+                j.buildAndAssertStatus(
+                        Result.FAILURE,
+                        pipeline(j, "wrennExec capsule: 'cl-0000000000000000000000000', cmd: 'true'")));
+        server.setStatus(capsule, "paused");
+        j.assertLogContains(
+                "is not running (status: paused) - start or resume it first",
+                j.buildAndAssertStatus(Result.FAILURE, pipeline(j, "wrennExec capsule: 'CAPSULE', cmd: 'true'")));
+    }
+
+    @Test
+    void abortStopsTheRemoteProcessAndShowsAborted(JenkinsRule j) throws Exception {
+        WorkflowJob job = pipeline(j, "wrennExec capsule: 'CAPSULE', cmd: 'echo started; sleep 60'");
+        WorkflowRun b = job.scheduleBuild2(0).waitForStart();
+        j.waitForMessage("started", b);
+        b.doStop();
+        j.assertBuildStatus(Result.ABORTED, j.waitForCompletion(b));
+        Await.until(() -> server.processes(capsule).isEmpty(), "the remote process to be stopped");
+    }
+
+    @Test
+    void timeoutBlockAbortsAndStopsTheProcess(JenkinsRule j) throws Exception {
+        WorkflowRun b = j.buildAndAssertStatus(
+                Result.ABORTED,
+                pipeline(j, "timeout(time: 3, unit: 'SECONDS') { wrennExec capsule: 'CAPSULE', cmd: 'sleep 60' }"));
+        assertTrue(b.getDuration() < 30_000, "took " + b.getDuration() + " ms");
+        Await.until(() -> server.processes(capsule).isEmpty(), "the remote process to be stopped");
+    }
+
+    @Test
+    void backgroundServerWaitAndKill(JenkinsRule j) throws Exception {
+        WorkflowRun b = j.buildAndAssertSuccess(pipeline(
+                j,
+                """
+                def srv = wrennExec capsule: 'CAPSULE', cmd: 'echo Listening on 8080; exec sleep 60',
+                        background: true, waitFor: 'Listening on'
+                echo "tag=${srv.tag} pid=${srv.pid}"
+                wrennKill capsule: 'CAPSULE', tag: srv.tag
+                """));
+        j.assertLogContains("Listening on 8080", b);
+        j.assertLogContains("tag=wrenn-", b);
+        j.assertLogContains("Sent SIGTERM", b);
+        Await.until(() -> server.processes(capsule).isEmpty(), "the killed server to end");
+        j.assertLogNotContains("The build is over: stopping", b);
+    }
+
+    @Test
+    void leftoverBackgroundProcessesStopAtBuildEndUnlessKeptAlive(JenkinsRule j) throws Exception {
+        WorkflowRun b = j.buildAndAssertSuccess(pipeline(
+                j,
+                """
+                wrennExec capsule: 'CAPSULE', cmd: 'sleep 60', background: true, tag: 'left'
+                wrennExec capsule: 'CAPSULE', cmd: 'sleep 60', background: true, tag: 'kept', keepAlive: true
+                """));
+        j.assertLogContains("stopping background process", b);
+        Await.until(() -> server.processes(capsule).size() == 1, "only the kept process to remain");
+        assertEquals("kept", server.processes(capsule).getFirst().tag());
+    }
+
+    @Test
+    void killingAnEndedProcessIsNotAnErrorUnlessAsked(JenkinsRule j) throws Exception {
+        j.assertLogContains(
+                "had already ended",
+                j.buildAndAssertSuccess(pipeline(j, "wrennKill capsule: 'CAPSULE', tag: 'gone'")));
+        j.buildAndAssertStatus(
+                Result.FAILURE, pipeline(j, "wrennKill capsule: 'CAPSULE', tag: 'gone', failIfNotRunning: true"));
+    }
+
+    @Test
+    void snippetGeneratorRoundTrips(JenkinsRule j) throws Exception {
+        SnippetizerTester st = new SnippetizerTester(j);
+        st.assertRoundTrip(new WrennExecStep("cl-abc", "pytest"), "wrennExec capsule: 'cl-abc', cmd: 'pytest'");
+        WrennExecStep full = new WrennExecStep("cl-abc", "python");
+        full.setArgs(List.of("-u", "server.py"));
+        full.setEnvs(Map.of("PORT", "8080"));
+        full.setBackground(true);
+        full.setWaitFor("Listening on");
+        st.assertRoundTrip(
+                full,
+                "wrennExec args: ['-u', 'server.py'], background: true, capsule: 'cl-abc', cmd: 'python', "
+                        + "envs: [PORT: '8080'], waitFor: 'Listening on'");
+        WrennKillStep kill = new WrennKillStep("cl-abc");
+        kill.setTag("web");
+        st.assertRoundTrip(kill, "wrennKill capsule: 'cl-abc', tag: 'web'");
+    }
+}
