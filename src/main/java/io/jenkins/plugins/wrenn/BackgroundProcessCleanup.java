@@ -28,7 +28,7 @@ public class BackgroundProcessCleanup extends RunListener<Run<?, ?>> {
             try {
                 String apiKey = WrennCredentials.apiKey(e.getCredentialsId(), run);
                 try (WrennClient client = WrennGlobalConfiguration.get().newClient(apiKey)) {
-                    new BackgroundProcesses(client, apiKey, Duration.ofSeconds(5))
+                    new BackgroundProcesses(client, apiKey, Duration.ofSeconds(5), StderrNote.MARKER)
                             .stop(e.getCapsule(), e.getPid(), listener.getLogger());
                 }
                 action.stopped(e.getCapsule(), Long.toString(e.getPid()));

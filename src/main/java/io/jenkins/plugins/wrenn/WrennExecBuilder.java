@@ -140,7 +140,8 @@ public class WrennExecBuilder extends Builder implements SimpleBuildStep {
         String apiKey = WrennCredentials.apiKey(credentials, run);
         listener.getLogger().println(Messages.WrennExecBuilder_Running(spec.command().display(), spec.capsuleId()));
         try (WrennClient client = WrennGlobalConfiguration.get().newClient(apiKey)) {
-            ExecOutcome outcome = CapsuleExecution.withDefaults(client, apiKey).run(spec, listener.getLogger());
+            ExecOutcome outcome = CapsuleExecution.withDefaults(client, apiKey, StderrNote.MARKER)
+                    .run(spec, listener.getLogger());
             if (!outcome.succeeded()) {
                 throw new AbortException(Messages.WrennExecBuilder_ExitCode(outcome.exitCode()));
             }

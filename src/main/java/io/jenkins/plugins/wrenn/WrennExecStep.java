@@ -280,7 +280,8 @@ public class WrennExecStep extends Step {
                     step.returnStdout,
                     List.of(),
                     credentials);
-            ExecOutcome outcome = CapsuleExecution.withDefaults(client, apiKey).run(spec, listener.getLogger());
+            ExecOutcome outcome = CapsuleExecution.withDefaults(client, apiKey, StderrNote.MARKER)
+                    .run(spec, listener.getLogger());
             if (step.returnStatus) {
                 return outcome.exitCode();
             }
@@ -303,7 +304,7 @@ public class WrennExecStep extends Step {
                     step.waitForTimeout > 0 ? Duration.ofSeconds(step.waitForTimeout) : null,
                     List.of(),
                     credentials);
-            BackgroundProcess p = new BackgroundProcesses(client, apiKey, Duration.ofSeconds(5))
+            BackgroundProcess p = new BackgroundProcesses(client, apiKey, Duration.ofSeconds(5), StderrNote.MARKER)
                     .start(spec, listener.getLogger());
             BackgroundProcessesAction.of(run).started(step.capsule, p.pid(), p.tag(), credentials, step.keepAlive);
             // A plain map: serializable for the CPS program, and srv.pid / srv.tag work in the sandbox.

@@ -146,7 +146,7 @@ public class WrennKillStep extends Step {
             String apiKey = WrennCredentials.apiKey(credentials, run);
             boolean signalled;
             try (WrennClient client = WrennGlobalConfiguration.get().newClient(apiKey)) {
-                signalled = new BackgroundProcesses(client, apiKey, Duration.ofSeconds(5))
+                signalled = new BackgroundProcesses(client, apiKey, Duration.ofSeconds(5), StderrNote.MARKER)
                         .kill(step.capsule, selector, signal, credentials);
             } catch (ExecutionFailure e) {
                 throw new AbortException(e.getMessage());

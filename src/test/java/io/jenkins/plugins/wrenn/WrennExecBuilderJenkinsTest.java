@@ -61,6 +61,10 @@ class WrennExecBuilderJenkinsTest {
         FreeStyleBuild b = j.buildAndAssertSuccess(project(j, id, "echo hello from $BUILD_NUMBER; echo to-stderr >&2"));
         j.assertLogContains("hello from 1", b);
         j.assertLogContains("to-stderr", b);
+        // The plain log has no trace of the note; the HTML console marks standard error.
+        j.assertLogNotContains("ha:", b);
+        String html = j.createWebClient().getPage(b, "console").asXml();
+        assertTrue(html.contains("wrenn-stderr"), html);
     }
 
     @Test

@@ -39,11 +39,17 @@ public final class BackgroundProcesses {
     private final WrennClient client;
     private final String apiKey;
     private final Duration killGrace;
+    private final StderrMarker stderrMarker;
 
-    public BackgroundProcesses(WrennClient client, String apiKey, Duration killGrace) {
+    /**
+     * @param killGrace how long a process gets after SIGTERM before SIGKILL
+     * @param stderrMarker what to write before each chunk of standard error shown while waiting
+     */
+    public BackgroundProcesses(WrennClient client, String apiKey, Duration killGrace, StderrMarker stderrMarker) {
         this.client = client;
         this.apiKey = apiKey;
         this.killGrace = killGrace;
+        this.stderrMarker = stderrMarker;
     }
 
     /**
@@ -57,7 +63,7 @@ public final class BackgroundProcesses {
     public BackgroundProcess start(BackgroundSpec spec, OutputStream log)
             throws ExecutionFailure, InterruptedException, IOException {
         ApiFailures.checkRunning(client, spec.capsuleId(), spec.credentialsName());
-        LogOutput output = new LogOutput(log, secrets(spec), false);
+        LogOutput output = new LogOutput(log, secrets(spec), false, stderrMarker);
         if (spec.waitFor() == null) {
             BackgroundProcess p = launch(spec, spec.command().program(), spec.command().args(), spec.tag());
             output.note("started background process " + p.pid() + " (tag " + p.tag() + ") in capsule "
@@ -108,7 +114,7 @@ public final class BackgroundProcesses {
 
     /** SIGTERM, then SIGKILL after the grace period; for processes a build leaves behind. */
     public void stop(String capsuleId, long pid, OutputStream log) {
-        LogOutput output = new LogOutput(log, List.of(apiKey), false);
+        LogOutput output = new LogOutput(log, List.of(apiKey), false, StderrMarker.NONE);
         new RemoteStop(client, killGrace).stop(capsuleId, pid, () -> false, output::note);
     }
 

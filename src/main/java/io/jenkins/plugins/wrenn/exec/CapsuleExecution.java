@@ -54,6 +54,7 @@ public final class CapsuleExecution {
     private final String apiKey;
     private final Duration killGrace;
     private final Duration pingInterval;
+    private final StderrMarker stderrMarker;
 
     /**
      * @param client the API client (its key is masked in all output)
@@ -61,17 +62,20 @@ public final class CapsuleExecution {
      * @param killGrace how long a process gets after SIGTERM before SIGKILL
      * @param pingInterval how often to ping the capsule while a command runs; null to derive it
      *     from the capsule's idle timeout
+     * @param stderrMarker what to write before each chunk of standard error
      */
-    public CapsuleExecution(WrennClient client, String apiKey, Duration killGrace, Duration pingInterval) {
+    public CapsuleExecution(
+            WrennClient client, String apiKey, Duration killGrace, Duration pingInterval, StderrMarker stderrMarker) {
         this.client = client;
         this.apiKey = apiKey;
         this.killGrace = killGrace;
         this.pingInterval = pingInterval;
+        this.stderrMarker = stderrMarker;
     }
 
     /** An engine with a 5 s grace period and pings derived from the capsule's idle timeout. */
-    public static CapsuleExecution withDefaults(WrennClient client, String apiKey) {
-        return new CapsuleExecution(client, apiKey, Duration.ofSeconds(5), null);
+    public static CapsuleExecution withDefaults(WrennClient client, String apiKey, StderrMarker stderrMarker) {
+        return new CapsuleExecution(client, apiKey, Duration.ofSeconds(5), null, stderrMarker);
     }
 
     /**
@@ -89,7 +93,7 @@ public final class CapsuleExecution {
         Capsule capsule = ApiFailures.checkRunning(client, spec.capsuleId(), spec.credentialsName());
         List<String> secrets = new ArrayList<>(spec.secrets());
         secrets.add(apiKey);
-        LogOutput output = new LogOutput(log, secrets, spec.captureStdout());
+        LogOutput output = new LogOutput(log, secrets, spec.captureStdout(), stderrMarker);
         Command command = launched(spec);
         ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "Wrenn ping " + spec.capsuleId());

@@ -23,9 +23,11 @@ final class LogOutput implements StreamListener {
     private final SecretMasker stderrMask;
     private final ByteArrayOutputStream capture;
     private final CompletableFuture<Long> pid = new CompletableFuture<>();
+    private final StderrMarker stderrMarker;
 
-    LogOutput(OutputStream log, List<String> secrets, boolean captureStdout) {
+    LogOutput(OutputStream log, List<String> secrets, boolean captureStdout, StderrMarker stderrMarker) {
         this.log = log;
+        this.stderrMarker = stderrMarker;
         this.stdoutMask = new SecretMasker(secrets);
         this.stderrMask = new SecretMasker(secrets);
         this.capture = captureStdout ? new ByteArrayOutputStream() : null;
@@ -47,7 +49,13 @@ final class LogOutput implements StreamListener {
 
     @Override
     public void onStderr(String data) {
-        write(stderrMask.mask(data));
+        writeStderr(stderrMask.mask(data));
+    }
+
+    private void writeStderr(String text) {
+        if (!text.isEmpty()) {
+            write(stderrMarker.before(text) + text);
+        }
     }
 
     long pid() {
@@ -81,7 +89,7 @@ final class LogOutput implements StreamListener {
     void finish() throws IOException {
         try {
             write(stdoutMask.flush());
-            write(stderrMask.flush());
+            writeStderr(stderrMask.flush());
         } catch (UncheckedIOException e) {
             throw e.getCause();
         }

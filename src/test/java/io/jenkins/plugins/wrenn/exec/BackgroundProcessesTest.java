@@ -38,7 +38,7 @@ class BackgroundProcessesTest {
         client = WrennClient.builder(server.baseUrl(), KEY)
                 .keepAliveInterval(Duration.ofMillis(250))
                 .build();
-        background = new BackgroundProcesses(client, KEY, Duration.ofSeconds(1));
+        background = new BackgroundProcesses(client, KEY, Duration.ofSeconds(1), StderrMarker.NONE);
     }
 
     @AfterAll

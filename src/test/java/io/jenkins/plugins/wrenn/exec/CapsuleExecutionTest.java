@@ -40,7 +40,7 @@ class CapsuleExecutionTest {
         client = WrennClient.builder(server.baseUrl(), KEY)
                 .keepAliveInterval(Duration.ofMillis(250))
                 .build();
-        engine = new CapsuleExecution(client, KEY, Duration.ofSeconds(1), null);
+        engine = new CapsuleExecution(client, KEY, Duration.ofSeconds(1), null, StderrMarker.NONE);
     }
 
     @AfterAll
@@ -83,6 +83,30 @@ class CapsuleExecutionTest {
         // Two pipes: their relative order is not defined, each line is.
         assertTrue(log.text().contains("hello\n") && log.text().contains("oops\n"), log.text());
         assertEquals(11, log.text().length());
+    }
+
+    @Test
+    void stderrChunksGetTheMarkerAndStdoutNever() throws Exception {
+        CapsuleExecution marking = new CapsuleExecution(
+                client, KEY, Duration.ofSeconds(1), null, chunk -> "<E" + chunk.length() + ">");
+        Log log = new Log();
+        ExecOutcome out = marking.run(
+                new ExecutionSpec(
+                        server.createCapsule(),
+                        Command.shell("echo result; echo oops >&2"),
+                        null,
+                        null,
+                        null,
+                        true,
+                        null,
+                        null),
+                log);
+        assertEquals("result\n", out.stdout());
+        assertEquals("<E5>oops\n", log.text());
+
+        Log both = new Log();
+        marking.run(shell(server.createCapsule(), "echo plain"), both);
+        assertEquals("plain\n", both.text());
     }
 
     @Test
@@ -219,7 +243,7 @@ class CapsuleExecutionTest {
         try (WrennClient wrong = WrennClient.builder(server.baseUrl(), "wrn_not_it").build()) {
             ExecutionFailure e = assertThrows(
                     ExecutionFailure.class,
-                    () -> CapsuleExecution.withDefaults(wrong, "wrn_not_it")
+                    () -> CapsuleExecution.withDefaults(wrong, "wrn_not_it", StderrMarker.NONE)
                             .run(
                                     new ExecutionSpec(
                                             server.createCapsule(),
@@ -321,7 +345,7 @@ class CapsuleExecutionTest {
     void pingsKeepABusyCapsuleFromBeingPaused() throws Exception {
         String id = server.createCapsule();
         server.setIdleTimeout(id, 1);
-        CapsuleExecution pinging = new CapsuleExecution(client, KEY, Duration.ofSeconds(1), Duration.ofMillis(300));
+        CapsuleExecution pinging = new CapsuleExecution(client, KEY, Duration.ofSeconds(1), Duration.ofMillis(300), StderrMarker.NONE);
         ExecOutcome out = pinging.run(shell(id, "sleep 2.5; echo done"), new Log());
         assertEquals(0, out.exitCode());
         assertEquals("running", server.status(id));
