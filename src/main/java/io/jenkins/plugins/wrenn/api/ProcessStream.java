@@ -1,10 +1,12 @@
 package io.jenkins.plugins.wrenn.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.net.http.WebSocket;
 import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ScheduledExecutorService;
@@ -49,6 +51,23 @@ public final class ProcessStream implements AutoCloseable {
     /** The pid from the stream's start message, or -1 before it (or on an attach). */
     public long pid() {
         return pid;
+    }
+
+    /**
+     * Starts the command on a stream from {@link WrennClient#openExecStream}: sends the
+     * {@code start} message. Call once.
+     *
+     * @throws IllegalArgumentException when cmd is empty
+     */
+    public void start(String cmd, List<String> args) throws WrennApiException, InterruptedException {
+        if (cmd == null || cmd.isBlank()) {
+            throw new IllegalArgumentException("cmd: the command must not be empty");
+        }
+        ObjectNode start = WrennClient.JSON.createObjectNode();
+        start.put("type", "start");
+        start.put("cmd", cmd);
+        start.putPOJO("args", args == null ? List.of() : args);
+        send(start.toString());
     }
 
     /**
@@ -110,7 +129,7 @@ public final class ProcessStream implements AutoCloseable {
         }
     }
 
-    void send(String message) throws WrennApiException, InterruptedException {
+    private void send(String message) throws WrennApiException, InterruptedException {
         try {
             socket.sendText(message, true).get(30, TimeUnit.SECONDS);
         } catch (InterruptedException e) {

@@ -1,14 +1,14 @@
 package io.jenkins.plugins.wrenn.api;
 
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.ConnectException;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -22,7 +22,6 @@ import java.net.http.WebSocketHandshakeException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
-import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
@@ -57,14 +56,6 @@ public final class WrennClient implements AutoCloseable {
     static final ObjectMapper JSON = new ObjectMapper()
             .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false)
             .configure(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES, false);
-
-    static {
-        // A foreground exec returns all output in one JSON string, of no fixed size.
-        JSON.getFactory()
-                .setStreamReadConstraints(StreamReadConstraints.builder()
-                        .maxStringLength(Integer.MAX_VALUE)
-                        .build());
-    }
 
     private final URI baseUrl;
     private final String apiKey;
@@ -265,10 +256,27 @@ public final class WrennClient implements AutoCloseable {
     // ---- exec
 
     /**
-     * Runs a command and waits for it. The response is parsed as it arrives, so no copy of the
-     * whole body is ever held besides the output strings themselves.
+     * Runs a command and waits for it; returns its outputs as strings. For outputs of unknown size
+     * prefer {@link #exec(String, ExecRequest, OutputStream, OutputStream)}.
      */
     public ExecResult exec(String id, ExecRequest request) throws WrennApiException, InterruptedException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        ExecCompletion done = exec(id, request, out, err);
+        return new ExecResult(
+                out.toString(StandardCharsets.UTF_8),
+                err.toString(StandardCharsets.UTF_8),
+                done.exitCode(),
+                done.durationMs());
+    }
+
+    /**
+     * Runs a command and waits for it, writing its outputs (base64 already decoded) to the given
+     * streams. Memory stays bounded whatever the output size: the answer is read as it arrives and
+     * large outputs pass through temporary files.
+     */
+    public ExecCompletion exec(String id, ExecRequest request, OutputStream stdout, OutputStream stderr)
+            throws WrennApiException, InterruptedException {
         if (request.background()) {
             throw new IllegalArgumentException("background: use startBackground for a background exec");
         }
@@ -276,7 +284,12 @@ public final class WrennClient implements AutoCloseable {
                 ? SERVER_DEFAULT_TIMEOUT_SEC
                 : request.timeoutSec();
         Duration timeout = requestTimeout.plusSeconds(serverTimeout);
-        return send("exec", id, post(capsulePath(id) + "/exec", execBody(request), timeout), this::readExecResult, false);
+        return send("exec", id, post(capsulePath(id) + "/exec", execBody(request), timeout), in -> {
+            try (ExecResponseReader answer = new ExecResponseReader(in).read()) {
+                answer.writeTo(stdout, stderr);
+                return new ExecCompletion(answer.exitCode(), answer.durationMs());
+            }
+        }, false);
     }
 
     /** Starts a command in the background and returns its pid and tag at once. */
@@ -324,43 +337,6 @@ public final class WrennClient implements AutoCloseable {
         return body;
     }
 
-    private ExecResult readExecResult(InputStream in) throws IOException {
-        String stdout = "";
-        String stderr = "";
-        Integer exitCode = null;
-        long durationMs = 0;
-        String encoding = "utf-8";
-        try (JsonParser p = JSON.getFactory().createParser(in)) {
-            if (p.nextToken() != JsonToken.START_OBJECT) {
-                throw new IOException("the answer is not a JSON object");
-            }
-            while (p.nextToken() == JsonToken.FIELD_NAME) {
-                String field = p.currentName();
-                JsonToken value = p.nextToken();
-                switch (field) {
-                    case "stdout" -> stdout = value == JsonToken.VALUE_NULL ? "" : p.getText();
-                    case "stderr" -> stderr = value == JsonToken.VALUE_NULL ? "" : p.getText();
-                    case "exit_code" -> exitCode = p.getIntValue();
-                    case "duration_ms" -> durationMs = p.getLongValue();
-                    case "encoding" -> encoding = p.getText();
-                    default -> p.skipChildren();
-                }
-            }
-        }
-        if (exitCode == null) {
-            throw new IOException("no exit_code in the answer");
-        }
-        if ("base64".equalsIgnoreCase(encoding)) {
-            stdout = decodeBase64(stdout);
-            stderr = decodeBase64(stderr);
-        }
-        return new ExecResult(stdout, stderr, exitCode, durationMs);
-    }
-
-    private static String decodeBase64(String text) {
-        return new String(Base64.getMimeDecoder().decode(text), StandardCharsets.UTF_8);
-    }
-
     // ---- processes
 
     public List<ProcessInfo> listProcesses(String id) throws WrennApiException, InterruptedException {
@@ -400,11 +376,19 @@ public final class WrennClient implements AutoCloseable {
         if (cmd == null || cmd.isBlank()) {
             throw new IllegalArgumentException("cmd: the command must not be empty");
         }
-        ObjectNode start = JSON.createObjectNode();
-        start.put("type", "start");
-        start.put("cmd", cmd);
-        start.putPOJO("args", args == null ? List.of() : args);
-        return openStream("exec stream", id, capsulePath(id) + "/exec/stream", start.toString(), listener);
+        ProcessStream stream = openExecStream(id, listener);
+        stream.start(cmd, args);
+        return stream;
+    }
+
+    /**
+     * Opens the streaming WebSocket without starting anything yet, so that a caller can do other
+     * work (e.g. check the capsule) during the handshake; {@link ProcessStream#start} then runs
+     * the command, or {@link ProcessStream#close} gives up.
+     */
+    public ProcessStream openExecStream(String id, StreamListener listener)
+            throws WrennApiException, InterruptedException {
+        return openStream("exec stream", id, capsulePath(id) + "/exec/stream", listener);
     }
 
     /**
@@ -416,11 +400,10 @@ public final class WrennClient implements AutoCloseable {
     public ProcessStream attach(String id, String selector, StreamListener listener)
             throws WrennApiException, InterruptedException {
         String path = capsulePath(id) + "/processes/" + encode(checkSelector(selector)) + "/stream";
-        return openStream("attach to process " + selector, id, path, null, listener);
+        return openStream("attach to process " + selector, id, path, listener);
     }
 
-    private ProcessStream openStream(
-            String operation, String id, String path, String firstMessage, StreamListener listener)
+    private ProcessStream openStream(String operation, String id, String path, StreamListener listener)
             throws WrennApiException, InterruptedException {
         Objects.requireNonNull(listener, "listener");
         URI uri = webSocketUri(path);
@@ -443,9 +426,6 @@ public final class WrennClient implements AutoCloseable {
             throw streamOpenFailure(operation, id, e.getCause());
         }
         stream.opened(socket, keepAlive, keepAliveInterval);
-        if (firstMessage != null) {
-            stream.send(firstMessage);
-        }
         return stream;
     }
 
@@ -553,7 +533,7 @@ public final class WrennClient implements AutoCloseable {
                         throw new InterruptedException("interrupted while reading the answer to " + operation);
                     }
                     throw new WrennApiException(
-                            e instanceof com.fasterxml.jackson.core.JacksonException
+                            e instanceof JacksonException || e instanceof ExecResponseReader.MalformedAnswerException
                                     ? WrennApiException.Kind.UNEXPECTED_RESPONSE
                                     : WrennApiException.Kind.CONNECTION_LOST,
                             operation,

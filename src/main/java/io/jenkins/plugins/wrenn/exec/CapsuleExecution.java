@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -35,8 +36,8 @@ import java.util.concurrent.TimeoutException;
  * argument, never spliced into the script: the command itself still runs exactly as given, the
  * stream sees all of its output and its exit code, and no quoting can go wrong.
  *
- * <p>Before the stream opens, one GET of the capsule turns "not found", "not running" and a bad key
- * into clear messages at once. While the command runs, the capsule is pinged so the server does not
+ * <p>While the stream's handshake runs, one GET of the capsule turns "not found", "not running" and
+ * a bad key into clear messages at once; the command starts only after that check passed. While the command runs, the capsule is pinged so the server does not
  * pause it. If the stream is cut while the process lives, the engine re-attaches by pid. It never
  * reports an exit code it has not seen. On a timeout or an interrupt (a Jenkins abort) it stops the
  * remote process: SIGTERM, then SIGKILL after a grace period.
@@ -90,20 +91,17 @@ public final class CapsuleExecution {
      */
     public ExecOutcome run(ExecutionSpec spec, OutputStream log)
             throws ExecutionFailure, InterruptedException, IOException {
-        Capsule capsule = ApiFailures.checkRunning(client, spec.capsuleId(), spec.credentialsName());
         List<String> secrets = new ArrayList<>(spec.secrets());
         secrets.add(apiKey);
         LogOutput output = new LogOutput(log, secrets, spec.captureStdout(), stderrMarker);
         Command command = launched(spec);
-        ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "Wrenn ping " + spec.capsuleId());
-            t.setDaemon(true);
-            return t;
-        });
+        ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
+                Thread.ofVirtual().name("Wrenn ping " + spec.capsuleId()).factory());
         ProcessStream stream = null;
         try {
-            ScheduledFuture<?> pings = schedulePings(timer, spec.capsuleId(), capsule.timeoutSec());
-            stream = open(spec, command, output);
+            Started started = startChecked(spec, command, output);
+            stream = started.stream();
+            ScheduledFuture<?> pings = schedulePings(timer, spec.capsuleId(), started.capsule().timeoutSec());
             long deadline = spec.timeout() == null ? Long.MAX_VALUE : System.nanoTime() + spec.timeout().toNanos();
             int reattached = 0;
             while (true) {
@@ -170,12 +168,53 @@ public final class CapsuleExecution {
         return new Command("/bin/sh", args);
     }
 
-    private ProcessStream open(ExecutionSpec spec, Command command, LogOutput output)
+    private record Started(ProcessStream stream, Capsule capsule) {}
+
+    /**
+     * Opens the stream while, on another thread, one GET checks the capsule; the command starts
+     * only once the capsule is known to be running. The GET costs no time of its own this way, and
+     * its clearer errors (not found, not running, bad key) win over the stream's.
+     */
+    private Started startChecked(ExecutionSpec spec, Command command, LogOutput output)
             throws ExecutionFailure, InterruptedException {
+        FutureTask<Capsule> check = new FutureTask<>(
+                () -> ApiFailures.checkRunning(client, spec.capsuleId(), spec.credentialsName()));
+        Thread.ofVirtual().name("Wrenn capsule check " + spec.capsuleId()).start(check);
+        ProcessStream stream = null;
         try {
-            return client.streamExec(spec.capsuleId(), command.program(), command.args(), output);
-        } catch (WrennApiException e) {
-            throw ApiFailures.of(client, spec.capsuleId(), spec.credentialsName(), e);
+            try {
+                stream = client.openExecStream(spec.capsuleId(), output);
+            } catch (WrennApiException e) {
+                capsuleOf(check);
+                throw ApiFailures.of(client, spec.capsuleId(), spec.credentialsName(), e);
+            }
+            Capsule capsule = capsuleOf(check);
+            try {
+                stream.start(command.program(), command.args());
+            } catch (WrennApiException e) {
+                throw ApiFailures.of(client, spec.capsuleId(), spec.credentialsName(), e);
+            }
+            return new Started(stream, capsule);
+        } catch (ExecutionFailure | InterruptedException | RuntimeException e) {
+            check.cancel(true);
+            if (stream != null) {
+                stream.close();
+            }
+            throw e;
+        }
+    }
+
+    private static Capsule capsuleOf(FutureTask<Capsule> check) throws ExecutionFailure, InterruptedException {
+        try {
+            return check.get();
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof ExecutionFailure failure) {
+                throw failure;
+            }
+            if (e.getCause() instanceof InterruptedException interrupted) {
+                throw interrupted;
+            }
+            throw new ExecutionFailure(ExecutionFailure.Reason.UNEXPECTED, "Unexpected failure: " + e.getCause(), e);
         }
     }
 

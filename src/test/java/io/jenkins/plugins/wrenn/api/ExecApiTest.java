@@ -88,6 +88,22 @@ class ExecApiTest {
     }
 
     @Test
+    void outputsCanStreamToTheCallersSinks() throws Exception {
+        String id = server.createCapsule();
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        ExecCompletion done = client.exec(
+                id,
+                ExecRequest.foreground("/bin/sh", List.of("-c", "seq 1 300000; printf 'e\\377' >&2; exit 5"), 60),
+                out,
+                err);
+        assertEquals(5, done.exitCode());
+        assertEquals(1_988_895, out.size());
+        assertTrue(out.toString().endsWith("299999\n300000\n"));
+        assertEquals(2, err.size());
+    }
+
+    @Test
     void emptyCommandIsRefusedWithoutARequest() {
         int before = server.requests().size();
         IllegalArgumentException e =

@@ -214,8 +214,7 @@ class CapsuleExecutionTest {
     }
 
     @Test
-    void capsuleProblemsAreClearBeforeAnyStreamOpens() throws Exception {
-        int streamsBefore = server.requests("WS", ".*").size();
+    void capsuleProblemsAreClearAndNothingStarts() throws Exception {
 
         ExecutionFailure missing = assertThrows(
                 ExecutionFailure.class, () -> engine.run(shell("cl-0000000000000000000000000", "true"), new Log()));
@@ -234,19 +233,21 @@ class CapsuleExecutionTest {
         assertEquals(
                 "Capsule " + paused + " is not running (status: paused) - start or resume it first.",
                 notRunning.getMessage());
-
-        assertEquals(streamsBefore, server.requests("WS", ".*").size());
+        assertTrue(server.processes(paused).isEmpty(), "a process started in a paused capsule");
     }
 
     @Test
-    void wrongKeyNamesTheCredentials() throws Exception {
+    void wrongKeyNamesTheCredentialsWithoutWaitingForTheStream() throws Exception {
+        server.setAuthWait(Duration.ofSeconds(5));
+        String id = server.createCapsule();
+        long t0 = System.nanoTime();
         try (WrennClient wrong = WrennClient.builder(server.baseUrl(), "wrn_not_it").build()) {
             ExecutionFailure e = assertThrows(
                     ExecutionFailure.class,
                     () -> CapsuleExecution.withDefaults(wrong, "wrn_not_it", StderrMarker.NONE)
                             .run(
                                     new ExecutionSpec(
-                                            server.createCapsule(),
+                                            id,
                                             Command.shell("true"),
                                             null,
                                             null,
@@ -258,7 +259,11 @@ class CapsuleExecutionTest {
             assertEquals(ExecutionFailure.Reason.AUTHENTICATION_FAILED, e.reason());
             assertTrue(e.getMessage().startsWith("Authentication failed for credentials wrenn-key"), e.getMessage());
             assertFalse(e.getMessage().contains("wrn_not_it"));
+        } finally {
+            server.setAuthWait(Duration.ofMillis(200));
         }
+        assertTrue(System.nanoTime() - t0 < 3_000_000_000L, "waited for the stream's 5 s auth timeout");
+        assertTrue(server.processes(id).isEmpty());
     }
 
     @Test
