@@ -3,6 +3,7 @@ package io.jenkins.plugins.wrenn.testserver;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -26,6 +27,10 @@ public final class StreamSocket implements Session.Listener.AutoDemanding, Local
     private final boolean keyOk;
     private final int dropAfter;
     private final AtomicInteger sent = new AtomicInteger();
+    private long outputBytes;
+    private long messages;
+    private long firstSend;
+    private long lastSend;
     private volatile Session session;
     private volatile LocalProcess process;
     private volatile LocalProcess.Subscriber subscription;
@@ -129,6 +134,9 @@ public final class StreamSocket implements Session.Listener.AutoDemanding, Local
 
     @Override
     public void output(String stream, String data) {
+        synchronized (this) {
+            outputBytes += data.getBytes(StandardCharsets.UTF_8).length;
+        }
         ObjectNode m = WrennTestServer.JSON.createObjectNode();
         m.put("type", stream);
         m.put("data", data);
@@ -150,6 +158,9 @@ public final class StreamSocket implements Session.Listener.AutoDemanding, Local
 
     @Override
     public void onWebSocketClose(int statusCode, String reason) {
+        synchronized (this) {
+            server.recordStream(new WrennTestServer.StreamStats(outputBytes, messages, firstSend, lastSend));
+        }
         // Closing the stream ends only the stream: the process keeps running.
         detach();
     }
@@ -180,6 +191,11 @@ public final class StreamSocket implements Session.Listener.AutoDemanding, Local
         if (s == null || !s.isOpen()) {
             return;
         }
+        long now = System.nanoTime();
+        if (messages++ == 0) {
+            firstSend = now;
+        }
+        lastSend = now;
         Callback.Completable done = new Callback.Completable();
         s.sendText(text, done);
         try {

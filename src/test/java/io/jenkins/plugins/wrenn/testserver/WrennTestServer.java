@@ -71,6 +71,7 @@ public final class WrennTestServer implements AutoCloseable {
     private final Map<String, TestCapsule> capsules = new ConcurrentHashMap<>();
     private final List<RecordedRequest> requests = new CopyOnWriteArrayList<>();
     private final List<Fault> faults = new CopyOnWriteArrayList<>();
+    private final List<StreamStats> streamStats = new CopyOnWriteArrayList<>();
     private final AtomicInteger dropStreamAfter = new AtomicInteger(-1);
     private final AtomicInteger tagCounter = new AtomicInteger();
     private final SecureRandom random = new SecureRandom();
@@ -81,6 +82,22 @@ public final class WrennTestServer implements AutoCloseable {
     });
     private volatile Duration authWait = Duration.ofSeconds(5);
     private volatile int chunkBytes = 8192;
+
+    /**
+     * What the server sent on one stream, to tell its own send rate apart from the client's.
+     *
+     * @param outputBytes UTF-8 bytes of output data sent
+     * @param messages messages sent
+     * @param firstSendNanos {@link System#nanoTime()} of the first send
+     * @param lastSendNanos {@link System#nanoTime()} of the last send
+     */
+    public record StreamStats(long outputBytes, long messages, long firstSendNanos, long lastSendNanos) {
+        /** Output bytes per second between the first and the last send. */
+        public double bytesPerSecond() {
+            long nanos = Math.max(1, lastSendNanos - firstSendNanos);
+            return outputBytes * 1e9 / nanos;
+        }
+    }
 
     /** A request as the server received it. */
     public record RecordedRequest(String method, String path, String query, String body) {}
@@ -178,6 +195,15 @@ public final class WrennTestServer implements AutoCloseable {
     /** Cuts the next stream opened (exec or attach) without a close frame after this many output messages. */
     public void dropNextStreamAfter(int outputMessages) {
         dropStreamAfter.set(outputMessages);
+    }
+
+    /** Send statistics of every stream that has closed, oldest first. */
+    public List<StreamStats> streamStats() {
+        return List.copyOf(streamStats);
+    }
+
+    void recordStream(StreamStats stats) {
+        streamStats.add(stats);
     }
 
     /** Every request received so far, WebSocket upgrades included. */

@@ -1,0 +1,407 @@
+package io.jenkins.plugins.wrenn.benchmark;
+
+import io.jenkins.plugins.wrenn.api.WrennClient;
+import io.jenkins.plugins.wrenn.exec.CapsuleExecution;
+import io.jenkins.plugins.wrenn.exec.Command;
+import io.jenkins.plugins.wrenn.exec.ExecOutcome;
+import io.jenkins.plugins.wrenn.exec.ExecutionSpec;
+import io.jenkins.plugins.wrenn.exec.StderrMarker;
+import io.jenkins.plugins.wrenn.testserver.WrennTestServer;
+import java.io.FileOutputStream;
+import java.io.OutputStream;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.zip.CRC32;
+
+/**
+ * Measures what users feel, each figure side by side with its reference in the same run and
+ * interleaved with it (engine, reference, engine, reference, ...) so that noise from this shared
+ * machine hits both alike. Prints medians with their interquartile range and the ratio of medians.
+ *
+ * <p>Usage: {@code WrennBenchmark [--quick]}; {@code --quick} is a smoke run with tiny sizes.
+ */
+public final class WrennBenchmark {
+
+    private static final String KEY = "wrn_benchmark_key";
+    private static final String LINE = "0123456789abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqrstu";
+
+    private final boolean quick;
+    private final WrennTestServer server;
+    private final WrennClient client;
+    private final CapsuleExecution engine;
+    private final HttpClient bare = HttpClient.newHttpClient();
+    private final String capsule;
+    private final List<String[]> rows = new ArrayList<>();
+
+    private WrennBenchmark(boolean quick) throws Exception {
+        this.quick = quick;
+        server = WrennTestServer.start(KEY);
+        client = WrennClient.builder(server.baseUrl(), KEY).build();
+        engine = new CapsuleExecution(client, KEY, Duration.ofSeconds(5), null, StderrMarker.NONE);
+        capsule = server.createCapsule();
+    }
+
+    public static void main(String[] args) throws Exception {
+        boolean quick = List.of(args).contains("--quick");
+        WrennBenchmark b = new WrennBenchmark(quick);
+        try {
+            System.out.printf("Wrenn benchmark (%s), %d cores, %s%n", quick ? "smoke run" : "full run",
+                    Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"));
+            b.latency();
+            b.throughput();
+            b.overhead();
+            b.memory();
+            b.concurrency();
+            b.printTable();
+        } finally {
+            b.client.close();
+            b.server.close();
+        }
+    }
+
+    private void row(String what, String engineValue, String referenceValue, String ratio, String target) {
+        rows.add(new String[] {what, engineValue, referenceValue, ratio, target});
+        System.out.printf("  %s: %s | %s | %s (target %s)%n", what, engineValue, referenceValue, ratio, target);
+    }
+
+    private void printTable() {
+        System.out.println();
+        System.out.println("| what | engine: median [p25..p75] | reference: median [p25..p75] | ratio | target |");
+        System.out.println("| --- | --- | --- | --- | --- |");
+        for (String[] r : rows) {
+            System.out.println("| " + String.join(" | ", r) + " |");
+        }
+    }
+
+    // ---- streaming latency: a line written by the remote process until it reaches the log
+
+    /** Counts arriving lines, recording when each arrived. */
+    private static final class LineArrivals extends OutputStream {
+        final BlockingQueue<Long> arrivals = new LinkedBlockingQueue<>();
+
+        @Override
+        public void write(int b) {
+            if (b == '\n') {
+                arrivals.add(System.nanoTime());
+            }
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) {
+            for (int i = off; i < off + len; i++) {
+                write(b[i]);
+            }
+        }
+    }
+
+    private Path fifo(String name) throws Exception {
+        Path path = server.workDir(capsule).resolve(name);
+        if (new ProcessBuilder("mkfifo", path.toString()).inheritIO().start().waitFor() != 0) {
+            throw new IllegalStateException("mkfifo failed");
+        }
+        return path;
+    }
+
+    private void latency() throws Exception {
+        System.out.println("streaming latency ...");
+        Path engineFifo = fifo("engine.fifo");
+        Path bareFifo = fifo("bare.fifo");
+        LineArrivals engineLog = new LineArrivals();
+        CompletableFuture<ExecOutcome> engineRun = CompletableFuture.supplyAsync(() -> {
+            try {
+                return engine.run(
+                        ExecutionSpec.of(capsule, Command.program("cat", List.of(engineFifo.toString()))), engineLog);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        BlockingQueue<Long> bareArrivals = new LinkedBlockingQueue<>();
+        BareStream bareRun = BareStream.start(bare, server.baseUrl(), KEY, capsule, "cat",
+                List.of(bareFifo.toString()), data -> {
+                    long now = System.nanoTime();
+                    data.chars().filter(c -> c == '\n').forEach(c -> bareArrivals.add(now));
+                });
+        Samples engineMs = new Samples();
+        Samples bareMs = new Samples();
+        int warmup = quick ? 20 : 300;
+        int rounds = quick ? 50 : 1000;
+        try (OutputStream toEngine = new FileOutputStream(engineFifo.toFile());
+                OutputStream toBare = new FileOutputStream(bareFifo.toFile())) {
+            for (int i = 0; i < warmup + rounds; i++) {
+                double e = ping(toEngine, engineLog.arrivals);
+                double r = ping(toBare, bareArrivals);
+                if (i >= warmup) {
+                    engineMs.add(e);
+                    bareMs.add(r);
+                }
+            }
+        }
+        engineRun.get(30, TimeUnit.SECONDS);
+        bareRun.exit.get(30, TimeUnit.SECONDS);
+        row("streaming latency, one line (ms, " + rounds + " lines)", engineMs.describe("%.3f"),
+                bareMs.describe("%.3f"), String.format("%.2fx", engineMs.median() / bareMs.median()), "<= 1.5x");
+    }
+
+    private static double ping(OutputStream fifo, BlockingQueue<Long> arrivals) throws Exception {
+        long t0 = System.nanoTime();
+        fifo.write("ping\n".getBytes(StandardCharsets.US_ASCII));
+        fifo.flush();
+        Long t1 = arrivals.poll(10, TimeUnit.SECONDS);
+        if (t1 == null) {
+            throw new IllegalStateException("a line did not arrive within 10 s");
+        }
+        return (t1 - t0) / 1e6;
+    }
+
+    // ---- throughput: a large output through the engine into a discarding log
+
+    private String generator(long bytes) {
+        return "yes " + LINE + " | head -c " + bytes;
+    }
+
+    private static final class Counting extends OutputStream {
+        long bytes;
+
+        @Override
+        public void write(int b) {
+            bytes++;
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) {
+            bytes += len;
+        }
+    }
+
+    private void throughput() throws Exception {
+        long size = quick ? 16L << 20 : 256L << 20;
+        System.out.println("streaming throughput, " + (size >> 20) + " MiB ...");
+        Samples engineRate = new Samples();
+        Samples bareRate = new Samples();
+        Samples serverRate = new Samples();
+        int warmup = 1;
+        int rounds = quick ? 1 : 5;
+        for (int i = 0; i < warmup + rounds; i++) {
+            Counting log = new Counting();
+            long t0 = System.nanoTime();
+            engine.run(ExecutionSpec.of(capsule, Command.shell(generator(size))), log);
+            double engineSeconds = (System.nanoTime() - t0) / 1e9;
+            check(log.bytes == size, "engine received " + log.bytes + " of " + size + " bytes");
+            WrennTestServer.StreamStats engineServer = lastStream();
+
+            long[] received = {0};
+            long t1 = System.nanoTime();
+            BareStream s = BareStream.start(bare, server.baseUrl(), KEY, capsule, "/bin/sh",
+                    List.of("-c", generator(size)), data -> received[0] += data.length());
+            s.exit.get(10, TimeUnit.MINUTES);
+            double bareSeconds = (System.nanoTime() - t1) / 1e9;
+            check(received[0] == size, "bare client received " + received[0] + " of " + size + " bytes");
+            WrennTestServer.StreamStats bareServer = lastStream();
+            if (i >= warmup) {
+                engineRate.add(size / engineSeconds / (1 << 20));
+                bareRate.add(size / bareSeconds / (1 << 20));
+                serverRate.add(engineServer.bytesPerSecond() / (1 << 20));
+                serverRate.add(bareServer.bytesPerSecond() / (1 << 20));
+            }
+        }
+        row("streaming throughput (MiB/s, " + (size >> 20) + " MiB x " + rounds + ")", engineRate.describe("%.1f"),
+                bareRate.describe("%.1f"), String.format("%.2fx", engineRate.median() / bareRate.median()),
+                ">= 0.7x");
+        row("  test server's own send rate during those runs (MiB/s)", serverRate.describe("%.1f"), "", "", "");
+    }
+
+    private WrennTestServer.StreamStats lastStream() throws InterruptedException {
+        for (int i = 0; i < 100 && server.streamStats().isEmpty(); i++) {
+            Thread.sleep(10);
+        }
+        Thread.sleep(50);
+        List<WrennTestServer.StreamStats> all = server.streamStats();
+        return all.get(all.size() - 1);
+    }
+
+    // ---- per-command overhead: many short commands one after another
+
+    private void overhead() throws Exception {
+        int commands = quick ? 20 : 200;
+        int rounds = quick ? 1 : 5;
+        System.out.println("per-command overhead, " + commands + " x 'true' ...");
+        Samples engineMs = new Samples();
+        Samples bareMs = new Samples();
+        Samples curlMs = new Samples();
+        Samples streamMs = new Samples();
+        HttpRequest post = HttpRequest.newBuilder(URI.create(server.baseUrl() + "/v1/capsules/" + capsule + "/exec"))
+                .header("X-API-Key", KEY)
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"cmd\":\"true\"}"))
+                .build();
+        String curlLoop = "for i in $(seq " + commands + "); do curl -s -o /dev/null -X POST -H 'X-API-Key: " + KEY
+                + "' -H 'Content-Type: application/json' -d '{\"cmd\":\"true\"}' " + post.uri() + "; done";
+        for (int round = 0; round < 1 + rounds; round++) {
+            long t0 = System.nanoTime();
+            for (int i = 0; i < commands; i++) {
+                ExecOutcome out = engine.run(ExecutionSpec.of(capsule, Command.program("true", List.of())),
+                        OutputStream.nullOutputStream());
+                check(out.exitCode() == 0, "engine: true exited " + out.exitCode());
+            }
+            double engine = (System.nanoTime() - t0) / 1e6 / commands;
+            long t1 = System.nanoTime();
+            for (int i = 0; i < commands; i++) {
+                HttpResponse<String> r = bare.send(post, HttpResponse.BodyHandlers.ofString());
+                check(r.statusCode() == 200, "bare POST: HTTP " + r.statusCode());
+            }
+            double bareOne = (System.nanoTime() - t1) / 1e6 / commands;
+            long t3 = System.nanoTime();
+            for (int i = 0; i < commands; i++) {
+                BareStream s = BareStream.start(bare, server.baseUrl(), KEY, capsule, "true", List.of(), d -> {});
+                check(s.exit.get(30, TimeUnit.SECONDS) == 0, "bare stream: true failed");
+            }
+            double bareStream = (System.nanoTime() - t3) / 1e6 / commands;
+            long t2 = System.nanoTime();
+            int rc = new ProcessBuilder("/bin/sh", "-c", curlLoop).inheritIO().start().waitFor();
+            check(rc == 0, "curl loop exited " + rc);
+            double curl = (System.nanoTime() - t2) / 1e6 / commands;
+            if (round > 0) {
+                engineMs.add(engine);
+                bareMs.add(bareOne);
+                curlMs.add(curl);
+                streamMs.add(bareStream);
+            }
+        }
+        row("per-command time, engine vs bare POST exec (ms)", engineMs.describe("%.2f"), bareMs.describe("%.2f"),
+                String.format("%.2fx", engineMs.median() / bareMs.median()), "<= 1.2x");
+        row("  per-command time, engine vs bare WebSocket stream exec, the streaming route's floor (ms)",
+                engineMs.describe("%.2f"), streamMs.describe("%.2f"),
+                String.format("%.2fx", engineMs.median() / streamMs.median()), "(information)");
+        row("per-command time, engine vs curl in a shell loop (ms)", engineMs.describe("%.2f"),
+                curlMs.describe("%.2f"), String.format("%.2fx", engineMs.median() / curlMs.median()), "< 1x");
+    }
+
+    // ---- memory: large outputs in a JVM with -Xmx64m
+
+    private void memory() throws Exception {
+        long streamSize = quick ? 32L << 20 : 1L << 30;
+        long foregroundSize = quick ? 8L << 20 : 200L << 20;
+        System.out.println("memory at -Xmx64m ...");
+        row("stream " + (streamSize >> 20) + " MiB through the engine at -Xmx64m", probe("stream", streamSize), "",
+                "", "completes, intact");
+        row("foreground exec with " + (foregroundSize >> 20) + " MiB stdout at -Xmx64m",
+                probe("foreground", foregroundSize), "", "", "completes, intact");
+    }
+
+    private String probe(String mode, long size) throws Exception {
+        String expected = expectedCrc(size);
+        Process p = new ProcessBuilder(
+                        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                        "-Xmx64m",
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        MemoryProbe.class.getName(),
+                        mode,
+                        server.baseUrl().toString(),
+                        KEY,
+                        capsule,
+                        generator(size))
+                .redirectErrorStream(true)
+                .start();
+        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        int rc = p.waitFor();
+        for (String line : output.split("\n")) {
+            if (line.startsWith("RESULT ")) {
+                String[] f = line.split(" ");
+                boolean intact = Long.parseLong(f[1]) == size && f[2].equals(expected);
+                return (intact ? "completed, CRC-32 intact" : "completed, OUTPUT DIFFERS") + ", peak heap "
+                        + Long.parseLong(f[3]) / (1 << 20) + " MiB";
+            }
+        }
+        String reason = output.contains("OutOfMemoryError") ? "OutOfMemoryError" : "exit " + rc;
+        return "FAILED (" + reason + ")";
+    }
+
+    private static String expectedCrc(long size) {
+        byte[] line = (LINE + "\n").getBytes(StandardCharsets.US_ASCII);
+        CRC32 crc = new CRC32();
+        long left = size;
+        while (left > 0) {
+            int n = (int) Math.min(line.length, left);
+            crc.update(line, 0, n);
+            left -= n;
+        }
+        return Long.toHexString(crc.getValue());
+    }
+
+    // ---- concurrency: many streamed commands at once in one JVM
+
+    private void concurrency() throws Exception {
+        int commands = quick ? 8 : 64;
+        long size = quick ? 1L << 20 : 4L << 20;
+        System.out.println("concurrency, " + commands + " streamed commands of " + (size >> 20) + " MiB ...");
+        String expected = expectedCrc(size);
+        long serialStart = System.nanoTime();
+        for (int i = 0; i < commands; i++) {
+            check(runChecked(size).equals(expected), "serial run " + i + ": output differs");
+        }
+        double serialSeconds = (System.nanoTime() - serialStart) / 1e9;
+
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        int before = threads.getThreadCount();
+        threads.resetPeakThreadCount();
+        ExecutorService pool = Executors.newFixedThreadPool(commands);
+        long start = System.nanoTime();
+        List<Future<String>> runs = new ArrayList<>();
+        for (int i = 0; i < commands; i++) {
+            runs.add(pool.submit(() -> runChecked(size)));
+        }
+        int intact = 0;
+        for (Future<String> f : runs) {
+            if (f.get(10, TimeUnit.MINUTES).equals(expected)) {
+                intact++;
+            }
+        }
+        double parallelSeconds = (System.nanoTime() - start) / 1e9;
+        pool.shutdown();
+        row(commands + " streamed commands at once: wall time (s)", String.format("%.2f", parallelSeconds),
+                String.format("%.2f (serial total)", serialSeconds),
+                String.format("%.2fx", parallelSeconds / serialSeconds),
+                "all intact: " + intact + "/" + commands + "; threads " + before + " -> peak "
+                        + threads.getPeakThreadCount() + " (test server included)");
+    }
+
+    private String runChecked(long size) throws Exception {
+        CRC32 crc = new CRC32();
+        OutputStream sink = new OutputStream() {
+            @Override
+            public void write(int b) {
+                crc.update(b);
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) {
+                crc.update(b, off, len);
+            }
+        };
+        engine.run(ExecutionSpec.of(capsule, Command.shell(generator(size))), sink);
+        return Long.toHexString(crc.getValue());
+    }
+
+    private static void check(boolean ok, String what) {
+        if (!ok) {
+            throw new IllegalStateException(what);
+        }
+    }
+}
