@@ -24,7 +24,7 @@ public class BackgroundProcessCleanup extends RunListener<Run<?, ?>> {
         }
         for (BackgroundProcessesAction.Entry e : action.leftOver()) {
             listener.getLogger()
-                    .println(Messages.BackgroundProcessCleanup_Stopping(e.getPid(), e.getTag(), e.getCapsule()));
+                    .println(Messages.BackgroundProcessCleanup_Stopping(Long.toString(e.getPid()), e.getTag(), e.getCapsule()));
             try {
                 String apiKey = WrennCredentials.apiKey(e.getCredentialsId(), run);
                 try (WrennClient client = WrennGlobalConfiguration.get().newClient(apiKey)) {
@@ -34,7 +34,7 @@ public class BackgroundProcessCleanup extends RunListener<Run<?, ?>> {
                 action.stopped(e.getCapsule(), Long.toString(e.getPid()));
             } catch (AbortException | RuntimeException x) {
                 listener.getLogger()
-                        .println(Messages.BackgroundProcessCleanup_Failed(e.getPid(), e.getCapsule(), x.getMessage()));
+                        .println(Messages.BackgroundProcessCleanup_Failed(Long.toString(e.getPid()), e.getCapsule(), x.getMessage()));
             }
         }
     }

@@ -143,7 +143,7 @@ public class WrennExecBuilder extends Builder implements SimpleBuildStep {
             ExecOutcome outcome = CapsuleExecution.withDefaults(client, apiKey, StderrNote.MARKER)
                     .run(spec, listener.getLogger());
             if (!outcome.succeeded()) {
-                throw new AbortException(Messages.WrennExecBuilder_ExitCode(outcome.exitCode()));
+                throw new AbortException(Messages.WrennExecBuilder_ExitCode(Integer.toString(outcome.exitCode())));
             }
         } catch (ExecutionFailure e) {
             throw new AbortException(e.getMessage());

@@ -286,7 +286,7 @@ public class WrennExecStep extends Step {
                 return outcome.exitCode();
             }
             if (!outcome.succeeded()) {
-                throw new AbortException(Messages.WrennExecBuilder_ExitCode(outcome.exitCode()));
+                throw new AbortException(Messages.WrennExecBuilder_ExitCode(Integer.toString(outcome.exitCode())));
             }
             return step.returnStdout ? outcome.stdout() : null;
         }

@@ -29,46 +29,42 @@ final class ApiFailures {
 
     /** The message for a failed API call, naming the capsule and the credentials. */
     static ExecutionFailure of(WrennClient client, String id, String credentialsName, WrennApiException e) {
-        String credentials = credentialsName == null ? "the API key" : "credentials " + credentialsName;
+        String credentials =
+                credentialsName == null ? Messages.Credentials_ApiKey() : Messages.Credentials_Named(credentialsName);
         return switch (e.kind()) {
             case NOT_FOUND -> new ExecutionFailure(
                     ExecutionFailure.Reason.CAPSULE_NOT_FOUND,
-                    "Capsule not found: " + id + " does not exist or does not belong to the team of " + credentials
-                            + ". Check the capsule id.",
+                    Messages.Failure_NotFound(id, credentials),
                     e);
             case INVALID_REQUEST -> new ExecutionFailure(
                     ExecutionFailure.Reason.INVALID_CAPSULE_ID,
-                    "Invalid capsule id: the server rejected '" + id + "' (" + e.serverMessage()
-                            + "). Capsule ids look like cl-... ; copy it from the Wrenn dashboard.",
+                    Messages.Failure_InvalidId(id, e.serverMessage()),
                     e);
             case NOT_RUNNING -> notRunning(id, e.capsuleStatus(), e);
             case AUTHENTICATION_FAILED -> new ExecutionFailure(
                     ExecutionFailure.Reason.AUTHENTICATION_FAILED,
-                    "Authentication failed for " + credentials + ": the Wrenn API did not accept the key. "
-                            + "Check that the Secret text credential holds a valid wrn_... key.",
+                    Messages.Failure_Authentication(credentials),
                     e);
             case FORBIDDEN -> new ExecutionFailure(
                     ExecutionFailure.Reason.FORBIDDEN,
-                    "Forbidden: the key in " + credentials + " may not use capsule " + id + ".",
+                    Messages.Failure_Forbidden(credentials, id),
                     e);
             case TIMEOUT -> new ExecutionFailure(
                     ExecutionFailure.Reason.CONNECTION_FAILED,
-                    "The Wrenn API at " + client.baseUrl() + " did not answer in time (" + e.operation() + ").",
+                    Messages.Failure_NoAnswer(client.baseUrl(), e.operation()),
                     e);
             case CONNECTION_FAILED -> new ExecutionFailure(
                     ExecutionFailure.Reason.CONNECTION_FAILED,
-                    "Could not connect to the Wrenn API at " + client.baseUrl() + ": " + e.serverMessage()
-                            + ". Check the API URL in Manage Jenkins > System > Wrenn, and the proxy settings.",
+                    Messages.Failure_CannotConnect(client.baseUrl(), e.serverMessage()),
                     e);
             case CONNECTION_LOST, STREAM_CLOSED -> new ExecutionFailure(
                     ExecutionFailure.Reason.CONNECTION_LOST,
-                    "Connection lost to the Wrenn API while " + e.operation() + " was running in capsule " + id + ": "
-                            + e.serverMessage() + ". The exit code is unknown.",
+                    Messages.Failure_ConnectionLost(e.operation(), id, e.serverMessage()),
                     e);
             case SERVER_ERROR -> new ExecutionFailure(
                     ExecutionFailure.Reason.SERVER_ERROR,
-                    "Server error" + (e.httpStatus() > 0 ? " " + e.httpStatus() : "") + " from the Wrenn API ("
-                            + e.operation() + "): " + e.serverMessage() + ". Try again later.",
+                    Messages.Failure_ServerError(
+                            e.httpStatus() > 0 ? " " + e.httpStatus() : "", e.operation(), e.serverMessage()),
                     e);
             default -> new ExecutionFailure(ExecutionFailure.Reason.UNEXPECTED, e.getMessage(), e);
         };
@@ -77,8 +73,7 @@ final class ApiFailures {
     static ExecutionFailure notRunning(String id, String status, Throwable cause) {
         return new ExecutionFailure(
                 ExecutionFailure.Reason.CAPSULE_NOT_RUNNING,
-                "Capsule " + id + " is not running (status: " + (status == null ? "unknown" : status)
-                        + ") - start or resume it first.",
+                Messages.Failure_NotRunning(id, status == null ? Messages.Note_StatusUnknown() : status),
                 cause);
     }
 }

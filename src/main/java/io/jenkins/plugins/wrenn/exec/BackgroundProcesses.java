@@ -66,8 +66,7 @@ public final class BackgroundProcesses {
         LogOutput output = new LogOutput(log, secrets(spec), false, stderrMarker);
         if (spec.waitFor() == null) {
             BackgroundProcess p = launch(spec, spec.command().program(), spec.command().args(), spec.tag());
-            output.note("started background process " + p.pid() + " (tag " + p.tag() + ") in capsule "
-                    + spec.capsuleId());
+            output.note(Messages.Note_Started(Long.toString(p.pid()), p.tag(), spec.capsuleId()));
             return p;
         }
         String tag = spec.tag() != null ? spec.tag() : "wrenn-" + HexFormat.of().toHexDigits(RANDOM.nextInt());
@@ -75,14 +74,18 @@ public final class BackgroundProcesses {
         List<String> args = new ArrayList<>(List.of("-c", GATE, "wrenn-bg", gate, spec.command().program()));
         args.addAll(spec.command().args());
         BackgroundProcess p = launch(spec, "/bin/sh", args, tag);
-        output.note("started background process " + p.pid() + " (tag " + p.tag() + ") in capsule " + spec.capsuleId()
-                + "; waiting up to " + spec.waitTimeout().toSeconds() + " s for '" + spec.waitFor() + "'");
+        output.note(Messages.Note_StartedWaiting(
+                Long.toString(p.pid()),
+                p.tag(),
+                spec.capsuleId(),
+                Long.toString(spec.waitTimeout().toSeconds()),
+                spec.waitFor()));
         ReadinessWatch watch = new ReadinessWatch(output, spec.waitFor());
         boolean ready = false;
         try (ProcessStream stream = attach(spec, p, watch)) {
             openGate(spec, gate);
             ready = awaitReady(spec, p, watch, stream);
-            output.note("background process " + p.pid() + " is ready");
+            output.note(Messages.Note_Ready(Long.toString(p.pid())));
             return p;
         } finally {
             if (!ready) {
@@ -149,8 +152,7 @@ public final class BackgroundProcesses {
             if (touched.exitCode() != 0) {
                 throw new ExecutionFailure(
                         ExecutionFailure.Reason.UNEXPECTED,
-                        "Could not start the background process: 'touch " + gate + "' failed in capsule "
-                                + spec.capsuleId() + ": " + touched.stderr().strip(),
+                        Messages.Failure_GateFailed(gate, spec.capsuleId(), touched.stderr().strip()),
                         null);
             }
         } catch (WrennApiException e) {
@@ -166,8 +168,8 @@ public final class BackgroundProcesses {
         } catch (TimeoutException e) {
             throw new ExecutionFailure(
                     ExecutionFailure.Reason.TIMED_OUT,
-                    "Background process " + p.pid() + " did not print '" + spec.waitFor() + "' within "
-                            + spec.waitTimeout().toSeconds() + " s; it was stopped.",
+                    Messages.Failure_NotReady(
+                            Long.toString(p.pid()), spec.waitFor(), Long.toString(spec.waitTimeout().toSeconds())),
                     null);
         } catch (ExecutionException e) {
             // The stream ended without an exit code; decided below.
@@ -179,14 +181,12 @@ public final class BackgroundProcesses {
         if (!stream.exitCode().isCompletedExceptionally() && code != null) {
             throw new ExecutionFailure(
                     ExecutionFailure.Reason.EXITED_BEFORE_READY,
-                    "Background process " + p.pid() + " exited with code " + code + " before it printed '"
-                            + spec.waitFor() + "'.",
+                    Messages.Failure_ExitedBeforeReady(Long.toString(p.pid()), Integer.toString(code), spec.waitFor()),
                     null);
         }
         throw new ExecutionFailure(
                 ExecutionFailure.Reason.CONNECTION_LOST,
-                "Connection lost while waiting for background process " + p.pid() + " to print '" + spec.waitFor()
-                        + "'.",
+                Messages.Failure_LostBeforeReady(Long.toString(p.pid()), spec.waitFor()),
                 null);
     }
 

@@ -111,16 +111,15 @@ public final class CapsuleExecution {
                     output.finish();
                     return new ExecOutcome(code, output.captured());
                 } catch (TimeoutException e) {
-                    output.note("timed out after " + spec.timeout().toSeconds() + " s; stopping the process");
+                    output.note(Messages.Note_TimedOut(Long.toString(spec.timeout().toSeconds())));
                     stopProcess(spec.capsuleId(), output.pid(), stream, output);
                     output.finish();
                     throw new ExecutionFailure(
                             ExecutionFailure.Reason.TIMED_OUT,
-                            "The command timed out after " + spec.timeout().toSeconds()
-                                    + " s and was stopped in capsule " + spec.capsuleId() + ".",
+                            Messages.Failure_TimedOut(Long.toString(spec.timeout().toSeconds()), spec.capsuleId()),
                             null);
                 } catch (InterruptedException e) {
-                    output.note("aborted; stopping the process");
+                    output.note(Messages.Note_Aborted());
                     stopProcess(spec.capsuleId(), output.pid(), stream, output);
                     output.finishQuietly();
                     throw e;
@@ -132,7 +131,7 @@ public final class CapsuleExecution {
                     }
                     if (!(cause instanceof WrennApiException api)) {
                         throw new ExecutionFailure(
-                                ExecutionFailure.Reason.UNEXPECTED, "Unexpected failure: " + cause, cause);
+                                ExecutionFailure.Reason.UNEXPECTED, Messages.Failure_Unexpected(cause), cause);
                     }
                     if (api.kind() == WrennApiException.Kind.CONNECTION_LOST
                             && output.pid() > 0
@@ -214,7 +213,8 @@ public final class CapsuleExecution {
             if (e.getCause() instanceof InterruptedException interrupted) {
                 throw interrupted;
             }
-            throw new ExecutionFailure(ExecutionFailure.Reason.UNEXPECTED, "Unexpected failure: " + e.getCause(), e);
+            throw new ExecutionFailure(
+                    ExecutionFailure.Reason.UNEXPECTED, Messages.Failure_Unexpected(e.getCause()), e);
         }
     }
 
@@ -243,13 +243,10 @@ public final class CapsuleExecution {
             output.finishQuietly();
             throw new ExecutionFailure(
                     ExecutionFailure.Reason.CONNECTION_LOST,
-                    "Connection lost: the output stream of process " + pid + " in capsule " + spec.capsuleId()
-                            + " was cut, and the process ended before it could be re-attached, so its exit code"
-                            + " is unknown. Check the capsule, then run the build again.",
+                    Messages.Failure_StreamCutProcessGone(Long.toString(pid), spec.capsuleId()),
                     lost);
         }
-        output.note("the output stream was cut (" + lost.serverMessage() + "); re-attaching to process " + pid
-                + " (output written meanwhile is not replayed)");
+        output.note(Messages.Note_Reattaching(lost.serverMessage(), Long.toString(pid)));
         try {
             return client.attach(spec.capsuleId(), Long.toString(pid), output);
         } catch (WrennApiException e) {

@@ -83,7 +83,7 @@ final class LogOutput implements StreamListener {
     }
 
     void note(String text) {
-        write("[wrenn] " + text + "\n");
+        write(Messages.Note_Prefix(text) + "\n");
     }
 
     void finish() throws IOException {

@@ -36,8 +36,8 @@ final class RemoteStop {
                 String selector = Long.toString(pid);
                 kill(capsuleId, selector, Signal.SIGTERM);
                 if (!awaitEnd(capsuleId, pid, ended)) {
-                    note.accept("process " + pid + " did not stop within " + grace.toSeconds()
-                            + " s of SIGTERM; sending SIGKILL");
+                    note.accept(Messages.Note_SigkillAfterGrace(
+                            Long.toString(pid), Long.toString(grace.toSeconds())));
                     kill(capsuleId, selector, Signal.SIGKILL);
                 }
             } catch (InterruptedException e) {
@@ -47,7 +47,7 @@ final class RemoteStop {
         try {
             stopping.get(grace.plusSeconds(10).toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException | ExecutionException e) {
-            note.accept("could not confirm that process " + pid + " was stopped: " + e);
+            note.accept(Messages.Note_StopUnconfirmed(Long.toString(pid), e));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
