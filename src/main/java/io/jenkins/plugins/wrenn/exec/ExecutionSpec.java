@@ -61,4 +61,29 @@ public record ExecutionSpec(
     public static ExecutionSpec of(String capsuleId, Command command) {
         return new ExecutionSpec(capsuleId, command, null, null, null, false, null, null);
     }
+
+    /** The same run with these environment variables and working directory. */
+    public ExecutionSpec withEnvironment(Map<String, String> envs, String cwd) {
+        return new ExecutionSpec(capsuleId, command, envs, cwd, timeout, captureStdout, secrets, credentialsName);
+    }
+
+    /** The same run with a time limit. */
+    public ExecutionSpec withTimeout(Duration timeout) {
+        return new ExecutionSpec(capsuleId, command, envs, cwd, timeout, captureStdout, secrets, credentialsName);
+    }
+
+    /** The same run, returning standard output instead of logging it. */
+    public ExecutionSpec capturingStdout() {
+        return new ExecutionSpec(capsuleId, command, envs, cwd, timeout, true, secrets, credentialsName);
+    }
+
+    /** The same run, masking these texts too. */
+    public ExecutionSpec withSecrets(List<String> secrets) {
+        return new ExecutionSpec(capsuleId, command, envs, cwd, timeout, captureStdout, secrets, credentialsName);
+    }
+
+    /** The same run, naming the API key's credentials this way in messages. */
+    public ExecutionSpec withCredentialsName(String credentialsName) {
+        return new ExecutionSpec(capsuleId, command, envs, cwd, timeout, captureStdout, secrets, credentialsName);
+    }
 }

@@ -91,15 +91,7 @@ class CapsuleExecutionTest {
                 client, KEY, Duration.ofSeconds(1), null, chunk -> "<E" + chunk.length() + ">");
         Log log = new Log();
         ExecOutcome out = marking.run(
-                new ExecutionSpec(
-                        server.createCapsule(),
-                        Command.shell("echo result; echo oops >&2"),
-                        null,
-                        null,
-                        null,
-                        true,
-                        null,
-                        null),
+                shell(server.createCapsule(), "echo result; echo oops >&2").capturingStdout(),
                 log);
         assertEquals("result\n", out.stdout());
         assertEquals("<E5>oops\n", log.text());
@@ -161,15 +153,8 @@ class CapsuleExecutionTest {
         for (int i = 0; i < 10; i++) {
             Log log = new Log();
             ExecOutcome out = engine.run(
-                    new ExecutionSpec(
-                            id,
-                            Command.shell("echo \"$GREETING:$QUOTED\"; basename \"$PWD\"; exit 4"),
-                            Map.of("GREETING", "hi " + i, "QUOTED", "it's \"$x\"; rm -rf /"),
-                            "work dir",
-                            null,
-                            false,
-                            null,
-                            null),
+                    shell(id, "echo \"$GREETING:$QUOTED\"; basename \"$PWD\"; exit 4")
+                            .withEnvironment(Map.of("GREETING", "hi " + i, "QUOTED", "it's \"$x\"; rm -rf /"), "work dir"),
                     log);
             assertEquals(4, out.exitCode());
             assertEquals("hi " + i + ":it's \"$x\"; rm -rf /\nwork dir\n", log.text());
@@ -180,8 +165,7 @@ class CapsuleExecutionTest {
     void missingCwdFailsTheCommandWithTheShellsMessage() throws Exception {
         Log log = new Log();
         ExecOutcome out = engine.run(
-                new ExecutionSpec(
-                        server.createCapsule(), Command.shell("true"), null, "/no/such/dir", null, false, null, null),
+                shell(server.createCapsule(), "true").withEnvironment(null, "/no/such/dir"),
                 log);
         assertEquals(125, out.exitCode());
         assertTrue(log.text().contains("/no/such/dir"), log.text());
@@ -199,15 +183,7 @@ class CapsuleExecutionTest {
     void capturesStdoutInsteadOfLoggingIt() throws Exception {
         Log log = new Log();
         ExecOutcome out = engine.run(
-                new ExecutionSpec(
-                        server.createCapsule(),
-                        Command.shell("echo result; echo progress >&2"),
-                        null,
-                        null,
-                        null,
-                        true,
-                        null,
-                        null),
+                shell(server.createCapsule(), "echo result; echo progress >&2").capturingStdout(),
                 log);
         assertEquals("result\n", out.stdout());
         assertEquals("progress\n", log.text());
@@ -246,15 +222,7 @@ class CapsuleExecutionTest {
                     ExecutionFailure.class,
                     () -> CapsuleExecution.withDefaults(wrong, "wrn_not_it", StderrMarker.NONE)
                             .run(
-                                    new ExecutionSpec(
-                                            id,
-                                            Command.shell("true"),
-                                            null,
-                                            null,
-                                            null,
-                                            false,
-                                            null,
-                                            "wrenn-key"),
+                                    shell(id, "true").withCredentialsName("wrenn-key"),
                                     new Log()));
             assertEquals(ExecutionFailure.Reason.AUTHENTICATION_FAILED, e.reason());
             assertTrue(e.getMessage().startsWith("Authentication failed for credentials wrenn-key"), e.getMessage());
@@ -279,21 +247,17 @@ class CapsuleExecutionTest {
     void apiKeyAndMarkedSecretsAreMaskedEvenAcrossChunks() throws Exception {
         server.setChunkBytes(7);
         try {
-            Log log = new Log();
+            // One stream per run: two pipes have no defined order between them.
+            Log stdout = new Log();
+            engine.run(shell(server.createCapsule(), "echo key " + KEY + " end"), stdout);
+            assertEquals("key **** end\n", stdout.text());
+
+            Log stderr = new Log();
             engine.run(
-                    new ExecutionSpec(
-                            server.createCapsule(),
-                            Command.shell("echo key " + KEY + "; echo pw hunter2hunter2 >&2"),
-                            null,
-                            null,
-                            null,
-                            false,
-                            List.of("hunter2hunter2"),
-                            null),
-                    log);
-            String text = log.text();
-            assertTrue(text.contains("key ****\n") && text.contains("pw ****\n"), text);
-            assertFalse(text.contains(KEY) || text.contains("hunter2"), text);
+                    shell(server.createCapsule(), "echo pw hunter2hunter2 hunter2hunter2 >&2")
+                            .withSecrets(List.of("hunter2hunter2")),
+                    stderr);
+            assertEquals("pw **** ****\n", stderr.text());
         } finally {
             server.setChunkBytes(8192);
         }
@@ -307,8 +271,7 @@ class CapsuleExecutionTest {
         ExecutionFailure e = assertThrows(
                 ExecutionFailure.class,
                 () -> engine.run(
-                        new ExecutionSpec(
-                                id, Command.shell("echo started; sleep 60"), null, null, Duration.ofSeconds(1), false, null, null),
+                        shell(id, "echo started; sleep 60").withTimeout(Duration.ofSeconds(1)),
                         log));
         assertEquals(ExecutionFailure.Reason.TIMED_OUT, e.reason());
         assertTrue(e.getMessage().startsWith("The command timed out after 1 s"), e.getMessage());
