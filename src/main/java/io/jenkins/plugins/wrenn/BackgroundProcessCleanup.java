@@ -5,9 +5,6 @@ import hudson.Extension;
 import hudson.model.Run;
 import hudson.model.TaskListener;
 import hudson.model.listeners.RunListener;
-import io.jenkins.plugins.wrenn.api.WrennClient;
-import io.jenkins.plugins.wrenn.exec.BackgroundProcesses;
-import java.time.Duration;
 
 /**
  * At the end of every build, whatever its result, stops the background processes it started and
@@ -26,10 +23,8 @@ public class BackgroundProcessCleanup extends RunListener<Run<?, ?>> {
             listener.getLogger()
                     .println(Messages.BackgroundProcessCleanup_Stopping(Long.toString(e.getPid()), e.getTag(), e.getCapsule()));
             try {
-                String apiKey = WrennCredentials.apiKey(e.getCredentialsId(), run);
-                try (WrennClient client = WrennGlobalConfiguration.get().newClient(apiKey)) {
-                    new BackgroundProcesses(client, apiKey, Duration.ofSeconds(5), StderrNote.MARKER)
-                            .stop(e.getCapsule(), e.getPid(), listener.getLogger());
+                try (WrennConnection connection = WrennConnection.forBuild(e.getCredentialsId(), run)) {
+                    connection.backgroundProcesses().stop(e.getCapsule(), e.getPid(), listener.getLogger());
                 }
                 action.stopped(e.getCapsule(), Long.toString(e.getPid()));
             } catch (AbortException | RuntimeException x) {

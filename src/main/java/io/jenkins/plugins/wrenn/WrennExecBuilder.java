@@ -136,12 +136,12 @@ public class WrennExecBuilder extends Builder implements SimpleBuildStep {
         } catch (IllegalArgumentException e) {
             throw new AbortException(e.getMessage());
         }
-        String credentials = WrennCredentials.effectiveId(credentialsId);
-        String apiKey = WrennCredentials.apiKey(credentials, run);
-        listener.getLogger().println(Messages.WrennExecBuilder_Running(spec.command().display(), spec.capsuleId()));
-        try (WrennClient client = WrennGlobalConfiguration.get().newClient(apiKey)) {
-            ExecOutcome outcome = CapsuleExecution.withDefaults(client, apiKey, StderrNote.MARKER)
-                    .run(spec, listener.getLogger());
+        try (WrennConnection connection = WrennConnection.forBuild(credentialsId, run)) {
+            listener.getLogger()
+                    .println(Messages.WrennExecBuilder_Running(spec.command().display(), spec.capsuleId()));
+            ExecOutcome outcome = connection
+                    .commands()
+                    .run(spec.withCredentialsName(connection.credentialsId()), listener.getLogger());
             if (!outcome.succeeded()) {
                 throw new AbortException(Messages.WrennExecBuilder_ExitCode(Integer.toString(outcome.exitCode())));
             }
@@ -166,7 +166,7 @@ public class WrennExecBuilder extends Builder implements SimpleBuildStep {
                 timeout > 0 ? Duration.ofSeconds(timeout) : null,
                 false,
                 List.of(),
-                WrennCredentials.effectiveId(credentialsId));
+                null);
     }
 
     private static List<String> lines(String text) {

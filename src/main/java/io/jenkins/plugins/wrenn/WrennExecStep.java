@@ -9,10 +9,7 @@ import hudson.model.TaskListener;
 import hudson.util.FormValidation;
 import hudson.util.ListBoxModel;
 import io.jenkins.plugins.wrenn.api.BackgroundProcess;
-import io.jenkins.plugins.wrenn.api.WrennClient;
-import io.jenkins.plugins.wrenn.exec.BackgroundProcesses;
 import io.jenkins.plugins.wrenn.exec.BackgroundSpec;
-import io.jenkins.plugins.wrenn.exec.CapsuleExecution;
 import io.jenkins.plugins.wrenn.exec.Command;
 import io.jenkins.plugins.wrenn.exec.ExecOutcome;
 import io.jenkins.plugins.wrenn.exec.ExecutionFailure;
@@ -256,12 +253,8 @@ public class WrennExecStep extends Step {
             } catch (IllegalArgumentException e) {
                 throw new AbortException(e.getMessage());
             }
-            String credentials = WrennCredentials.effectiveId(step.credentialsId);
-            String apiKey = WrennCredentials.apiKey(credentials, run);
-            try (WrennClient client = WrennGlobalConfiguration.get().newClient(apiKey)) {
-                return step.background
-                        ? startBackground(run, listener, client, apiKey, credentials)
-                        : runForeground(listener, client, apiKey, credentials);
+            try (WrennConnection connection = WrennConnection.forBuild(step.credentialsId, run)) {
+                return step.background ? startBackground(run, listener, connection) : runForeground(listener, connection);
             } catch (ExecutionFailure e) {
                 throw new AbortException(e.getMessage());
             } catch (IllegalArgumentException e) {
@@ -269,8 +262,7 @@ public class WrennExecStep extends Step {
             }
         }
 
-        private Object runForeground(TaskListener listener, WrennClient client, String apiKey, String credentials)
-                throws Exception {
+        private Object runForeground(TaskListener listener, WrennConnection connection) throws Exception {
             ExecutionSpec spec = new ExecutionSpec(
                     step.capsule,
                     step.command(),
@@ -279,9 +271,8 @@ public class WrennExecStep extends Step {
                     step.timeout > 0 ? Duration.ofSeconds(step.timeout) : null,
                     step.returnStdout,
                     List.of(),
-                    credentials);
-            ExecOutcome outcome = CapsuleExecution.withDefaults(client, apiKey, StderrNote.MARKER)
-                    .run(spec, listener.getLogger());
+                    connection.credentialsId());
+            ExecOutcome outcome = connection.commands().run(spec, listener.getLogger());
             if (step.returnStatus) {
                 return outcome.exitCode();
             }
@@ -291,8 +282,7 @@ public class WrennExecStep extends Step {
             return step.returnStdout ? outcome.stdout() : null;
         }
 
-        private Object startBackground(
-                Run<?, ?> run, TaskListener listener, WrennClient client, String apiKey, String credentials)
+        private Object startBackground(Run<?, ?> run, TaskListener listener, WrennConnection connection)
                 throws Exception {
             BackgroundSpec spec = new BackgroundSpec(
                     step.capsule,
@@ -303,10 +293,10 @@ public class WrennExecStep extends Step {
                     step.waitFor,
                     step.waitForTimeout > 0 ? Duration.ofSeconds(step.waitForTimeout) : null,
                     List.of(),
-                    credentials);
-            BackgroundProcess p = new BackgroundProcesses(client, apiKey, Duration.ofSeconds(5), StderrNote.MARKER)
-                    .start(spec, listener.getLogger());
-            BackgroundProcessesAction.of(run).started(step.capsule, p.pid(), p.tag(), credentials, step.keepAlive);
+                    connection.credentialsId());
+            BackgroundProcess p = connection.backgroundProcesses().start(spec, listener.getLogger());
+            BackgroundProcessesAction.of(run)
+                    .started(step.capsule, p.pid(), p.tag(), connection.credentialsId(), step.keepAlive);
             // A plain map: serializable for the CPS program, and srv.pid / srv.tag work in the sandbox.
             Map<String, Object> handle = new LinkedHashMap<>();
             handle.put("pid", p.pid());

@@ -9,10 +9,7 @@ import hudson.model.TaskListener;
 import hudson.util.FormValidation;
 import hudson.util.ListBoxModel;
 import io.jenkins.plugins.wrenn.api.Signal;
-import io.jenkins.plugins.wrenn.api.WrennClient;
-import io.jenkins.plugins.wrenn.exec.BackgroundProcesses;
 import io.jenkins.plugins.wrenn.exec.ExecutionFailure;
-import java.time.Duration;
 import java.util.Locale;
 import java.util.Set;
 import org.jenkinsci.plugins.workflow.steps.Step;
@@ -142,12 +139,11 @@ public class WrennKillStep extends Step {
             } catch (IllegalArgumentException e) {
                 throw new AbortException(e.getMessage());
             }
-            String credentials = WrennCredentials.effectiveId(step.credentialsId);
-            String apiKey = WrennCredentials.apiKey(credentials, run);
             boolean signalled;
-            try (WrennClient client = WrennGlobalConfiguration.get().newClient(apiKey)) {
-                signalled = new BackgroundProcesses(client, apiKey, Duration.ofSeconds(5), StderrNote.MARKER)
-                        .kill(step.capsule, selector, signal, credentials);
+            try (WrennConnection connection = WrennConnection.forBuild(step.credentialsId, run)) {
+                signalled = connection
+                        .backgroundProcesses()
+                        .kill(step.capsule, selector, signal, connection.credentialsId());
             } catch (ExecutionFailure e) {
                 throw new AbortException(e.getMessage());
             }

@@ -2,20 +2,15 @@ package io.jenkins.plugins.wrenn.exec;
 
 import io.jenkins.plugins.wrenn.api.Capsule;
 import io.jenkins.plugins.wrenn.api.ProcessStream;
-import io.jenkins.plugins.wrenn.api.Signal;
-import io.jenkins.plugins.wrenn.api.StreamListener;
 import io.jenkins.plugins.wrenn.api.WrennApiException;
 import io.jenkins.plugins.wrenn.api.WrennClient;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
 import java.util.concurrent.Executors;
@@ -74,9 +69,12 @@ public final class CapsuleExecution {
         this.stderrMarker = stderrMarker;
     }
 
-    /** An engine with a 5 s grace period and pings derived from the capsule's idle timeout. */
+    /** How long a process gets after SIGTERM before SIGKILL, unless the caller chooses otherwise. */
+    public static final Duration DEFAULT_KILL_GRACE = Duration.ofSeconds(5);
+
+    /** An engine with the default grace period and pings derived from the capsule's idle timeout. */
     public static CapsuleExecution withDefaults(WrennClient client, String apiKey, StderrMarker stderrMarker) {
-        return new CapsuleExecution(client, apiKey, Duration.ofSeconds(5), null, stderrMarker);
+        return new CapsuleExecution(client, apiKey, DEFAULT_KILL_GRACE, null, stderrMarker);
     }
 
     /**

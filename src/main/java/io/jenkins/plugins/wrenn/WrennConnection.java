@@ -1,0 +1,55 @@
+package io.jenkins.plugins.wrenn;
+
+import hudson.AbortException;
+import hudson.model.Run;
+import io.jenkins.plugins.wrenn.api.WrennClient;
+import io.jenkins.plugins.wrenn.exec.BackgroundProcesses;
+import io.jenkins.plugins.wrenn.exec.CapsuleExecution;
+
+/**
+ * The Wrenn API as one build step sees it: the credentials it uses, a client for the configured
+ * URL, and the engines wired the Jenkins way (standard error marked with {@link StderrNote}).
+ */
+final class WrennConnection implements AutoCloseable {
+
+    private final String credentialsId;
+    private final String apiKey;
+    private final WrennClient client;
+
+    private WrennConnection(String credentialsId, String apiKey, WrennClient client) {
+        this.credentialsId = credentialsId;
+        this.apiKey = apiKey;
+        this.client = client;
+    }
+
+    /**
+     * Connects with the step's credentials, or the global default when it names none.
+     *
+     * @throws AbortException naming the credentials when they are missing, unknown or not Secret text
+     */
+    static WrennConnection forBuild(String stepCredentialsId, Run<?, ?> run) throws AbortException {
+        String id = WrennCredentials.effectiveId(stepCredentialsId);
+        String apiKey = WrennCredentials.apiKey(id, run);
+        return new WrennConnection(id, apiKey, WrennGlobalConfiguration.get().newClient(apiKey));
+    }
+
+    /** The id of the credentials in use, for messages. */
+    String credentialsId() {
+        return credentialsId;
+    }
+
+    /** Runs commands to their end. */
+    CapsuleExecution commands() {
+        return CapsuleExecution.withDefaults(client, apiKey, StderrNote.MARKER);
+    }
+
+    /** Starts, kills and stops background processes. */
+    BackgroundProcesses backgroundProcesses() {
+        return new BackgroundProcesses(client, apiKey, CapsuleExecution.DEFAULT_KILL_GRACE, StderrNote.MARKER);
+    }
+
+    @Override
+    public void close() {
+        client.close();
+    }
+}
