@@ -62,7 +62,7 @@ public final class BackgroundProcesses {
      */
     public BackgroundProcess start(BackgroundSpec spec, OutputStream log)
             throws ExecutionFailure, InterruptedException, IOException {
-        ApiFailures.checkRunning(client, spec.capsuleId(), spec.credentialsName());
+        // No precheck: the start request itself answers 404/409/401 with what ApiFailures reports.
         LogOutput output = new LogOutput(log, secrets(spec), false, stderrMarker);
         if (spec.waitFor() == null) {
             BackgroundProcess p = launch(spec, spec.command().program(), spec.command().args(), spec.tag());

@@ -161,6 +161,23 @@ class BackgroundProcessesTest {
     }
 
     @Test
+    void startInAMissingOrPausedCapsuleSaysSo() {
+        ExecutionFailure missing = assertThrows(
+                ExecutionFailure.class,
+                () -> background.start(spec("cl-0000000000000000000000000", "sleep 60", null, null, null), new Log()));
+        assertEquals(ExecutionFailure.Reason.CAPSULE_NOT_FOUND, missing.reason());
+
+        String paused = server.createCapsule();
+        server.setStatus(paused, "paused");
+        ExecutionFailure notRunning = assertThrows(
+                ExecutionFailure.class, () -> background.start(spec(paused, "sleep 60", null, null, null), new Log()));
+        assertEquals(
+                "Capsule " + paused + " is not running (status: paused) - start or resume it first.",
+                notRunning.getMessage());
+        assertTrue(server.processes(paused).isEmpty());
+    }
+
+    @Test
     void missingCapsuleIsAFailureEvenForKill() {
         ExecutionFailure e = assertThrows(
                 ExecutionFailure.class,
