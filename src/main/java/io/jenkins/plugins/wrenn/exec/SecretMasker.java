@@ -32,8 +32,8 @@ public final class SecretMasker {
         if (secrets.isEmpty()) {
             return chunk;
         }
-        pending.append(chunk);
-        String text = replaceAll(pending.toString());
+        // Nearly always nothing is held back: then the chunk is used as it is, without a copy.
+        String text = replaceAll(pending.isEmpty() ? chunk : pending.append(chunk).toString());
         int keep = longestSecretPrefixAtEnd(text);
         pending.setLength(0);
         pending.append(text, text.length() - keep, text.length());
