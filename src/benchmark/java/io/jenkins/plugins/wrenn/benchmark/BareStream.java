@@ -30,10 +30,16 @@ final class BareStream implements WebSocket.Listener {
     static BareStream start(HttpClient http, URI baseUrl, String key, String capsule, String cmd, List<String> args,
             Consumer<String> onData) throws Exception {
         BareStream stream = new BareStream(onData);
-        URI ws = URI.create(baseUrl.toString().replaceFirst("^http", "ws") + "/v1/capsules/" + capsule + "/exec/stream");
-        WebSocket socket = http.newWebSocketBuilder().header("X-API-Key", key).buildAsync(ws, stream).get();
+        WebSocket socket = open(http, baseUrl, key, capsule, stream);
         socket.sendText(JSON.writeValueAsString(Map.of("type", "start", "cmd", cmd, "args", args)), true).get();
         return stream;
+    }
+
+    /** Only the opening handshake of the streaming exec route: what every streamed command pays first. */
+    static WebSocket open(HttpClient http, URI baseUrl, String key, String capsule, WebSocket.Listener listener)
+            throws Exception {
+        URI ws = URI.create(baseUrl.toString().replaceFirst("^http", "ws") + "/v1/capsules/" + capsule + "/exec/stream");
+        return http.newWebSocketBuilder().header("X-API-Key", key).buildAsync(ws, listener).get();
     }
 
     @Override

@@ -15,6 +15,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.net.http.WebSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -245,6 +246,9 @@ public final class WrennBenchmark {
         Samples bareMs = new Samples();
         Samples curlMs = new Samples();
         Samples streamMs = new Samples();
+        Samples handshakeMs = new Samples();
+        Samples floorRatio = new Samples();
+        Samples spawnMs = new Samples();
         HttpRequest post = HttpRequest.newBuilder(URI.create(server.baseUrl() + "/v1/capsules/" + capsule + "/exec"))
                 .header("X-API-Key", KEY)
                 .header("Content-Type", "application/json")
@@ -272,6 +276,16 @@ public final class WrennBenchmark {
                 check(s.exit.get(30, TimeUnit.SECONDS) == 0, "bare stream: true failed");
             }
             double bareStream = (System.nanoTime() - t3) / 1e6 / commands;
+            long t4 = System.nanoTime();
+            for (int i = 0; i < commands; i++) {
+                BareStream.open(bare, server.baseUrl(), KEY, capsule, new WebSocket.Listener() {}).abort();
+            }
+            double handshake = (System.nanoTime() - t4) / 1e6 / commands;
+            long t5 = System.nanoTime();
+            for (int i = 0; i < commands; i++) {
+                check(new ProcessBuilder("true").start().waitFor() == 0, "local true failed");
+            }
+            double spawn = (System.nanoTime() - t5) / 1e6 / commands;
             long t2 = System.nanoTime();
             int rc = new ProcessBuilder("/bin/sh", "-c", curlLoop).inheritIO().start().waitFor();
             check(rc == 0, "curl loop exited " + rc);
@@ -281,6 +295,9 @@ public final class WrennBenchmark {
                 bareMs.add(bareOne);
                 curlMs.add(curl);
                 streamMs.add(bareStream);
+                handshakeMs.add(handshake);
+                floorRatio.add((bareOne + handshake) / bareOne);
+                spawnMs.add(spawn);
             }
         }
         row("per-command time, engine vs bare POST exec (ms)", engineMs.describe("%.2f"), bareMs.describe("%.2f"),
@@ -288,6 +305,11 @@ public final class WrennBenchmark {
         row("  per-command time, engine vs bare WebSocket stream exec, the streaming route's floor (ms)",
                 engineMs.describe("%.2f"), streamMs.describe("%.2f"),
                 String.format("%.2fx", engineMs.median() / streamMs.median()), "(information)");
+        row("  what the streaming route adds to a POST: a bare WebSocket opening handshake alone (ms)", "",
+                handshakeMs.describe("%.2f"), String.format("%.2fx", floorRatio.median()),
+                "(information) ratio = (bare POST + handshake) / bare POST, the least any streaming client can reach");
+        row("  test server's own cost per command: spawning and reaping `true` in its JVM (ms)", "",
+                spawnMs.describe("%.2f"), "", "(information)");
         row("per-command time, engine vs curl in a shell loop (ms)", engineMs.describe("%.2f"),
                 curlMs.describe("%.2f"), String.format("%.2fx", engineMs.median() / curlMs.median()), "< 1x");
     }
