@@ -49,6 +49,8 @@ public final class WrennBenchmark {
     private final HttpClient bare = HttpClient.newHttpClient();
     private final String capsule;
     private final List<String[]> rows = new ArrayList<>();
+    /** Runs that did not complete intact: the table is still printed, then the run fails. */
+    private final List<String> damaged = new ArrayList<>();
 
     private WrennBenchmark(boolean quick) throws Exception {
         this.quick = quick;
@@ -73,6 +75,10 @@ public final class WrennBenchmark {
         } finally {
             b.client.close();
             b.server.close();
+        }
+        if (!b.damaged.isEmpty()) {
+            System.err.println("Runs that did not complete intact: " + b.damaged);
+            System.exit(1);
         }
     }
 
@@ -347,11 +353,15 @@ public final class WrennBenchmark {
             if (line.startsWith("RESULT ")) {
                 String[] f = line.split(" ");
                 boolean intact = Long.parseLong(f[1]) == size && f[2].equals(expected);
+                if (!intact) {
+                    damaged.add(mode + " at -Xmx64m: output differs");
+                }
                 return (intact ? "completed, CRC-32 intact" : "completed, OUTPUT DIFFERS") + ", peak heap "
                         + Long.parseLong(f[3]) / (1 << 20) + " MiB";
             }
         }
         String reason = output.contains("OutOfMemoryError") ? "OutOfMemoryError" : "exit " + rc;
+        damaged.add(mode + " at -Xmx64m: " + reason);
         return "FAILED (" + reason + ")";
     }
 
@@ -397,6 +407,9 @@ public final class WrennBenchmark {
         }
         double parallelSeconds = (System.nanoTime() - start) / 1e9;
         pool.shutdown();
+        if (intact < commands) {
+            damaged.add((commands - intact) + " of " + commands + " concurrent commands: output differs");
+        }
         row(commands + " streamed commands at once: wall time (s)", String.format("%.2f", parallelSeconds),
                 String.format("%.2f (serial total)", serialSeconds),
                 String.format("%.2fx", parallelSeconds / serialSeconds),
