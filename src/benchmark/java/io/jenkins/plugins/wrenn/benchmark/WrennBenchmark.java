@@ -1,5 +1,7 @@
 package io.jenkins.plugins.wrenn.benchmark;
 
+import io.jenkins.plugins.wrenn.api.ProcessStream;
+import io.jenkins.plugins.wrenn.api.StreamListener;
 import io.jenkins.plugins.wrenn.api.WrennClient;
 import io.jenkins.plugins.wrenn.exec.CapsuleExecution;
 import io.jenkins.plugins.wrenn.exec.Command;
@@ -40,6 +42,13 @@ import java.util.zip.CRC32;
 public final class WrennBenchmark {
 
     private static final String KEY = "wrn_benchmark_key";
+    private static final StreamListener DISCARD = new StreamListener() {
+        @Override
+        public void onStdout(String data) {}
+
+        @Override
+        public void onStderr(String data) {}
+    };
     private static final String LINE = "0123456789abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqrstu";
 
     private final boolean quick;
@@ -252,6 +261,7 @@ public final class WrennBenchmark {
         Samples bareMs = new Samples();
         Samples curlMs = new Samples();
         Samples streamMs = new Samples();
+        Samples clientStreamMs = new Samples();
         Samples handshakeMs = new Samples();
         Samples floorRatio = new Samples();
         Samples spawnMs = new Samples();
@@ -276,6 +286,13 @@ public final class WrennBenchmark {
                 check(r.statusCode() == 200, "bare POST: HTTP " + r.statusCode());
             }
             double bareOne = (System.nanoTime() - t1) / 1e6 / commands;
+            long t6 = System.nanoTime();
+            for (int i = 0; i < commands; i++) {
+                try (ProcessStream s = client.streamExec(capsule, "true", List.of(), DISCARD)) {
+                    check(s.exitCode().get(30, TimeUnit.SECONDS) == 0, "client stream: true failed");
+                }
+            }
+            double clientStream = (System.nanoTime() - t6) / 1e6 / commands;
             long t3 = System.nanoTime();
             for (int i = 0; i < commands; i++) {
                 BareStream s = BareStream.start(bare, server.baseUrl(), KEY, capsule, "true", List.of(), d -> {});
@@ -301,6 +318,7 @@ public final class WrennBenchmark {
                 bareMs.add(bareOne);
                 curlMs.add(curl);
                 streamMs.add(bareStream);
+                clientStreamMs.add(clientStream);
                 handshakeMs.add(handshake);
                 floorRatio.add((bareOne + handshake) / bareOne);
                 spawnMs.add(spawn);
@@ -311,6 +329,9 @@ public final class WrennBenchmark {
         row("  per-command time, engine vs bare WebSocket stream exec, the streaming route's floor (ms)",
                 engineMs.describe("%.2f"), streamMs.describe("%.2f"),
                 String.format("%.2fx", engineMs.median() / streamMs.median()), "(information)");
+        row("  the engine's own share: engine vs its client's stream alone, without the capsule check (ms)",
+                engineMs.describe("%.2f"), clientStreamMs.describe("%.2f"),
+                String.format("%.2fx", engineMs.median() / clientStreamMs.median()), "(information)");
         row("  the streaming route itself, without the engine: bare WebSocket stream exec vs bare POST exec (ms)",
                 streamMs.describe("%.2f"), bareMs.describe("%.2f"),
                 String.format("%.2fx", streamMs.median() / bareMs.median()), "(information) no client on this route goes below it");
