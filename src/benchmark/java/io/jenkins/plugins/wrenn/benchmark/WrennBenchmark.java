@@ -253,77 +253,84 @@ public final class WrennBenchmark {
 
     // ---- per-command overhead: many short commands one after another
 
+    /** One way of running a short command, timed one command at a time. */
+    private interface Run {
+        void once() throws Exception;
+    }
+
+    /** A way of running a command and its per-command times, one sample a round. */
+    private record Timed(Run run, Samples ms) {
+        Timed(Run run) {
+            this(run, new Samples());
+        }
+    }
+
     private void overhead() throws Exception {
         int commands = quick ? 20 : 200;
         int rounds = quick ? 1 : 5;
         System.out.println("per-command overhead, " + commands + " x 'true' ...");
-        Samples engineMs = new Samples();
-        Samples bareMs = new Samples();
-        Samples curlMs = new Samples();
-        Samples streamMs = new Samples();
-        Samples clientStreamMs = new Samples();
-        Samples handshakeMs = new Samples();
-        Samples floorRatio = new Samples();
-        Samples spawnMs = new Samples();
         HttpRequest post = HttpRequest.newBuilder(URI.create(server.baseUrl() + "/v1/capsules/" + capsule + "/exec"))
                 .header("X-API-Key", KEY)
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString("{\"cmd\":\"true\"}"))
                 .build();
+        Timed engineRun = new Timed(() -> {
+            ExecOutcome out = engine.run(
+                    ExecutionSpec.of(capsule, Command.program("true", List.of())), OutputStream.nullOutputStream());
+            check(out.exitCode() == 0, "engine: true exited " + out.exitCode());
+        });
+        Timed postRun = new Timed(() -> {
+            HttpResponse<String> r = bare.send(post, HttpResponse.BodyHandlers.ofString());
+            check(r.statusCode() == 200, "bare POST: HTTP " + r.statusCode());
+        });
+        Timed clientStreamRun = new Timed(() -> {
+            try (ProcessStream s = client.streamExec(capsule, "true", List.of(), DISCARD)) {
+                check(s.exitCode().get(30, TimeUnit.SECONDS) == 0, "client stream: true failed");
+            }
+        });
+        Timed bareStreamRun = new Timed(() -> {
+            BareStream s = BareStream.start(bare, server.baseUrl(), KEY, capsule, "true", List.of(), d -> {});
+            check(s.exit.get(30, TimeUnit.SECONDS) == 0, "bare stream: true failed");
+        });
+        Timed handshakeRun = new Timed(() -> BareStream.open(bare, server.baseUrl(), KEY, capsule, new WebSocket.Listener() {})
+                .abort());
+        Timed spawnRun = new Timed(
+                () -> check(new ProcessBuilder("true").start().waitFor() == 0, "local true failed"));
+        List<Timed> all = List.of(engineRun, postRun, clientStreamRun, bareStreamRun, handshakeRun, spawnRun);
+        Samples curlMs = new Samples();
+        Samples floorRatio = new Samples();
         String curlLoop = "for i in $(seq " + commands + "); do curl -s -o /dev/null -X POST -H 'X-API-Key: " + KEY
                 + "' -H 'Content-Type: application/json' -d '{\"cmd\":\"true\"}' " + post.uri() + "; done";
         for (int round = 0; round < 1 + rounds; round++) {
-            long t0 = System.nanoTime();
+            long[] nanos = new long[all.size()];
             for (int i = 0; i < commands; i++) {
-                ExecOutcome out = engine.run(ExecutionSpec.of(capsule, Command.program("true", List.of())),
-                        OutputStream.nullOutputStream());
-                check(out.exitCode() == 0, "engine: true exited " + out.exitCode());
-            }
-            double engine = (System.nanoTime() - t0) / 1e6 / commands;
-            long t1 = System.nanoTime();
-            for (int i = 0; i < commands; i++) {
-                HttpResponse<String> r = bare.send(post, HttpResponse.BodyHandlers.ofString());
-                check(r.statusCode() == 200, "bare POST: HTTP " + r.statusCode());
-            }
-            double bareOne = (System.nanoTime() - t1) / 1e6 / commands;
-            long t6 = System.nanoTime();
-            for (int i = 0; i < commands; i++) {
-                try (ProcessStream s = client.streamExec(capsule, "true", List.of(), DISCARD)) {
-                    check(s.exitCode().get(30, TimeUnit.SECONDS) == 0, "client stream: true failed");
+                // Interleaved one command at a time, each way first in turn, so that all see the same noise.
+                for (int k = 0; k < all.size(); k++) {
+                    int which = (i + k) % all.size();
+                    long t0 = System.nanoTime();
+                    all.get(which).run().once();
+                    nanos[which] += System.nanoTime() - t0;
                 }
             }
-            double clientStream = (System.nanoTime() - t6) / 1e6 / commands;
-            long t3 = System.nanoTime();
-            for (int i = 0; i < commands; i++) {
-                BareStream s = BareStream.start(bare, server.baseUrl(), KEY, capsule, "true", List.of(), d -> {});
-                check(s.exit.get(30, TimeUnit.SECONDS) == 0, "bare stream: true failed");
-            }
-            double bareStream = (System.nanoTime() - t3) / 1e6 / commands;
-            long t4 = System.nanoTime();
-            for (int i = 0; i < commands; i++) {
-                BareStream.open(bare, server.baseUrl(), KEY, capsule, new WebSocket.Listener() {}).abort();
-            }
-            double handshake = (System.nanoTime() - t4) / 1e6 / commands;
-            long t5 = System.nanoTime();
-            for (int i = 0; i < commands; i++) {
-                check(new ProcessBuilder("true").start().waitFor() == 0, "local true failed");
-            }
-            double spawn = (System.nanoTime() - t5) / 1e6 / commands;
-            long t2 = System.nanoTime();
+            long t1 = System.nanoTime();
             int rc = new ProcessBuilder("/bin/sh", "-c", curlLoop).inheritIO().start().waitFor();
             check(rc == 0, "curl loop exited " + rc);
-            double curl = (System.nanoTime() - t2) / 1e6 / commands;
+            double curl = (System.nanoTime() - t1) / 1e6 / commands;
             if (round > 0) {
-                engineMs.add(engine);
-                bareMs.add(bareOne);
+                for (int k = 0; k < all.size(); k++) {
+                    all.get(k).ms().add(nanos[k] / 1e6 / commands);
+                }
                 curlMs.add(curl);
-                streamMs.add(bareStream);
-                clientStreamMs.add(clientStream);
-                handshakeMs.add(handshake);
-                floorRatio.add((bareOne + handshake) / bareOne);
-                spawnMs.add(spawn);
+                floorRatio.add((double) (nanos[all.indexOf(postRun)] + nanos[all.indexOf(handshakeRun)])
+                        / nanos[all.indexOf(postRun)]);
             }
         }
+        Samples engineMs = engineRun.ms();
+        Samples bareMs = postRun.ms();
+        Samples clientStreamMs = clientStreamRun.ms();
+        Samples streamMs = bareStreamRun.ms();
+        Samples handshakeMs = handshakeRun.ms();
+        Samples spawnMs = spawnRun.ms();
         row("per-command time, engine vs bare POST exec (ms)", engineMs.describe("%.2f"), bareMs.describe("%.2f"),
                 String.format("%.2fx", engineMs.median() / bareMs.median()), "<= 1.2x");
         row("  per-command time, engine vs bare WebSocket stream exec, the streaming route's floor (ms)",
