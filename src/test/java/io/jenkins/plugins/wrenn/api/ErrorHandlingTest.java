@@ -60,6 +60,37 @@ class ErrorHandlingTest {
     }
 
     @Test
+    void aRefusedStreamUpgradeGivesTheSameKindsAsHttp() throws Exception {
+        String id = server.createCapsule();
+        StreamListener quiet = new StreamListener() {
+            @Override
+            public void onStdout(String data) {}
+
+            @Override
+            public void onStderr(String data) {}
+        };
+        server.failNext("GET", ".*/exec/stream", 502, "text/html", "<html><body><h1>Bad Gateway</h1></body></html>");
+        WrennApiException proxy =
+                assertThrows(WrennApiException.class, () -> client.streamExec(id, "true", List.of(), quiet));
+        assertEquals(WrennApiException.Kind.SERVER_ERROR, proxy.kind());
+        assertEquals(502, proxy.httpStatus());
+        assertTrue(proxy.serverMessage().contains("Bad Gateway"), proxy.serverMessage());
+        assertFalse(proxy.serverMessage().contains("<"), proxy.serverMessage());
+
+        server.failNext(
+                "GET",
+                ".*/exec/stream",
+                401,
+                "application/json",
+                "{\"error\":{\"code\":\"unauthorized\",\"message\":\"invalid API key\"}}");
+        WrennApiException key =
+                assertThrows(WrennApiException.class, () -> client.streamExec(id, "true", List.of(), quiet));
+        assertEquals(WrennApiException.Kind.AUTHENTICATION_FAILED, key.kind());
+        assertEquals("invalid API key", key.serverMessage());
+        assertTrue(server.processes(id).isEmpty());
+    }
+
+    @Test
     void emptyErrorBodyIsNamedAsSuch() {
         server.failNext("GET", "/api/v1/capsules", 500, null, "");
         WrennApiException e = assertThrows(WrennApiException.class, client::listCapsules);

@@ -116,10 +116,12 @@ public final class WrennTestServer implements AutoCloseable {
             container.setIdleTimeout(Duration.ofMinutes(10));
             container.addMapping(
                     new RegexPathSpec("^/api/v1/capsules/[^/]+/exec/stream$"),
-                    (req, resp, cb) -> new StreamSocket(this, req, null));
+                    (req, resp, cb) -> upgradeRefused(req, resp, cb) ? null : new StreamSocket(this, req, null));
             container.addMapping(
                     new RegexPathSpec("^/api/v1/capsules/[^/]+/processes/[^/]+/stream$"),
-                    (req, resp, cb) -> new StreamSocket(this, req, selectorOf(Request.getPathInContext(req))));
+                    (req, resp, cb) -> upgradeRefused(req, resp, cb)
+                            ? null
+                            : new StreamSocket(this, req, selectorOf(Request.getPathInContext(req))));
         });
         ws.setHandler(new Api());
         jetty.setHandler(ws);
@@ -182,7 +184,10 @@ public final class WrennTestServer implements AutoCloseable {
         this.chunkBytes = bytes;
     }
 
-    /** Answers the next request matching method and path pattern with this status and body instead. */
+    /**
+     * Answers the next request matching method and path pattern with this status and body instead;
+     * a WebSocket upgrade is a {@code GET} of its path.
+     */
     public void failNext(String method, String pathRegex, int status, String contentType, String body) {
         faults.add(new Fault(method, Pattern.compile(pathRegex), status, contentType, body, null));
     }
@@ -328,6 +333,14 @@ public final class WrennTestServer implements AutoCloseable {
         requests.add(new RecordedRequest(method, path, query, body));
     }
 
+    /**
+     * A queued fault answers a WebSocket upgrade too, as a proxy in front would; the creator then
+     * returns null, which leaves the upgrade refused with that answer.
+     */
+    private boolean upgradeRefused(Request request, Response response, Callback callback) throws InterruptedException {
+        return applyFault(request.getMethod(), Request.getPathInContext(request), response, callback);
+    }
+
     static String selectorOf(String path) {
         String[] parts = path.split("/");
         return parts[parts.length - 2];
@@ -375,6 +388,27 @@ public final class WrennTestServer implements AutoCloseable {
                 .filter(p -> p.tag().equals(selector))
                 .findFirst()
                 .orElse(null);
+    }
+
+    /** Answers or delays a request as a queued fault says; true when the request has been answered. */
+    private boolean applyFault(String method, String path, Response response, Callback callback)
+            throws InterruptedException {
+        for (Iterator<Fault> it = faults.iterator(); it.hasNext(); ) {
+            Fault f = it.next();
+            if (f.method().equals(method) && f.path().matcher(path).matches() && faults.remove(f)) {
+                if (f.delay() != null) {
+                    Thread.sleep(f.delay().toMillis());
+                    return false;
+                }
+                response.setStatus(f.status());
+                if (f.contentType() != null) {
+                    response.getHeaders().put(HttpHeader.CONTENT_TYPE, f.contentType());
+                }
+                Content.Sink.write(response, true, f.body() == null ? "" : f.body(), callback);
+                return true;
+            }
+        }
+        return false;
     }
 
     // ---- HTTP routes
@@ -544,26 +578,6 @@ public final class WrennTestServer implements AutoCloseable {
             result.put("duration_ms", (System.nanoTime() - started) / 1_000_000);
             result.put("encoding", text ? "utf-8" : "base64");
             return json(response, callback, 200, result);
-        }
-
-        private boolean applyFault(String method, String path, Response response, Callback callback)
-                throws InterruptedException {
-            for (Iterator<Fault> it = faults.iterator(); it.hasNext(); ) {
-                Fault f = it.next();
-                if (f.method().equals(method) && f.path().matcher(path).matches() && faults.remove(f)) {
-                    if (f.delay() != null) {
-                        Thread.sleep(f.delay().toMillis());
-                        return false;
-                    }
-                    response.setStatus(f.status());
-                    if (f.contentType() != null) {
-                        response.getHeaders().put(HttpHeader.CONTENT_TYPE, f.contentType());
-                    }
-                    Content.Sink.write(response, true, f.body() == null ? "" : f.body(), callback);
-                    return true;
-                }
-            }
-            return false;
         }
     }
 
