@@ -53,16 +53,8 @@ public final class ProcessStream implements AutoCloseable {
         return pid;
     }
 
-    /**
-     * Starts the command on a stream from {@link WrennClient#openExecStream}: sends the
-     * {@code start} message. Call once.
-     *
-     * @throws IllegalArgumentException when cmd is empty
-     */
-    public void start(String cmd, List<String> args) throws WrennApiException, InterruptedException {
-        if (cmd == null || cmd.isBlank()) {
-            throw new IllegalArgumentException("cmd: the command must not be empty");
-        }
+    /** Starts the command on a freshly opened exec stream: sends the {@code start} message. */
+    void start(String cmd, List<String> args) throws WrennApiException, InterruptedException {
         ObjectNode start = WrennClient.JSON.createObjectNode();
         start.put("type", "start");
         start.put("cmd", cmd);

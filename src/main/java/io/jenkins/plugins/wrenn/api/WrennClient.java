@@ -376,19 +376,14 @@ public final class WrennClient implements AutoCloseable {
         if (cmd == null || cmd.isBlank()) {
             throw new IllegalArgumentException("cmd: the command must not be empty");
         }
-        ProcessStream stream = openExecStream(id, listener);
-        stream.start(cmd, args);
+        ProcessStream stream = openStream("exec stream", id, capsulePath(id) + "/exec/stream", listener);
+        try {
+            stream.start(cmd, args);
+        } catch (WrennApiException e) {
+            stream.close();
+            throw e;
+        }
         return stream;
-    }
-
-    /**
-     * Opens the streaming WebSocket without starting anything yet, so that a caller can do other
-     * work (e.g. check the capsule) during the handshake; {@link ProcessStream#start} then runs
-     * the command, or {@link ProcessStream#close} gives up.
-     */
-    public ProcessStream openExecStream(String id, StreamListener listener)
-            throws WrennApiException, InterruptedException {
-        return openStream("exec stream", id, capsulePath(id) + "/exec/stream", listener);
     }
 
     /**

@@ -1,6 +1,5 @@
 package io.jenkins.plugins.wrenn.exec;
 
-import io.jenkins.plugins.wrenn.api.Capsule;
 import io.jenkins.plugins.wrenn.api.ProcessStream;
 import io.jenkins.plugins.wrenn.api.WrennApiException;
 import io.jenkins.plugins.wrenn.api.WrennClient;
@@ -9,15 +8,16 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.FutureTask;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Runs one command in a capsule and writes its output to a log as it arrives.
@@ -31,11 +31,17 @@ import java.util.concurrent.TimeoutException;
  * argument, never spliced into the script: the command itself still runs exactly as given, the
  * stream sees all of its output and its exit code, and no quoting can go wrong.
  *
- * <p>While the stream's handshake runs, one GET of the capsule turns "not found", "not running" and
- * a bad key into clear messages at once; the command starts only after that check passed. While the command runs, the capsule is pinged so the server does not
- * pause it. If the stream is cut while the process lives, the engine re-attaches by pid. It never
- * reports an exit code it has not seen. On a timeout or an interrupt (a Jenkins abort) it stops the
- * remote process: SIGTERM, then SIGKILL after a grace period.
+ * <p>The command starts as soon as the stream is open: the server itself refuses a missing or
+ * paused capsule on the stream, and those refusals read the same as over HTTP. A command still
+ * running after {@link #CAPSULE_CHECK_DELAY} gets one GET of its capsule. Its idle timeout sets how
+ * often the engine pings the capsule while the command runs, so the server does not pause it; and
+ * when the stream has not even started by then, the GET names the reason (a wrong key keeps the
+ * server silent for 5 s) and the run ends with it. Short commands cost no extra request, which
+ * keeps many short steps close to the cost of bare API calls.
+ *
+ * <p>If the stream is cut while the process lives, the engine re-attaches by pid. It never reports
+ * an exit code it has not seen. On a timeout or an interrupt (a Jenkins abort) it stops the remote
+ * process: SIGTERM, then SIGKILL after a grace period.
  */
 public final class CapsuleExecution {
 
@@ -45,6 +51,20 @@ public final class CapsuleExecution {
             + "shift; exec \"$@\"";
 
     private static final int MAX_REATTACH = 5;
+
+    /**
+     * How long a command runs before the engine looks at its capsule. Shorter commands never cost
+     * that request; a stream that has not started by then learns why from it.
+     */
+    static final Duration CAPSULE_CHECK_DELAY = Duration.ofMillis(500);
+
+    /** Answers of the capsule check that mean the command cannot have started. */
+    private static final Set<ExecutionFailure.Reason> REFUSALS = EnumSet.of(
+            ExecutionFailure.Reason.CAPSULE_NOT_FOUND,
+            ExecutionFailure.Reason.INVALID_CAPSULE_ID,
+            ExecutionFailure.Reason.CAPSULE_NOT_RUNNING,
+            ExecutionFailure.Reason.AUTHENTICATION_FAILED,
+            ExecutionFailure.Reason.FORBIDDEN);
 
     private final WrennClient client;
     private final String apiKey;
@@ -94,18 +114,22 @@ public final class CapsuleExecution {
         LogOutput output = new LogOutput(log, secrets, spec.captureStdout(), stderrMarker);
         Command command = launched(spec);
         ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
-                Thread.ofVirtual().name("Wrenn ping " + spec.capsuleId()).factory());
+                Thread.ofVirtual().name("Wrenn capsule check and pings " + spec.capsuleId()).factory());
         ProcessStream stream = null;
         try {
-            Started started = startChecked(spec, command, output);
-            stream = started.stream();
-            ScheduledFuture<?> pings = schedulePings(timer, spec.capsuleId(), started.capsule().timeoutSec());
+            long startedAt = System.nanoTime();
+            stream = start(spec, command, output);
+            AtomicReference<ExecutionFailure> refusal = new AtomicReference<>();
+            ProcessStream first = stream;
+            timer.schedule(
+                    () -> checkCapsule(spec, first, output, timer, startedAt, refusal),
+                    CAPSULE_CHECK_DELAY.toMillis(),
+                    TimeUnit.MILLISECONDS);
             long deadline = spec.timeout() == null ? Long.MAX_VALUE : System.nanoTime() + spec.timeout().toNanos();
             int reattached = 0;
             while (true) {
                 try {
                     int code = waitForExit(stream, deadline);
-                    pings.cancel(false);
                     output.finish();
                     return new ExecOutcome(code, output.captured());
                 } catch (TimeoutException e) {
@@ -130,6 +154,10 @@ public final class CapsuleExecution {
                     if (!(cause instanceof WrennApiException api)) {
                         throw new ExecutionFailure(
                                 ExecutionFailure.Reason.UNEXPECTED, Messages.Failure_Unexpected(cause), cause);
+                    }
+                    if (refusal.get() != null) {
+                        output.finishQuietly();
+                        throw refusal.get();
                     }
                     if (api.kind() == WrennApiException.Kind.CONNECTION_LOST
                             && output.pid() > 0
@@ -165,55 +193,43 @@ public final class CapsuleExecution {
         return new Command("/bin/sh", args);
     }
 
-    private record Started(ProcessStream stream, Capsule capsule) {}
-
-    /**
-     * Opens the stream while, on another thread, one GET checks the capsule; the command starts
-     * only once the capsule is known to be running. The GET costs no time of its own this way, and
-     * its clearer errors (not found, not running, bad key) win over the stream's.
-     */
-    private Started startChecked(ExecutionSpec spec, Command command, LogOutput output)
+    private ProcessStream start(ExecutionSpec spec, Command command, LogOutput output)
             throws ExecutionFailure, InterruptedException {
-        FutureTask<Capsule> check = new FutureTask<>(
-                () -> ApiFailures.checkRunning(client, spec.capsuleId(), spec.credentialsName()));
-        Thread.ofVirtual().name("Wrenn capsule check " + spec.capsuleId()).start(check);
-        ProcessStream stream = null;
         try {
-            try {
-                stream = client.openExecStream(spec.capsuleId(), output);
-            } catch (WrennApiException e) {
-                capsuleOf(check);
-                throw ApiFailures.of(client, spec.capsuleId(), spec.credentialsName(), e);
-            }
-            Capsule capsule = capsuleOf(check);
-            try {
-                stream.start(command.program(), command.args());
-            } catch (WrennApiException e) {
-                throw ApiFailures.of(client, spec.capsuleId(), spec.credentialsName(), e);
-            }
-            return new Started(stream, capsule);
-        } catch (ExecutionFailure | InterruptedException | RuntimeException e) {
-            check.cancel(true);
-            if (stream != null) {
-                stream.close();
-            }
-            throw e;
+            return client.streamExec(spec.capsuleId(), command.program(), command.args(), output);
+        } catch (WrennApiException e) {
+            throw ApiFailures.of(client, spec.capsuleId(), spec.credentialsName(), e);
         }
     }
 
-    private static Capsule capsuleOf(FutureTask<Capsule> check) throws ExecutionFailure, InterruptedException {
+    /**
+     * The delayed look at the capsule, on the run's timer. It starts the pings; and when the
+     * capsule check says the command cannot run while the stream has still not started (a wrong
+     * key keeps the server silent for 5 s), it records why and closes the stream, so that the run
+     * ends with that reason. A check that fails for another reason leaves the stream to speak.
+     */
+    private void checkCapsule(
+            ExecutionSpec spec,
+            ProcessStream stream,
+            LogOutput output,
+            ScheduledExecutorService timer,
+            long startedAt,
+            AtomicReference<ExecutionFailure> refusal) {
+        Integer idleTimeoutSec;
         try {
-            return check.get();
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof ExecutionFailure failure) {
-                throw failure;
+            idleTimeoutSec = ApiFailures.checkRunning(client, spec.capsuleId(), spec.credentialsName())
+                    .timeoutSec();
+        } catch (ExecutionFailure e) {
+            if (output.pid() <= 0 && REFUSALS.contains(e.reason())) {
+                refusal.set(e);
+                stream.close();
+                return;
             }
-            if (e.getCause() instanceof InterruptedException interrupted) {
-                throw interrupted;
-            }
-            throw new ExecutionFailure(
-                    ExecutionFailure.Reason.UNEXPECTED, Messages.Failure_Unexpected(e.getCause()), e);
+            idleTimeoutSec = null;
+        } catch (InterruptedException e) {
+            return;
         }
+        schedulePings(timer, spec.capsuleId(), idleTimeoutSec, startedAt);
     }
 
     private int waitForExit(ProcessStream stream, long deadline)
@@ -252,11 +268,22 @@ public final class CapsuleExecution {
         }
     }
 
-    private ScheduledFuture<?> schedulePings(ScheduledExecutorService timer, String capsuleId, int idleTimeoutSec) {
-        Duration every = pingInterval != null
-                ? pingInterval
-                : Duration.ofSeconds(idleTimeoutSec <= 0 ? 60 : Math.max(1, Math.min(60, idleTimeoutSec / 3)));
-        return timer.scheduleAtFixedRate(
+    /**
+     * Pings from the command's start on: a third of the capsule's idle timeout (1 s to 60 s), every
+     * second when the timeout could not be read, every minute when the capsule has none.
+     */
+    private void schedulePings(
+            ScheduledExecutorService timer, String capsuleId, Integer idleTimeoutSec, long startedAt) {
+        Duration every;
+        if (pingInterval != null) {
+            every = pingInterval;
+        } else if (idleTimeoutSec == null) {
+            every = Duration.ofSeconds(1);
+        } else {
+            every = Duration.ofSeconds(idleTimeoutSec <= 0 ? 60 : Math.max(1, Math.min(60, idleTimeoutSec / 3)));
+        }
+        long firstIn = Math.max(0, every.toNanos() - (System.nanoTime() - startedAt));
+        timer.scheduleAtFixedRate(
                 () -> {
                     try {
                         client.pingCapsule(capsuleId);
@@ -266,9 +293,9 @@ public final class CapsuleExecution {
                         Thread.currentThread().interrupt();
                     }
                 },
-                every.toMillis(),
-                every.toMillis(),
-                TimeUnit.MILLISECONDS);
+                firstIn,
+                every.toNanos(),
+                TimeUnit.NANOSECONDS);
     }
 
     /** Stops the remote process, waiting briefly for its pid when the stream has not sent it yet. */

@@ -235,8 +235,23 @@ class CapsuleExecutionTest {
     }
 
     @Test
+    void aShortCommandCostsNoCapsuleRequestALongerOneGetsItsCheckAndPings() throws Exception {
+        String id = server.createCapsule();
+        String capsule = "/api/v1/capsules/" + id;
+        assertEquals(0, engine.run(shell(id, "true"), new Log()).exitCode());
+        assertTrue(server.requests("GET", capsule).isEmpty(), "a GET of the capsule for a short command");
+
+        // Without pings the server would pause the capsule 2 s into the command.
+        server.setIdleTimeout(id, 2);
+        assertEquals(0, engine.run(shell(id, "sleep 3"), new Log()).exitCode());
+        assertEquals(1, server.requests("GET", capsule).size());
+        assertFalse(server.requests("POST", capsule + "/ping").isEmpty(), "no ping in 3 s with a 2 s idle timeout");
+        assertEquals("running", server.status(id));
+    }
+
+    @Test
     void serverErrorsSayServerError() {
-        server.failNext("GET", "/api/v1/capsules/.*", 500, "text/html", "<h1>oops</h1>");
+        server.failNext("GET", ".*/exec/stream", 500, "text/html", "<h1>oops</h1>");
         ExecutionFailure e = assertThrows(
                 ExecutionFailure.class, () -> engine.run(shell(server.createCapsule(), "true"), new Log()));
         assertEquals(ExecutionFailure.Reason.SERVER_ERROR, e.reason());
