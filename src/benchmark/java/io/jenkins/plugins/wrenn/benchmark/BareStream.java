@@ -13,7 +13,7 @@ import java.util.function.Consumer;
 
 /**
  * The reference: a bare {@code java.net.http} WebSocket on the streaming exec route, with the least
- * work a client can do (parse each message, hand the data on). No masking, no pings, no precheck.
+ * work a client can do (parse each message, hand the data on). No masking, no pings, no capsule check.
  */
 final class BareStream implements WebSocket.Listener {
 
@@ -30,16 +30,10 @@ final class BareStream implements WebSocket.Listener {
     static BareStream start(HttpClient http, URI baseUrl, String key, String capsule, String cmd, List<String> args,
             Consumer<String> onData) throws Exception {
         BareStream stream = new BareStream(onData);
-        WebSocket socket = open(http, baseUrl, key, capsule, stream);
+        URI ws = URI.create(baseUrl.toString().replaceFirst("^http", "ws") + "/v1/capsules/" + capsule + "/exec/stream");
+        WebSocket socket = http.newWebSocketBuilder().header("X-API-Key", key).buildAsync(ws, stream).get();
         socket.sendText(JSON.writeValueAsString(Map.of("type", "start", "cmd", cmd, "args", args)), true).get();
         return stream;
-    }
-
-    /** Only the opening handshake of the streaming exec route: what every streamed command pays first. */
-    static WebSocket open(HttpClient http, URI baseUrl, String key, String capsule, WebSocket.Listener listener)
-            throws Exception {
-        URI ws = URI.create(baseUrl.toString().replaceFirst("^http", "ws") + "/v1/capsules/" + capsule + "/exec/stream");
-        return http.newWebSocketBuilder().header("X-API-Key", key).buildAsync(ws, listener).get();
     }
 
     @Override

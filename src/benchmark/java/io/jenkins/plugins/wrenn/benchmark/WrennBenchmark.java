@@ -17,7 +17,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.net.http.WebSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -292,13 +291,10 @@ public final class WrennBenchmark {
             BareStream s = BareStream.start(bare, server.baseUrl(), KEY, capsule, "true", List.of(), d -> {});
             check(s.exit.get(30, TimeUnit.SECONDS) == 0, "bare stream: true failed");
         });
-        Timed handshakeRun = new Timed(() -> BareStream.open(bare, server.baseUrl(), KEY, capsule, new WebSocket.Listener() {})
-                .abort());
         Timed spawnRun = new Timed(
                 () -> check(new ProcessBuilder("true").start().waitFor() == 0, "local true failed"));
-        List<Timed> all = List.of(engineRun, postRun, clientStreamRun, bareStreamRun, handshakeRun, spawnRun);
+        List<Timed> all = List.of(engineRun, postRun, clientStreamRun, bareStreamRun, spawnRun);
         Samples curlMs = new Samples();
-        Samples floorRatio = new Samples();
         String curlLoop = "for i in $(seq " + commands + "); do curl -s -o /dev/null -X POST -H 'X-API-Key: " + KEY
                 + "' -H 'Content-Type: application/json' -d '{\"cmd\":\"true\"}' " + post.uri() + "; done";
         for (int round = 0; round < 1 + rounds; round++) {
@@ -321,15 +317,12 @@ public final class WrennBenchmark {
                     all.get(k).ms().add(nanos[k] / 1e6 / commands);
                 }
                 curlMs.add(curl);
-                floorRatio.add((double) (nanos[all.indexOf(postRun)] + nanos[all.indexOf(handshakeRun)])
-                        / nanos[all.indexOf(postRun)]);
             }
         }
         Samples engineMs = engineRun.ms();
         Samples bareMs = postRun.ms();
         Samples clientStreamMs = clientStreamRun.ms();
         Samples streamMs = bareStreamRun.ms();
-        Samples handshakeMs = handshakeRun.ms();
         Samples spawnMs = spawnRun.ms();
         row("per-command time, engine vs bare POST exec (ms)", engineMs.describe("%.2f"), bareMs.describe("%.2f"),
                 String.format("%.2fx", engineMs.median() / bareMs.median()), "<= 1.2x");
@@ -342,8 +335,6 @@ public final class WrennBenchmark {
         row("  the streaming route itself, without the engine: bare WebSocket stream exec vs bare POST exec (ms)",
                 streamMs.describe("%.2f"), bareMs.describe("%.2f"),
                 String.format("%.2fx", streamMs.median() / bareMs.median()), "(information) no client on this route goes below it");
-        row("  of the route's extra cost, the WebSocket opening handshake alone (ms)", "", handshakeMs.describe("%.2f"),
-                String.format("%.2fx", floorRatio.median()), "(information) ratio = (bare POST + handshake) / bare POST");
         row("  test server's own cost per command: spawning and reaping `true` in its JVM (ms)", "",
                 spawnMs.describe("%.2f"), "", "(information)");
         row("per-command time, engine vs curl in a shell loop (ms)", engineMs.describe("%.2f"),
