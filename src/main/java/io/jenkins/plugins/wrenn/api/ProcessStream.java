@@ -82,14 +82,16 @@ public final class ProcessStream implements AutoCloseable {
     /** Cuts the stream at once. The process keeps running. */
     @Override
     public void close() {
-        end(new WrennApiException(
-                WrennApiException.Kind.STREAM_CLOSED,
-                operation,
-                capsuleId,
-                0,
-                null,
-                "the client closed the stream before the process exited",
-                null));
+        if (!exit.isDone()) {
+            end(new WrennApiException(
+                    WrennApiException.Kind.STREAM_CLOSED,
+                    operation,
+                    capsuleId,
+                    0,
+                    null,
+                    "the client closed the stream before the process exited",
+                    null));
+        }
         WebSocket ws = socket;
         if (ws != null) {
             ws.abort();

@@ -29,8 +29,8 @@ import java.util.Optional;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
@@ -76,11 +76,14 @@ public final class WrennClient implements AutoCloseable {
         this.firstBackoff = b.firstBackoff;
         this.keepAliveInterval = b.keepAliveInterval;
         this.http = b.httpClient.connectTimeout(b.connectTimeout).build();
-        this.keepAlive = Executors.newSingleThreadScheduledExecutor(r -> {
+        ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1, r -> {
             Thread t = new Thread(r, "Wrenn WebSocket keep-alive");
             t.setDaemon(true);
             return t;
         });
+        // Every stream cancels its pinger when it ends; most end long before their first ping is due.
+        timer.setRemoveOnCancelPolicy(true);
+        this.keepAlive = timer;
     }
 
     /**
