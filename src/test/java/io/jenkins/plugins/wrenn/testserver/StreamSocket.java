@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.eclipse.jetty.server.Request;
@@ -35,6 +36,8 @@ public final class StreamSocket implements Session.Listener.AutoDemanding, Local
     private volatile LocalProcess process;
     private volatile LocalProcess.Subscriber subscription;
     private volatile boolean started;
+    /** Set when the stream is to be cut: nothing more is sent, even events the start gate held. */
+    private volatile boolean cut;
 
     StreamSocket(WrennTestServer server, ServerUpgradeRequest request, String attachSelector) {
         this.server = server;
@@ -134,6 +137,9 @@ public final class StreamSocket implements Session.Listener.AutoDemanding, Local
 
     @Override
     public void output(String stream, String data) {
+        if (cut) {
+            return;
+        }
         synchronized (this) {
             outputBytes += data.getBytes(StandardCharsets.UTF_8).length;
         }
@@ -141,14 +147,20 @@ public final class StreamSocket implements Session.Listener.AutoDemanding, Local
         m.put("type", stream);
         m.put("data", data);
         send(m.toString());
-        if (dropAfter >= 0 && sent.incrementAndGet() >= dropAfter) {
+        if (dropAfter >= 0 && sent.incrementAndGet() == dropAfter) {
+            cut = true;
             detach();
-            session.disconnect();
+            // A moment later, as a real cut lands: the JDK client can drop a message that arrives in
+            // the same read as the end of the connection (InternalError from its demand accounting).
+            CompletableFuture.delayedExecutor(100, TimeUnit.MILLISECONDS).execute(session::disconnect);
         }
     }
 
     @Override
     public void exited(int exitCode) {
+        if (cut) {
+            return;
+        }
         ObjectNode m = WrennTestServer.JSON.createObjectNode();
         m.put("type", "exit");
         m.put("exit_code", exitCode);
