@@ -9,8 +9,8 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
 /**
@@ -32,7 +32,7 @@ public final class LocalProcess {
     private final String cmd;
     private final List<String> args;
     private final List<Subscriber> subscribers = new CopyOnWriteArrayList<>();
-    private final CountDownLatch drained = new CountDownLatch(2);
+    private final AtomicInteger pumping = new AtomicInteger(2);
     private final int chunkBytes;
     private volatile Integer exitCode;
 
@@ -44,31 +44,31 @@ public final class LocalProcess {
         this.chunkBytes = chunkBytes;
     }
 
-    /** Starts pumping output; subscribers added before this see every byte. */
+    /**
+     * Starts pumping output; subscribers added before this see every byte. The pump that finishes
+     * last waits for the exit and reports it, after all output: two threads a process, as many as
+     * the foreground exec uses, so that neither route pays for a thread the other does not.
+     */
     void start(Consumer<LocalProcess> onExit) {
-        pump(process.getInputStream(), "stdout");
-        pump(process.getErrorStream(), "stderr");
-        Thread waiter = new Thread(
-                () -> {
-                    try {
-                        int code = process.waitFor();
-                        drained.await();
-                        exitCode = code;
-                        for (Subscriber s : subscribers) {
-                            s.exited(code);
-                        }
-                        subscribers.clear();
-                        onExit.accept(this);
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    }
-                },
-                "wrenn-test-wait-" + process.pid());
-        waiter.setDaemon(true);
-        waiter.start();
+        pump(process.getInputStream(), "stdout", onExit);
+        pump(process.getErrorStream(), "stderr", onExit);
     }
 
-    private void pump(InputStream in, String stream) {
+    private void reportExit(Consumer<LocalProcess> onExit) {
+        try {
+            int code = process.waitFor();
+            exitCode = code;
+            for (Subscriber s : subscribers) {
+                s.exited(code);
+            }
+            subscribers.clear();
+            onExit.accept(this);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void pump(InputStream in, String stream, Consumer<LocalProcess> onExit) {
         Thread t = new Thread(
                 () -> {
                     CharsetDecoder decoder = StandardCharsets.UTF_8
@@ -95,7 +95,9 @@ public final class LocalProcess {
                     } catch (IOException e) {
                         // The process is gone; what it wrote before has been published.
                     } finally {
-                        drained.countDown();
+                        if (pumping.decrementAndGet() == 0) {
+                            reportExit(onExit);
+                        }
                     }
                 },
                 "wrenn-test-" + stream + "-" + process.pid());
