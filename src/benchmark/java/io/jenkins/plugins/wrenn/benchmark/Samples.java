@@ -33,6 +33,23 @@ final class Samples {
         return sorted.get(lo) + (sorted.get(hi) - sorted.get(lo)) * (rank - lo);
     }
 
+    /**
+     * The ratios of paired values, this one's i-th over the other's i-th, e.g. {@code 1.18x
+     * [1.15..1.21]}: median and interquartile range. Values measured in the same round share that
+     * round's noise, which the ratio of each pair cancels.
+     */
+    String ratioTo(Samples other) {
+        if (other.values.size() != values.size()) {
+            throw new IllegalArgumentException("unpaired samples: " + values.size() + " and " + other.values.size());
+        }
+        Samples ratios = new Samples();
+        for (int i = 0; i < values.size(); i++) {
+            ratios.add(values.get(i) / other.values.get(i));
+        }
+        return String.format(
+                "%.2fx [%.2f..%.2f]", ratios.median(), ratios.percentile(25), ratios.percentile(75));
+    }
+
     /** e.g. {@code 1.23 [1.10..1.40]}: median and interquartile range. */
     String describe(String format) {
         return String.format(format, median()) + " [" + String.format(format, percentile(25)) + ".."

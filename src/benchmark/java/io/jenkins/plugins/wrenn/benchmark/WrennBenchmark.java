@@ -266,7 +266,7 @@ public final class WrennBenchmark {
 
     private void overhead() throws Exception {
         int commands = quick ? 20 : 200;
-        int rounds = quick ? 1 : 5;
+        int rounds = quick ? 1 : 8;
         System.out.println("per-command overhead, " + commands + " x 'true' ...");
         HttpRequest post = HttpRequest.newBuilder(URI.create(server.baseUrl() + "/v1/capsules/" + capsule + "/exec"))
                 .header("X-API-Key", KEY)
@@ -325,20 +325,20 @@ public final class WrennBenchmark {
         Samples streamMs = bareStreamRun.ms();
         Samples spawnMs = spawnRun.ms();
         row("per-command time, engine vs bare POST exec (ms)", engineMs.describe("%.2f"), bareMs.describe("%.2f"),
-                String.format("%.2fx", engineMs.median() / bareMs.median()), "<= 1.2x");
+                engineMs.ratioTo(bareMs), "<= 1.2x");
         row("  per-command time, engine vs bare WebSocket stream exec, the streaming route's floor (ms)",
                 engineMs.describe("%.2f"), streamMs.describe("%.2f"),
-                String.format("%.2fx", engineMs.median() / streamMs.median()), "(information)");
+                engineMs.ratioTo(streamMs), "(information)");
         row("  the engine's own share: engine vs its client's stream alone, without the capsule check (ms)",
                 engineMs.describe("%.2f"), clientStreamMs.describe("%.2f"),
-                String.format("%.2fx", engineMs.median() / clientStreamMs.median()), "(information)");
+                engineMs.ratioTo(clientStreamMs), "(information)");
         row("  the streaming route itself, without the engine: bare WebSocket stream exec vs bare POST exec (ms)",
                 streamMs.describe("%.2f"), bareMs.describe("%.2f"),
-                String.format("%.2fx", streamMs.median() / bareMs.median()), "(information) no client on this route goes below it");
+                streamMs.ratioTo(bareMs), "(information) no client on this route goes below it");
         row("  test server's own cost per command: spawning and reaping `true` in its JVM (ms)", "",
                 spawnMs.describe("%.2f"), "", "(information)");
         row("per-command time, engine vs curl in a shell loop (ms)", engineMs.describe("%.2f"),
-                curlMs.describe("%.2f"), String.format("%.2fx", engineMs.median() / curlMs.median()), "< 1x");
+                curlMs.describe("%.2f"), engineMs.ratioTo(curlMs), "< 1x");
     }
 
     // ---- memory: large outputs in a JVM with -Xmx64m
