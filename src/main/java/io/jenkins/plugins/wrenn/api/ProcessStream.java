@@ -23,6 +23,9 @@ import java.util.concurrent.TimeUnit;
  */
 public final class ProcessStream implements AutoCloseable {
 
+    /** How long the server gets to close a stream after its exit message before the client cuts it. */
+    private static final long CLOSE_GRACE_MILLIS = 5_000;
+
     /** A message is one chunk of output; anything far larger is not the API talking. */
     private static final int MAX_MESSAGE_CHARS = 16 * 1024 * 1024;
 
@@ -32,6 +35,7 @@ public final class ProcessStream implements AutoCloseable {
     private final CompletableFuture<Integer> exit = new CompletableFuture<>();
     private final StringBuilder partial = new StringBuilder();
     private volatile WebSocket socket;
+    private volatile ScheduledExecutorService timer;
     private volatile ScheduledFuture<?> pinger;
     private volatile long pid = -1;
     private volatile boolean stopping;
@@ -79,9 +83,19 @@ public final class ProcessStream implements AutoCloseable {
         }
     }
 
-    /** Cuts the stream at once. The process keeps running. */
+    /**
+     * Cuts the stream at once; the process keeps running. A stream that already has its exit code
+     * is left to the server, which closes it after the exit message: a cut there would only make
+     * the server see a connection reset. It is cut if the server has not closed it in 5 s.
+     */
     @Override
     public void close() {
+        WebSocket ws = socket;
+        ScheduledExecutorService t = timer;
+        if (ws != null && t != null && exit.isDone() && !exit.isCompletedExceptionally()) {
+            t.schedule(ws::abort, CLOSE_GRACE_MILLIS, TimeUnit.MILLISECONDS);
+            return;
+        }
         if (!exit.isDone()) {
             end(new WrennApiException(
                     WrennApiException.Kind.STREAM_CLOSED,
@@ -92,7 +106,6 @@ public final class ProcessStream implements AutoCloseable {
                     "the client closed the stream before the process exited",
                     null));
         }
-        WebSocket ws = socket;
         if (ws != null) {
             ws.abort();
         }
@@ -104,6 +117,7 @@ public final class ProcessStream implements AutoCloseable {
 
     void opened(WebSocket ws, ScheduledExecutorService timer, Duration interval) {
         this.socket = ws;
+        this.timer = timer;
         if (!exit.isDone()) {
             long millis = interval.toMillis();
             pinger = timer.scheduleAtFixedRate(
@@ -130,6 +144,11 @@ public final class ProcessStream implements AutoCloseable {
             close();
             throw e;
         } catch (Exception e) {
+            // A server that refuses the stream (no such capsule, not running) says why and closes it,
+            // which can beat this message out: its reason is the one to report.
+            if (exit.isCompletedExceptionally() && exit.exceptionNow() instanceof WrennApiException refused) {
+                throw refused;
+            }
             WrennApiException failure = WrennClient.transportFailure(operation, capsuleId, e.getCause() == null ? e : e.getCause());
             end(failure);
             throw failure;
@@ -221,9 +240,8 @@ public final class ProcessStream implements AutoCloseable {
                     return null;
                 }
             }
-            if (!exit.isDone()) {
-                webSocket.request(1);
-            }
+            // Also after the exit message: the server's close frame needs demand to be answered.
+            webSocket.request(1);
             return null;
         }
 

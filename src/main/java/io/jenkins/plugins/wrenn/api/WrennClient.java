@@ -371,8 +371,9 @@ public final class WrennClient implements AutoCloseable {
     /**
      * Runs a command over the streaming WebSocket. Output reaches the listener as the process
      * writes it; {@link ProcessStream#exitCode()} completes with the exit code. Capsule problems
-     * (not found, not running, bad key) arrive after the upgrade and complete it exceptionally
-     * with the same kinds as their HTTP twins.
+     * (not found, not running, bad key) arrive after the upgrade, with the same kinds as their HTTP
+     * twins: they complete it exceptionally, or are thrown from here when they came before the
+     * command could be sent.
      */
     public ProcessStream streamExec(String id, String cmd, List<String> args, StreamListener listener)
             throws WrennApiException, InterruptedException {

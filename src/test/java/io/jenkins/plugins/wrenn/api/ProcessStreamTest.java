@@ -67,6 +67,25 @@ class ProcessStreamTest {
     }
 
     @Test
+    void aStreamThatEndedWithItsExitCodeClosesCleanlyAndACutOneDoesNot() throws Exception {
+        String id = server.createCapsule();
+        int before = server.streamStats().size();
+        try (ProcessStream s = client.streamExec(id, "true", List.of(), new CollectingListener())) {
+            assertEquals(0, s.exitCode().get(20, TimeUnit.SECONDS));
+        }
+        Await.until(() -> server.streamStats().size() > before, "the server to see the stream end");
+        assertEquals(1000, server.streamStats().get(before).closeCode(), "not the close handshake");
+
+        CollectingListener l = new CollectingListener();
+        ProcessStream running = client.streamExec(id, "/bin/sh", List.of("-c", "echo up; sleep 30"), l);
+        assertTrue(l.firstOutput.await(5, TimeUnit.SECONDS));
+        running.close();
+        Await.until(() -> server.streamStats().size() > before + 1, "the server to see the cut");
+        assertEquals(1006, server.streamStats().get(before + 1).closeCode(), "a cut reads as a lost connection");
+        client.killProcess(id, Long.toString(running.pid()), Signal.SIGKILL);
+    }
+
+    @Test
     void outputArrivesWhileTheProcessStillRuns() throws Exception {
         String id = server.createCapsule();
         CollectingListener l = new CollectingListener();
@@ -117,21 +136,30 @@ class ProcessStreamTest {
         assertTrue(largest[0] <= 8192, "chunk of " + largest[0]);
     }
 
+    /** A refusal after the upgrade: thrown when it beat the start message out, else the stream's end. */
+    static WrennApiException refusalOf(String capsuleId) throws Exception {
+        ProcessStream stream;
+        try {
+            stream = client.streamExec(capsuleId, "true", List.of(), new CollectingListener());
+        } catch (WrennApiException e) {
+            return e;
+        }
+        return failureOf(stream);
+    }
+
     @Test
     void capsuleErrorsAfterTheUpgradeMapToTheirHttpKinds() throws Exception {
-        WrennApiException missing = failureOf(
-                client.streamExec("cl-0000000000000000000000000", "true", List.of(), new CollectingListener()));
+        WrennApiException missing = refusalOf("cl-0000000000000000000000000");
         assertEquals(WrennApiException.Kind.NOT_FOUND, missing.kind());
         assertEquals("sandbox not found", missing.serverMessage());
 
         String id = server.createCapsule();
         server.setStatus(id, "paused");
-        WrennApiException paused = failureOf(client.streamExec(id, "true", List.of(), new CollectingListener()));
+        WrennApiException paused = refusalOf(id);
         assertEquals(WrennApiException.Kind.NOT_RUNNING, paused.kind());
         assertEquals("paused", paused.capsuleStatus());
 
-        WrennApiException malformed =
-                failureOf(client.streamExec("cap_abc123", "true", List.of(), new CollectingListener()));
+        WrennApiException malformed = refusalOf("cap_abc123");
         assertEquals(WrennApiException.Kind.INVALID_REQUEST, malformed.kind());
     }
 

@@ -171,7 +171,7 @@ public final class StreamSocket implements Session.Listener.AutoDemanding, Local
     @Override
     public void onWebSocketClose(int statusCode, String reason) {
         synchronized (this) {
-            server.recordStream(new WrennTestServer.StreamStats(outputBytes, messages, firstSend, lastSend));
+            server.recordStream(new WrennTestServer.StreamStats(outputBytes, messages, firstSend, lastSend, statusCode));
         }
         // Closing the stream ends only the stream: the process keeps running.
         detach();

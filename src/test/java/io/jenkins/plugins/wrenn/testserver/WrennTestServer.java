@@ -91,7 +91,7 @@ public final class WrennTestServer implements AutoCloseable {
      * @param firstSendNanos {@link System#nanoTime()} of the first send
      * @param lastSendNanos {@link System#nanoTime()} of the last send
      */
-    public record StreamStats(long outputBytes, long messages, long firstSendNanos, long lastSendNanos) {
+    public record StreamStats(long outputBytes, long messages, long firstSendNanos, long lastSendNanos, int closeCode) {
         /** Output bytes per second between the first and the last send. */
         public double bytesPerSecond() {
             long nanos = Math.max(1, lastSendNanos - firstSendNanos);
