@@ -236,7 +236,7 @@ public final class WrennBenchmark {
             }
         }
         row("streaming throughput (MiB/s, " + (size >> 20) + " MiB x " + rounds + ")", engineRate.describe("%.1f"),
-                bareRate.describe("%.1f"), String.format("%.2fx", engineRate.median() / bareRate.median()),
+                bareRate.describe("%.1f"), engineRate.ratioTo(bareRate),
                 ">= 0.7x");
         row("  test server's own send rate during those runs (MiB/s)", serverRate.describe("%.1f"), "", "", "");
     }
