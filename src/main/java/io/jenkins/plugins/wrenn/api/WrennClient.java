@@ -57,6 +57,8 @@ public final class WrennClient implements AutoCloseable {
             .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false)
             .configure(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES, false);
 
+    private static final Duration CLOSE_WAIT = Duration.ofSeconds(1);
+
     private final URI baseUrl;
     private final String apiKey;
     private final HttpClient http;
@@ -649,11 +651,23 @@ public final class WrennClient implements AutoCloseable {
         return new WrennApiException(kind, operation, id, 0, null, data, null);
     }
 
-    /** Closes the HTTP client and the keep-alive timer, cutting any open streams. */
+    /**
+     * Closes the client. A stream that has its exit code gets up to a second to finish the close
+     * handshake its server started (a build step closes its client right after the command ends);
+     * whatever is still open then is cut.
+     */
     @Override
     public void close() {
         keepAlive.shutdownNow();
-        http.shutdownNow();
+        http.shutdown();
+        try {
+            if (!http.awaitTermination(CLOSE_WAIT)) {
+                http.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            http.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
     }
 
     @Override

@@ -86,6 +86,22 @@ class ProcessStreamTest {
     }
 
     @Test
+    void closingTheClientRightAfterAFinishedCommandStillClosesCleanly() throws Exception {
+        String id = server.createCapsule();
+        int before = server.streamStats().size();
+        for (int i = 0; i < 5; i++) {
+            try (WrennClient own = WrennClient.builder(server.baseUrl(), KEY).build();
+                    ProcessStream s = own.streamExec(id, "true", List.of(), new CollectingListener())) {
+                assertEquals(0, s.exitCode().get(20, TimeUnit.SECONDS));
+            }
+        }
+        Await.until(() -> server.streamStats().size() >= before + 5, "the server to see the streams end");
+        for (WrennTestServer.StreamStats st : server.streamStats().subList(before, before + 5)) {
+            assertEquals(1000, st.closeCode(), "a finished command's stream was cut by the client's close");
+        }
+    }
+
+    @Test
     void outputArrivesWhileTheProcessStillRuns() throws Exception {
         String id = server.createCapsule();
         CollectingListener l = new CollectingListener();
