@@ -214,20 +214,22 @@ public final class WrennBenchmark {
         int rounds = quick ? 1 : 5;
         for (int i = 0; i < warmup + rounds; i++) {
             Counting log = new Counting();
+            int streamsBefore = server.streamStats().size();
             long t0 = System.nanoTime();
             engine.run(ExecutionSpec.of(capsule, Command.shell(generator(size))), log);
             double engineSeconds = (System.nanoTime() - t0) / 1e9;
             check(log.bytes == size, "engine received " + log.bytes + " of " + size + " bytes");
-            WrennTestServer.StreamStats engineServer = lastStream();
+            WrennTestServer.StreamStats engineServer = streamEnded(streamsBefore);
 
             long[] received = {0};
+            int bareBefore = server.streamStats().size();
             long t1 = System.nanoTime();
             BareStream s = BareStream.start(bare, server.baseUrl(), KEY, capsule, "/bin/sh",
                     List.of("-c", generator(size)), data -> received[0] += data.length());
             s.exit.get(10, TimeUnit.MINUTES);
             double bareSeconds = (System.nanoTime() - t1) / 1e9;
             check(received[0] == size, "bare client received " + received[0] + " of " + size + " bytes");
-            WrennTestServer.StreamStats bareServer = lastStream();
+            WrennTestServer.StreamStats bareServer = streamEnded(bareBefore);
             if (i >= warmup) {
                 engineRate.add(size / engineSeconds / (1 << 20));
                 bareRate.add(size / bareSeconds / (1 << 20));
@@ -241,13 +243,14 @@ public final class WrennBenchmark {
         row("  test server's own send rate during those runs (MiB/s)", serverRate.describe("%.1f"), "", "", "");
     }
 
-    private WrennTestServer.StreamStats lastStream() throws InterruptedException {
-        for (int i = 0; i < 100 && server.streamStats().isEmpty(); i++) {
+    /** The server's statistics of the stream that ended after {@code before} others had. */
+    private WrennTestServer.StreamStats streamEnded(int before) throws InterruptedException {
+        for (int i = 0; i < 500 && server.streamStats().size() <= before; i++) {
             Thread.sleep(10);
         }
-        Thread.sleep(50);
         List<WrennTestServer.StreamStats> all = server.streamStats();
-        return all.get(all.size() - 1);
+        check(all.size() > before, "the test server did not see the stream end within 5 s");
+        return all.get(before);
     }
 
     // ---- per-command overhead: many short commands one after another
