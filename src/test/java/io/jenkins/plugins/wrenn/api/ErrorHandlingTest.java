@@ -62,16 +62,9 @@ class ErrorHandlingTest {
     @Test
     void aRefusedStreamUpgradeGivesTheSameKindsAsHttp() throws Exception {
         String id = server.createCapsule();
-        StreamListener quiet = new StreamListener() {
-            @Override
-            public void onStdout(String data) {}
-
-            @Override
-            public void onStderr(String data) {}
-        };
         server.failNext("GET", ".*/exec/stream", 502, "text/html", "<html><body><h1>Bad Gateway</h1></body></html>");
         WrennApiException proxy =
-                assertThrows(WrennApiException.class, () -> client.streamExec(id, "true", List.of(), quiet));
+                assertThrows(WrennApiException.class, () -> client.streamExec(id, "true", List.of(), new CollectingListener()));
         assertEquals(WrennApiException.Kind.SERVER_ERROR, proxy.kind());
         assertEquals(502, proxy.httpStatus());
         assertTrue(proxy.serverMessage().contains("Bad Gateway"), proxy.serverMessage());
@@ -84,7 +77,7 @@ class ErrorHandlingTest {
                 "application/json",
                 "{\"error\":{\"code\":\"unauthorized\",\"message\":\"invalid API key\"}}");
         WrennApiException key =
-                assertThrows(WrennApiException.class, () -> client.streamExec(id, "true", List.of(), quiet));
+                assertThrows(WrennApiException.class, () -> client.streamExec(id, "true", List.of(), new CollectingListener()));
         assertEquals(WrennApiException.Kind.AUTHENTICATION_FAILED, key.kind());
         assertEquals("invalid API key", key.serverMessage());
         assertTrue(server.processes(id).isEmpty());
