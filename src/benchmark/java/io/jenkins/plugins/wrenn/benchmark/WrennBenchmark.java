@@ -322,26 +322,31 @@ public final class WrennBenchmark {
                 curlMs.add(curl);
             }
         }
-        Samples engineMs = engineRun.ms();
-        Samples bareMs = postRun.ms();
-        Samples clientStreamMs = clientStreamRun.ms();
-        Samples streamMs = bareStreamRun.ms();
-        Samples spawnMs = spawnRun.ms();
-        row("per-command time, engine vs bare POST exec (ms)", engineMs.describe("%.2f"), bareMs.describe("%.2f"),
-                engineMs.ratioTo(bareMs), "<= 1.2x");
-        row("  per-command time, engine vs bare WebSocket stream exec, the streaming route's floor (ms)",
-                engineMs.describe("%.2f"), streamMs.describe("%.2f"),
-                engineMs.ratioTo(streamMs), "(information)");
-        row("  the engine's own share: engine vs its client's stream alone, without the capsule check (ms)",
-                engineMs.describe("%.2f"), clientStreamMs.describe("%.2f"),
-                engineMs.ratioTo(clientStreamMs), "(information)");
-        row("  the streaming route itself, without the engine: bare WebSocket stream exec vs bare POST exec (ms)",
-                streamMs.describe("%.2f"), bareMs.describe("%.2f"),
-                streamMs.ratioTo(bareMs), "(information) no client on this route goes below it");
+        Samples engine = engineRun.ms();
+        pairedRow("per-command time, engine vs bare POST exec (ms)", engine, postRun.ms(), "<= 1.2x");
+        pairedRow(
+                "  per-command time, engine vs bare WebSocket stream exec, the streaming route's floor (ms)",
+                engine,
+                bareStreamRun.ms(),
+                "(information)");
+        pairedRow(
+                "  the engine's own share: engine vs its client's stream alone, without the capsule check (ms)",
+                engine,
+                clientStreamRun.ms(),
+                "(information)");
+        pairedRow(
+                "  the streaming route itself, without the engine: bare WebSocket stream exec vs bare POST exec (ms)",
+                bareStreamRun.ms(),
+                postRun.ms(),
+                "(information) no client on this route goes below it");
         row("  test server's own cost per command: spawning and reaping `true` in its JVM (ms)", "",
-                spawnMs.describe("%.2f"), "", "(information)");
-        row("per-command time, engine vs curl in a shell loop (ms)", engineMs.describe("%.2f"),
-                curlMs.describe("%.2f"), engineMs.ratioTo(curlMs), "< 1x");
+                spawnRun.ms().describe("%.2f"), "", "(information)");
+        pairedRow("per-command time, engine vs curl in a shell loop (ms)", engine, curlMs, "< 1x");
+    }
+
+    /** A row of per-round times measured in pairs: both sides, and the median of their ratios. */
+    private void pairedRow(String what, Samples measured, Samples reference, String target) {
+        row(what, measured.describe("%.2f"), reference.describe("%.2f"), measured.ratioTo(reference), target);
     }
 
     // ---- memory: large outputs in a JVM with -Xmx64m
