@@ -4,8 +4,11 @@ import io.jenkins.plugins.wrenn.api.Capsule;
 import io.jenkins.plugins.wrenn.api.WrennApiException;
 import io.jenkins.plugins.wrenn.api.WrennClient;
 
-/** Turns API failures into messages for the build log: what happened and what to do. */
-final class ApiFailures {
+/**
+ * Turns API failures into messages for users: what happened and what to do. The build log, the
+ * forms and Test connection all use these texts, so a failure reads the same everywhere.
+ */
+public final class ApiFailures {
 
     private ApiFailures() {}
 
@@ -28,7 +31,7 @@ final class ApiFailures {
     }
 
     /** The message for a failed API call, naming the capsule and the credentials. */
-    static ExecutionFailure of(WrennClient client, String id, String credentialsName, WrennApiException e) {
+    public static ExecutionFailure of(WrennClient client, String id, String credentialsName, WrennApiException e) {
         String credentials =
                 credentialsName == null ? Messages.Credentials_ApiKey() : Messages.Credentials_Named(credentialsName);
         return switch (e.kind()) {
