@@ -39,6 +39,12 @@ public final class ProcessStream implements AutoCloseable {
     private volatile ScheduledFuture<?> pinger;
     private volatile long pid = -1;
     private volatile boolean stopping;
+    /** {@link System#nanoTime()} when anything last arrived from the server (a message, a pong, a ping). */
+    private volatile long lastHeard = System.nanoTime();
+    /** {@link System#nanoTime()} of the keep-alive ping not yet followed by anything heard, or 0. */
+    private volatile long unansweredPingAt;
+    /** True while a message is being handed to the listener: a slow log is not a silent server. */
+    private volatile boolean delivering;
 
     ProcessStream(String operation, String capsuleId, StreamListener listener) {
         this.operation = operation;
@@ -115,26 +121,47 @@ public final class ProcessStream implements AutoCloseable {
         return new Receiver();
     }
 
-    void opened(WebSocket ws, ScheduledExecutorService timer, Duration interval) {
+    /**
+     * Starts the keep-alive: a ping every {@code interval}, and the stream counts as lost when
+     * nothing at all has come back within {@code pongTimeout} of a ping. A connection cut without a
+     * close frame sometimes reaches the JDK client as plain silence; this is how it is noticed.
+     */
+    void opened(WebSocket ws, ScheduledExecutorService timer, Duration interval, Duration pongTimeout) {
         this.socket = ws;
         this.timer = timer;
         if (!exit.isDone()) {
             long millis = interval.toMillis();
             pinger = timer.scheduleAtFixedRate(
-                    () -> {
-                        if (!ws.isOutputClosed()) {
-                            // The JDK does not always report a peer that vanished; a failed ping does.
-                            ws.sendPing(ByteBuffer.allocate(0)).exceptionally(e -> {
-                                lost("the keep-alive ping failed: " + e, e);
-                                ws.abort();
-                                return ws;
-                            });
-                        }
-                    },
-                    millis,
-                    millis,
-                    TimeUnit.MILLISECONDS);
+                    () -> keepAlive(ws, pongTimeout.toNanos()), millis, millis, TimeUnit.MILLISECONDS);
         }
+    }
+
+    private void keepAlive(WebSocket ws, long pongTimeoutNanos) {
+        if (ws.isOutputClosed() || exit.isDone()) {
+            return;
+        }
+        long now = System.nanoTime();
+        long pingAt = unansweredPingAt;
+        if (pingAt != 0 && lastHeard - pingAt < 0 && !delivering) {
+            if (now - pingAt >= pongTimeoutNanos) {
+                lost(
+                        "the server sent nothing for " + TimeUnit.NANOSECONDS.toSeconds(now - lastHeard)
+                                + " s, not even an answer to a keep-alive ping",
+                        null);
+                ws.abort();
+            }
+            return;
+        }
+        unansweredPingAt = now;
+        ws.sendPing(ByteBuffer.allocate(0)).exceptionally(e -> {
+            lost("the keep-alive ping failed: " + e, e);
+            ws.abort();
+            return ws;
+        });
+    }
+
+    private void heard() {
+        lastHeard = System.nanoTime();
     }
 
     private void send(String message) throws WrennApiException, InterruptedException {
@@ -220,6 +247,7 @@ public final class ProcessStream implements AutoCloseable {
 
         @Override
         public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
+            heard();
             partial.append(data);
             if (partial.length() > MAX_MESSAGE_CHARS) {
                 fail(webSocket, "a message longer than " + MAX_MESSAGE_CHARS + " characters");
@@ -228,6 +256,7 @@ public final class ProcessStream implements AutoCloseable {
             if (last) {
                 String text = partial.toString();
                 partial.setLength(0);
+                delivering = true;
                 try {
                     handle(text);
                 } catch (IOException e) {
@@ -238,9 +267,26 @@ public final class ProcessStream implements AutoCloseable {
                     exit.completeExceptionally(e);
                     webSocket.abort();
                     return null;
+                } finally {
+                    delivering = false;
+                    heard();
                 }
             }
             // Also after the exit message: the server's close frame needs demand to be answered.
+            webSocket.request(1);
+            return null;
+        }
+
+        @Override
+        public CompletionStage<?> onPong(WebSocket webSocket, ByteBuffer message) {
+            heard();
+            webSocket.request(1);
+            return null;
+        }
+
+        @Override
+        public CompletionStage<?> onPing(WebSocket webSocket, ByteBuffer message) {
+            heard();
             webSocket.request(1);
             return null;
         }

@@ -28,8 +28,14 @@ public class WrennApiException extends IOException {
         NOT_FOUND,
         /** 409 invalid_state, or "sandbox is not running": see {@link #capsuleStatus()}. */
         NOT_RUNNING,
-        /** 409 for another reason. */
+        /** 409 for another reason, e.g. a capsule that is not paused when it should be. */
         CONFLICT,
+        /** 413: the request body is larger than the server takes. */
+        TOO_LARGE,
+        /** 429: too many requests; the server asks the client to slow down. */
+        RATE_LIMITED,
+        /** The server could not start the command, e.g. the program does not exist in the capsule. */
+        START_FAILED,
         /** 5xx: the server or the capsule's host failed. */
         SERVER_ERROR,
         /** No answer in time. */
@@ -51,6 +57,8 @@ public class WrennApiException extends IOException {
     private final String errorCode;
     private final String serverMessage;
     private final String capsuleStatus;
+    private final String requestId;
+    private final Boolean retryable;
 
     /**
      * @param kind what went wrong
@@ -69,18 +77,49 @@ public class WrennApiException extends IOException {
             String errorCode,
             String serverMessage,
             Throwable cause) {
-        super(describe(kind, operation, capsuleId, httpStatus, errorCode, serverMessage), cause);
+        this(kind, operation, capsuleId, httpStatus, errorCode, serverMessage, null, null, null, cause);
+    }
+
+    /**
+     * A failure the server described with the newer error envelope.
+     *
+     * @param capsuleStatus the capsule's status when the server named it apart from its message, or
+     *     null to read it from the message
+     * @param requestId the server's id of the request, which its operators can look up, or null
+     * @param retryable whether the server says that the same request may succeed later, or null
+     *     when it does not say
+     */
+    public WrennApiException(
+            Kind kind,
+            String operation,
+            String capsuleId,
+            int httpStatus,
+            String errorCode,
+            String serverMessage,
+            String capsuleStatus,
+            String requestId,
+            Boolean retryable,
+            Throwable cause) {
+        super(describe(kind, operation, capsuleId, httpStatus, errorCode, serverMessage, requestId), cause);
         this.kind = kind;
         this.operation = operation;
         this.capsuleId = capsuleId;
         this.httpStatus = httpStatus;
         this.errorCode = errorCode;
         this.serverMessage = serverMessage;
-        this.capsuleStatus = statusFrom(serverMessage);
+        this.capsuleStatus = capsuleStatus != null ? capsuleStatus : statusFrom(serverMessage);
+        this.requestId = requestId;
+        this.retryable = retryable;
     }
 
     private static String describe(
-            Kind kind, String operation, String capsuleId, int httpStatus, String errorCode, String serverMessage) {
+            Kind kind,
+            String operation,
+            String capsuleId,
+            int httpStatus,
+            String errorCode,
+            String serverMessage,
+            String requestId) {
         StringBuilder text = new StringBuilder(operation);
         if (capsuleId != null) {
             text.append(" (capsule ").append(capsuleId).append(')');
@@ -89,15 +128,18 @@ public class WrennApiException extends IOException {
         if (serverMessage != null && !serverMessage.isBlank()) {
             text.append(": ").append(serverMessage);
         }
-        if (httpStatus > 0 || errorCode != null) {
-            text.append(" [");
-            if (httpStatus > 0) {
-                text.append("HTTP ").append(httpStatus);
-            }
-            if (errorCode != null) {
-                text.append(httpStatus > 0 ? ", " : "").append(errorCode);
-            }
-            text.append(']');
+        StringBuilder facts = new StringBuilder();
+        if (httpStatus > 0) {
+            facts.append("HTTP ").append(httpStatus);
+        }
+        if (errorCode != null) {
+            facts.append(facts.isEmpty() ? "" : ", ").append(errorCode);
+        }
+        if (requestId != null) {
+            facts.append(facts.isEmpty() ? "" : ", ").append("request id ").append(requestId);
+        }
+        if (!facts.isEmpty()) {
+            text.append(" [").append(facts).append(']');
         }
         return text.toString();
     }
@@ -142,5 +184,15 @@ public class WrennApiException extends IOException {
     /** For {@link Kind#NOT_RUNNING}: the capsule's status as the server named it, or null. */
     public String capsuleStatus() {
         return capsuleStatus;
+    }
+
+    /** The server's id of the failed request (newer servers), for support; or null. */
+    public String requestId() {
+        return requestId;
+    }
+
+    /** Whether the server marked the failure as worth retrying; null when it did not say. */
+    public Boolean retryable() {
+        return retryable;
     }
 }

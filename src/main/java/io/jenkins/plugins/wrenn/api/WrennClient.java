@@ -67,6 +67,7 @@ public final class WrennClient implements AutoCloseable {
     private final int readAttempts;
     private final Duration firstBackoff;
     private final Duration keepAliveInterval;
+    private final Duration pongTimeout;
     private final ScheduledExecutorService keepAlive;
 
     private WrennClient(Builder b) {
@@ -77,6 +78,12 @@ public final class WrennClient implements AutoCloseable {
         this.readAttempts = b.readAttempts;
         this.firstBackoff = b.firstBackoff;
         this.keepAliveInterval = b.keepAliveInterval;
+        this.pongTimeout = b.pongTimeout;
+        // Left at HTTP/2, the JDK offers cleartext requests an "Upgrade: h2c"; servers and proxies that
+        // do not speak h2c may then drop the request body. HTTPS negotiates HTTP/2 through ALPN instead.
+        if ("http".equalsIgnoreCase(b.baseUrl.getScheme())) {
+            b.httpClient.version(HttpClient.Version.HTTP_1_1);
+        }
         this.http = b.httpClient.connectTimeout(b.connectTimeout).build();
         ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1, r -> {
             Thread t = new Thread(r, "Wrenn WebSocket keep-alive");
@@ -106,7 +113,8 @@ public final class WrennClient implements AutoCloseable {
         private Duration requestTimeout = Duration.ofSeconds(60);
         private int readAttempts = 3;
         private Duration firstBackoff = Duration.ofMillis(500);
-        private Duration keepAliveInterval = Duration.ofSeconds(20);
+        private Duration keepAliveInterval = Duration.ofSeconds(5);
+        private Duration pongTimeout = Duration.ofSeconds(5);
 
         private Builder(URI baseUrl, String apiKey) {
             this.baseUrl = checkBaseUrl(baseUrl);
@@ -143,9 +151,14 @@ public final class WrennClient implements AutoCloseable {
             return this;
         }
 
-        /** How often an open stream is pinged: the server sends no pings of its own. */
-        public Builder keepAliveInterval(Duration interval) {
+        /**
+         * How often an open stream is pinged (the server sends no pings of its own), and how long
+         * after a ping silence means the connection is gone. The defaults notice a silent
+         * connection within 15 s.
+         */
+        public Builder keepAlive(Duration interval, Duration pongTimeout) {
             this.keepAliveInterval = positive(interval, "keep-alive interval");
+            this.pongTimeout = positive(pongTimeout, "pong timeout");
             return this;
         }
 
@@ -426,7 +439,7 @@ public final class WrennClient implements AutoCloseable {
         } catch (ExecutionException e) {
             throw streamOpenFailure(operation, id, e.getCause());
         }
-        stream.opened(socket, keepAlive, keepAliveInterval);
+        stream.opened(socket, keepAlive, keepAliveInterval, pongTimeout);
         return stream;
     }
 
@@ -435,7 +448,7 @@ public final class WrennClient implements AutoCloseable {
             HttpResponse<?> response = handshake.getResponse();
             Object body = response.body();
             String text = body instanceof String s ? s : null;
-            return errorFor(operation, id, response.statusCode(), contentType(response), text, handshake);
+            return errorFor(operation, id, response, text, handshake);
         }
         return transportFailure(operation, id, cause);
     }
@@ -508,12 +521,18 @@ public final class WrennClient implements AutoCloseable {
         }
     }
 
+    /**
+     * Whether a read may be sent again: after a transport failure, or when the server says so.
+     * Servers of the first generation do not say; their 502 and 503 are passing host troubles.
+     */
     private static boolean isRetryable(WrennApiException e) {
-        return switch (e.kind()) {
-            case CONNECTION_FAILED, CONNECTION_LOST -> true;
-            case SERVER_ERROR -> e.httpStatus() == 502 || e.httpStatus() == 503;
-            default -> false;
-        };
+        if (e.kind() == WrennApiException.Kind.CONNECTION_FAILED || e.kind() == WrennApiException.Kind.CONNECTION_LOST) {
+            return true;
+        }
+        if (e.retryable() != null) {
+            return e.retryable();
+        }
+        return e.httpStatus() == 502 || e.httpStatus() == 503;
     }
 
     private <T> T sendOnce(String operation, String id, HttpRequest request, BodyReader<T> reader)
@@ -546,7 +565,7 @@ public final class WrennClient implements AutoCloseable {
                 }
             }
             byte[] head = in.readNBytes(MAX_ERROR_BODY_BYTES);
-            throw errorFor(operation, id, status, contentType(response), new String(head, StandardCharsets.UTF_8), null);
+            throw errorFor(operation, id, response, new String(head, StandardCharsets.UTF_8), null);
         } catch (IOException e) {
             if (e instanceof WrennApiException w) {
                 throw w;
@@ -580,29 +599,61 @@ public final class WrennClient implements AutoCloseable {
 
     /** Turns an HTTP error answer into an exception, whether or not its body is the API's JSON. */
     static WrennApiException errorFor(
-            String operation, String id, int status, String contentType, String body, Throwable cause) {
+            String operation, String id, HttpResponse<?> response, String body, Throwable cause) {
+        int status = response.statusCode();
         String code = null;
-        String message = null;
+        String message;
+        String capsuleStatus = null;
+        String requestId = response.headers().firstValue("X-Request-ID").orElse(null);
+        Boolean retryable = null;
         Optional<JsonNode> error = parseApiError(body);
         if (error.isPresent()) {
-            code = error.get().path("code").asText(null);
-            message = error.get().path("message").asText(null);
+            JsonNode e = error.get();
+            code = e.path("code").asText(null);
+            message = e.path("message").asText(null);
+            requestId = e.path("request_id").asText(requestId);
+            retryable = e.path("retryable").isBoolean() ? e.path("retryable").asBoolean() : null;
+            capsuleStatus = e.path("details").path("status").asText(null);
         } else {
-            message = describeNonApiBody(status, contentType, body);
+            message = describeNonApiBody(status, contentType(response), body);
         }
-        WrennApiException.Kind kind = switch (status) {
+        return new WrennApiException(
+                kindOf(status, code, message),
+                operation,
+                id,
+                status,
+                code,
+                message,
+                capsuleStatus,
+                requestId,
+                retryable,
+                cause);
+    }
+
+    /**
+     * Classifies by status first, then by the error code of either server generation
+     * ({@code invalid_state} and {@code sandbox_not_running} mean the same); the message text only
+     * where a first-generation server gave no code.
+     */
+    private static WrennApiException.Kind kindOf(int status, String code, String message) {
+        return switch (status) {
             case 400 -> WrennApiException.Kind.INVALID_REQUEST;
             case 401 -> WrennApiException.Kind.AUTHENTICATION_FAILED;
             case 403 -> WrennApiException.Kind.FORBIDDEN;
             case 404 -> WrennApiException.Kind.NOT_FOUND;
             case 408, 504 -> WrennApiException.Kind.TIMEOUT;
-            case 409 -> "invalid_state".equals(code)
-                            || (message != null && message.contains("not running"))
-                    ? WrennApiException.Kind.NOT_RUNNING
-                    : WrennApiException.Kind.CONFLICT;
+            case 409 -> {
+                if ("invalid_state".equals(code) || "sandbox_not_running".equals(code)) {
+                    yield WrennApiException.Kind.NOT_RUNNING;
+                }
+                yield code == null && message != null && message.toLowerCase(Locale.ROOT).contains("not running")
+                        ? WrennApiException.Kind.NOT_RUNNING
+                        : WrennApiException.Kind.CONFLICT;
+            }
+            case 413 -> WrennApiException.Kind.TOO_LARGE;
+            case 429 -> WrennApiException.Kind.RATE_LIMITED;
             default -> status >= 500 ? WrennApiException.Kind.SERVER_ERROR : WrennApiException.Kind.UNEXPECTED_RESPONSE;
         };
-        return new WrennApiException(kind, operation, id, status, code, message, cause);
     }
 
     private static Optional<JsonNode> parseApiError(String body) {
@@ -633,23 +684,40 @@ public final class WrennClient implements AutoCloseable {
                 + "; a proxy or load balancer may have answered): " + text;
     }
 
-    /** Maps a stream's {@code error} message to the kind of its HTTP twin; it has no HTTP status. */
+    /**
+     * Maps a stream's {@code error} message to the kind of its HTTP twin. Stream errors carry only
+     * text, which differs between server versions, so it is matched loosely. A process that cannot
+     * be found is told apart from a capsule that cannot: an attach whose process ended is not a
+     * missing capsule.
+     */
     static WrennApiException streamError(String operation, String id, String data) {
         String text = data == null ? "" : data.toLowerCase(Locale.ROOT);
         WrennApiException.Kind kind;
-        if (text.contains("authentication failed") || text.contains("invalid api key")) {
+        String code = null;
+        if (text.contains("authentication failed") || text.contains("api key")) {
             kind = WrennApiException.Kind.AUTHENTICATION_FAILED;
         } else if (text.contains("not running")) {
             kind = WrennApiException.Kind.NOT_RUNNING;
-        } else if (text.contains("not found")) {
+        } else if (text.contains("process not found") || text.contains("failed to connect to process")) {
             kind = WrennApiException.Kind.NOT_FOUND;
+            code = PROCESS_NOT_FOUND;
+        } else if (text.contains("not found") && (text.contains("sandbox") || text.contains("capsule"))) {
+            kind = WrennApiException.Kind.NOT_FOUND;
+        } else if (text.contains("failed to start")) {
+            kind = WrennApiException.Kind.START_FAILED;
         } else if (text.contains("invalid")) {
             kind = WrennApiException.Kind.INVALID_REQUEST;
         } else {
             kind = WrennApiException.Kind.SERVER_ERROR;
         }
-        return new WrennApiException(kind, operation, id, 0, null, data, null);
+        return new WrennApiException(kind, operation, id, 0, code, data, null);
     }
+
+    /**
+     * The {@link WrennApiException#errorCode()} this client gives a stream error about a process
+     * that does not exist (any more), so that callers can tell it from a missing capsule.
+     */
+    public static final String PROCESS_NOT_FOUND = "process_not_found";
 
     /**
      * Closes the client. A stream that has its exit code gets up to a second to finish the close

@@ -31,7 +31,7 @@ class ProcessStreamTest {
         server = WrennTestServer.start(KEY);
         server.setAuthWait(Duration.ofMillis(300));
         client = WrennClient.builder(server.baseUrl(), KEY)
-                .keepAliveInterval(Duration.ofMillis(250))
+                .keepAlive(Duration.ofMillis(250), Duration.ofSeconds(2))
                 .build();
     }
 
