@@ -165,7 +165,6 @@ public class WrennExecBuilder extends Builder implements SimpleBuildStep {
                 env.expand(cwd),
                 timeout > 0 ? Duration.ofSeconds(timeout) : null,
                 false,
-                List.of(),
                 null);
     }
 

@@ -270,7 +270,6 @@ public class WrennExecStep extends Step {
                     step.cwd,
                     step.timeout > 0 ? Duration.ofSeconds(step.timeout) : null,
                     step.returnStdout,
-                    List.of(),
                     connection.credentialsId());
             ExecOutcome outcome = connection.commands().run(spec, listener.getLogger());
             if (step.returnStatus) {
@@ -292,7 +291,6 @@ public class WrennExecStep extends Step {
                     step.tag,
                     step.waitFor,
                     step.waitForTimeout > 0 ? Duration.ofSeconds(step.waitForTimeout) : null,
-                    List.of(),
                     connection.credentialsId());
             BackgroundProcess p = connection.backgroundProcesses().start(spec, listener.getLogger());
             BackgroundProcessesAction.of(run)

@@ -3,6 +3,7 @@ package io.jenkins.plugins.wrenn.exec;
 import io.jenkins.plugins.wrenn.api.Capsule;
 import io.jenkins.plugins.wrenn.api.WrennApiException;
 import io.jenkins.plugins.wrenn.api.WrennClient;
+import java.util.Locale;
 
 /**
  * Turns API failures into messages for users: what happened and what to do. The build log, the
@@ -25,7 +26,7 @@ public final class ApiFailures {
             throw of(client, id, credentialsName, e);
         }
         if (!capsule.isRunning()) {
-            throw notRunning(id, capsule.status(), null);
+            throw notRunning(id, capsule.status(), null, null);
         }
         return capsule;
     }
@@ -34,49 +35,97 @@ public final class ApiFailures {
     public static ExecutionFailure of(WrennClient client, String id, String credentialsName, WrennApiException e) {
         String credentials =
                 credentialsName == null ? Messages.Credentials_ApiKey() : Messages.Credentials_Named(credentialsName);
-        return switch (e.kind()) {
-            case NOT_FOUND -> new ExecutionFailure(
-                    ExecutionFailure.Reason.CAPSULE_NOT_FOUND,
-                    Messages.Failure_NotFound(id, credentials),
-                    e);
-            case INVALID_REQUEST -> new ExecutionFailure(
-                    ExecutionFailure.Reason.INVALID_CAPSULE_ID,
-                    Messages.Failure_InvalidId(id, e.serverMessage()),
-                    e);
-            case NOT_RUNNING -> notRunning(id, e.capsuleStatus(), e);
-            case AUTHENTICATION_FAILED -> new ExecutionFailure(
-                    ExecutionFailure.Reason.AUTHENTICATION_FAILED,
-                    Messages.Failure_Authentication(credentials),
-                    e);
-            case FORBIDDEN -> new ExecutionFailure(
-                    ExecutionFailure.Reason.FORBIDDEN,
-                    Messages.Failure_Forbidden(credentials, id),
-                    e);
-            case TIMEOUT -> new ExecutionFailure(
-                    ExecutionFailure.Reason.CONNECTION_FAILED,
-                    Messages.Failure_NoAnswer(client.baseUrl(), e.operation()),
-                    e);
-            case CONNECTION_FAILED -> new ExecutionFailure(
-                    ExecutionFailure.Reason.CONNECTION_FAILED,
-                    Messages.Failure_CannotConnect(client.baseUrl(), e.serverMessage()),
-                    e);
-            case CONNECTION_LOST, STREAM_CLOSED -> new ExecutionFailure(
-                    ExecutionFailure.Reason.CONNECTION_LOST,
-                    Messages.Failure_ConnectionLost(e.operation(), id, e.serverMessage()),
-                    e);
-            case SERVER_ERROR -> new ExecutionFailure(
-                    ExecutionFailure.Reason.SERVER_ERROR,
-                    Messages.Failure_ServerError(
-                            e.httpStatus() > 0 ? " " + e.httpStatus() : "", e.operation(), e.serverMessage()),
-                    e);
-            default -> new ExecutionFailure(ExecutionFailure.Reason.UNEXPECTED, e.getMessage(), e);
-        };
+        String said = serverSaid(e);
+        ExecutionFailure.Reason reason;
+        String text;
+        switch (e.kind()) {
+            case NOT_FOUND -> {
+                reason = ExecutionFailure.Reason.CAPSULE_NOT_FOUND;
+                text = Messages.Failure_NotFound(id, credentials);
+            }
+            case INVALID_REQUEST -> {
+                if (aboutCapsuleId(e)) {
+                    reason = ExecutionFailure.Reason.INVALID_CAPSULE_ID;
+                    text = Messages.Failure_InvalidId(id, said);
+                } else {
+                    reason = ExecutionFailure.Reason.UNEXPECTED;
+                    text = Messages.Failure_Refused(e.operation(), id, said);
+                }
+            }
+            case NOT_RUNNING -> {
+                return notRunning(id, e.capsuleStatus(), e, e.requestId());
+            }
+            case AUTHENTICATION_FAILED -> {
+                reason = ExecutionFailure.Reason.AUTHENTICATION_FAILED;
+                text = Messages.Failure_Authentication(credentials);
+            }
+            case FORBIDDEN -> {
+                reason = ExecutionFailure.Reason.FORBIDDEN;
+                text = Messages.Failure_Forbidden(credentials, id);
+            }
+            case TIMEOUT -> {
+                reason = ExecutionFailure.Reason.CONNECTION_FAILED;
+                text = Messages.Failure_NoAnswer(client.baseUrl(), e.operation());
+            }
+            case CONNECTION_FAILED -> {
+                reason = ExecutionFailure.Reason.CONNECTION_FAILED;
+                text = Messages.Failure_CannotConnect(client.baseUrl(), said);
+            }
+            case CONNECTION_LOST, STREAM_CLOSED -> {
+                reason = ExecutionFailure.Reason.CONNECTION_LOST;
+                text = Messages.Failure_ConnectionBroke(e.operation(), id, said);
+            }
+            case START_FAILED -> {
+                reason = ExecutionFailure.Reason.START_FAILED;
+                text = Messages.Failure_StartFailed(id, said);
+            }
+            case RATE_LIMITED -> {
+                reason = ExecutionFailure.Reason.SERVER_ERROR;
+                text = Messages.Failure_RateLimited(e.operation(), said);
+            }
+            case SERVER_ERROR -> {
+                reason = ExecutionFailure.Reason.SERVER_ERROR;
+                text = Messages.Failure_ServerError(
+                        e.httpStatus() > 0 ? " " + e.httpStatus() : "", e.operation(), said);
+            }
+            default -> {
+                reason = ExecutionFailure.Reason.UNEXPECTED;
+                text = Messages.Failure_Refused(e.operation(), id, said);
+            }
+        }
+        return new ExecutionFailure(reason, withRequestId(text, e.requestId()), e);
     }
 
-    static ExecutionFailure notRunning(String id, String status, Throwable cause) {
+    /** The stream of a running command broke and the process could not be followed further. */
+    static ExecutionFailure lostWhileRunning(String id, WrennApiException e) {
+        return new ExecutionFailure(
+                ExecutionFailure.Reason.CONNECTION_LOST,
+                withRequestId(Messages.Failure_ConnectionLost(id, serverSaid(e)), e.requestId()),
+                e);
+    }
+
+    /** A 400 names the capsule id when the server says the id is what it refused. */
+    private static boolean aboutCapsuleId(WrennApiException e) {
+        String said = e.serverMessage() == null ? "" : e.serverMessage().toLowerCase(Locale.ROOT);
+        return said.contains("sandbox id") || said.contains("capsule id");
+    }
+
+    private static String serverSaid(WrennApiException e) {
+        return e.serverMessage() == null || e.serverMessage().isBlank()
+                ? Messages.Note_NothingSaid()
+                : e.serverMessage();
+    }
+
+    private static String withRequestId(String text, String requestId) {
+        return requestId == null ? text : text + " " + Messages.Failure_RequestId(requestId);
+    }
+
+    static ExecutionFailure notRunning(String id, String status, Throwable cause, String requestId) {
         return new ExecutionFailure(
                 ExecutionFailure.Reason.CAPSULE_NOT_RUNNING,
-                Messages.Failure_NotRunning(id, status == null ? Messages.Note_StatusUnknown() : status),
+                withRequestId(
+                        Messages.Failure_NotRunning(id, status == null ? Messages.Note_StatusUnknown() : status),
+                        requestId),
                 cause);
     }
 }

@@ -2,7 +2,6 @@ package io.jenkins.plugins.wrenn.exec;
 
 import io.jenkins.plugins.wrenn.api.BackgroundProcess;
 import io.jenkins.plugins.wrenn.api.ExecRequest;
-import io.jenkins.plugins.wrenn.api.ExecResult;
 import io.jenkins.plugins.wrenn.api.ProcessStream;
 import io.jenkins.plugins.wrenn.api.Signal;
 import io.jenkins.plugins.wrenn.api.StreamListener;
@@ -10,10 +9,7 @@ import io.jenkins.plugins.wrenn.api.WrennApiException;
 import io.jenkins.plugins.wrenn.api.WrennClient;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.security.SecureRandom;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -25,16 +21,10 @@ import java.util.concurrent.TimeoutException;
  *
  * <p><b>Waiting for readiness.</b> An attach sees only output written after it, and a test server
  * may print "Listening on" within milliseconds of starting. So when a start waits for a text, the
- * command is started behind a gate: a tiny {@code /bin/sh} loop that waits for a file, then
- * {@code exec}s the command (same pid). The engine attaches first, then opens the gate with one
- * {@code touch}, so not a byte of the command's output is missed.
+ * command is started behind a {@link GatedProcess gate} that opens only once the engine is
+ * attached, so not a byte of the command's output is missed.
  */
 public final class BackgroundProcesses {
-
-    /** Waits for the gate file, removes it, then becomes the command. */
-    static final String GATE = "while [ ! -e \"$1\" ]; do sleep 0.05; done; rm -f -- \"$1\"; shift; exec \"$@\"";
-
-    private static final SecureRandom RANDOM = new SecureRandom();
 
     private final WrennClient client;
     private final String apiKey;
@@ -63,17 +53,15 @@ public final class BackgroundProcesses {
     public BackgroundProcess start(BackgroundSpec spec, OutputStream log)
             throws ExecutionFailure, InterruptedException, IOException {
         // No precheck: the start request itself answers 404/409/401 with what ApiFailures reports.
-        LogOutput output = new LogOutput(log, secrets(spec), false, stderrMarker);
+        LogOutput output = new LogOutput(log, List.of(apiKey), false, stderrMarker);
         if (spec.waitFor() == null) {
-            BackgroundProcess p = launch(spec, spec.command().program(), spec.command().args(), spec.tag());
+            BackgroundProcess p = launch(spec);
             output.note(Messages.Note_Started(Long.toString(p.pid()), p.tag(), spec.capsuleId()));
             return p;
         }
-        String tag = spec.tag() != null ? spec.tag() : "wrenn-" + HexFormat.of().toHexDigits(RANDOM.nextInt());
-        String gate = "/tmp/.wrenn-start-" + tag.replaceAll("[^A-Za-z0-9_.-]", "_");
-        List<String> args = new ArrayList<>(List.of("-c", GATE, "wrenn-bg", gate, spec.command().program()));
-        args.addAll(spec.command().args());
-        BackgroundProcess p = launch(spec, "/bin/sh", args, tag);
+        GatedProcess gated = GatedProcess.launch(
+                client, spec.capsuleId(), spec.command(), spec.envs(), spec.cwd(), spec.tag(), spec.credentialsName());
+        BackgroundProcess p = gated.process();
         output.note(Messages.Note_StartedWaiting(
                 Long.toString(p.pid()),
                 p.tag(),
@@ -82,8 +70,8 @@ public final class BackgroundProcesses {
                 spec.waitFor()));
         ReadinessWatch watch = new ReadinessWatch(output, spec.waitFor());
         boolean ready = false;
-        try (ProcessStream stream = attach(spec, p, watch)) {
-            openGate(spec, gate);
+        try (ProcessStream stream = gated.attach(watch)) {
+            gated.open();
             ready = awaitReady(spec, p, watch, stream);
             output.note(Messages.Note_Ready(Long.toString(p.pid())));
             return p;
@@ -121,40 +109,12 @@ public final class BackgroundProcesses {
         new RemoteStop(client, killGrace).stop(capsuleId, pid, () -> false, output::note);
     }
 
-    private List<String> secrets(BackgroundSpec spec) {
-        List<String> secrets = new ArrayList<>(spec.secrets());
-        secrets.add(apiKey);
-        return secrets;
-    }
-
-    private BackgroundProcess launch(BackgroundSpec spec, String program, List<String> args, String tag)
-            throws ExecutionFailure, InterruptedException {
+    private BackgroundProcess launch(BackgroundSpec spec) throws ExecutionFailure, InterruptedException {
         try {
             return client.startBackground(
-                    spec.capsuleId(), ExecRequest.background(program, args, tag, spec.envs(), spec.cwd()));
-        } catch (WrennApiException e) {
-            throw ApiFailures.of(client, spec.capsuleId(), spec.credentialsName(), e);
-        }
-    }
-
-    private ProcessStream attach(BackgroundSpec spec, BackgroundProcess p, StreamListener listener)
-            throws ExecutionFailure, InterruptedException {
-        try {
-            return client.attach(spec.capsuleId(), Long.toString(p.pid()), listener);
-        } catch (WrennApiException e) {
-            throw ApiFailures.of(client, spec.capsuleId(), spec.credentialsName(), e);
-        }
-    }
-
-    private void openGate(BackgroundSpec spec, String gate) throws ExecutionFailure, InterruptedException {
-        try {
-            ExecResult touched = client.exec(spec.capsuleId(), ExecRequest.foreground("touch", List.of(gate), 30));
-            if (touched.exitCode() != 0) {
-                throw new ExecutionFailure(
-                        ExecutionFailure.Reason.UNEXPECTED,
-                        Messages.Failure_GateFailed(gate, spec.capsuleId(), touched.stderr().strip()),
-                        null);
-            }
+                    spec.capsuleId(),
+                    ExecRequest.background(
+                            spec.command().program(), spec.command().args(), spec.tag(), spec.envs(), spec.cwd()));
         } catch (WrennApiException e) {
             throw ApiFailures.of(client, spec.capsuleId(), spec.credentialsName(), e);
         }

@@ -2,7 +2,6 @@ package io.jenkins.plugins.wrenn.exec;
 
 import io.jenkins.plugins.wrenn.api.WrennClient;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -16,7 +15,6 @@ import java.util.Map;
  *     {@code waitFor})
  * @param waitFor text the process prints once it is ready, or null not to wait
  * @param waitTimeout how long to wait for that text
- * @param secrets texts to mask in the log
  * @param credentialsName how to name the API key's credentials in messages
  */
 public record BackgroundSpec(
@@ -27,7 +25,6 @@ public record BackgroundSpec(
         String tag,
         String waitFor,
         Duration waitTimeout,
-        List<String> secrets,
         String credentialsName) {
 
     /** How long {@code waitFor} waits when no timeout is given. */
@@ -56,6 +53,5 @@ public record BackgroundSpec(
         } else if (waitTimeout.isNegative() || waitTimeout.isZero()) {
             throw new IllegalArgumentException("waitForTimeout: must be positive, got " + waitTimeout.toSeconds() + " s");
         }
-        secrets = secrets == null ? List.of() : List.copyOf(secrets);
     }
 }

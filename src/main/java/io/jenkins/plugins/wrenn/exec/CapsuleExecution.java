@@ -22,14 +22,16 @@ import java.util.concurrent.atomic.AtomicReference;
 /**
  * Runs one command in a capsule and writes its output to a log as it arrives.
  *
- * <p><b>Why envs and cwd go through a shell.</b> The streaming WebSocket, the only way to see output
+ * <p><b>How envs and cwd reach the command.</b> The streaming WebSocket, the only way to see output
  * live, takes no environment and no working directory; the API takes those only for background
- * processes. A background process plus an attach would lose the output written before the attach
- * and, for a command that finishes in a millisecond, the exit code too (attach does not replay and
- * cannot reach an exited process). So when envs or cwd are given, the command is started over the
- * stream as {@code /bin/sh -c 'cd; export; exec "$@"'} with every value passed as a separate
- * argument, never spliced into the script: the command itself still runs exactly as given, the
- * stream sees all of its output and its exit code, and no quoting can go wrong.
+ * processes. Environment variables often carry secrets, and the capsule's process list shows every
+ * process's arguments to anyone holding a key of the team, so their values must never be
+ * arguments. A command with envs is therefore started as a background process with its envs (and
+ * cwd) set by the server, behind a {@link GatedProcess gate} that opens once the engine is
+ * attached: no output is missed and the exit code arrives on the attach. A command with only a
+ * cwd needs no secret kept and costs one request: it is started over the stream as
+ * {@code /bin/sh -c 'cd -- "$1" && exec ...'} with the directory passed as an argument, never
+ * spliced into the script, so no quoting can go wrong.
  *
  * <p>The command starts as soon as the stream is open: the server itself refuses a missing or
  * paused capsule on the stream, and those refusals read the same as over HTTP. A command still
@@ -45,10 +47,8 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 public final class CapsuleExecution {
 
-    /** The shell script that applies cwd and envs, then replaces itself with the command. */
-    static final String LAUNCHER = "if [ -n \"$1\" ]; then cd -- \"$1\" || exit 125; fi; shift; "
-            + "while [ \"$#\" -gt 0 ] && [ \"$1\" != -- ]; do export \"$1\" || exit 125; shift; done; "
-            + "shift; exec \"$@\"";
+    /** The shell script that changes to the directory in $1, then replaces itself with the command. */
+    static final String LAUNCHER = "cd -- \"$1\" || exit 125; shift; exec \"$@\"";
 
     private static final int MAX_REATTACH = 5;
 
@@ -109,16 +109,15 @@ public final class CapsuleExecution {
      */
     public ExecOutcome run(ExecutionSpec spec, OutputStream log)
             throws ExecutionFailure, InterruptedException, IOException {
-        List<String> secrets = new ArrayList<>(spec.secrets());
-        secrets.add(apiKey);
-        LogOutput output = new LogOutput(log, secrets, spec.captureStdout(), stderrMarker);
-        Command command = launched(spec);
+        LogOutput output = new LogOutput(log, List.of(apiKey), spec.captureStdout(), stderrMarker);
+        output.note(Messages.Note_Running(spec.command().display(), spec.capsuleId()));
         ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
                 Thread.ofVirtual().name("Wrenn capsule check and pings " + spec.capsuleId()).factory());
         ProcessStream stream = null;
         try {
             long startedAt = System.nanoTime();
-            stream = start(spec, command, output);
+            stream = start(spec, output);
+            boolean attached = !spec.envs().isEmpty();
             AtomicReference<ExecutionFailure> refusal = new AtomicReference<>();
             ProcessStream first = stream;
             timer.schedule(
@@ -159,15 +158,16 @@ public final class CapsuleExecution {
                         output.finishQuietly();
                         throw refusal.get();
                     }
-                    if (api.kind() == WrennApiException.Kind.CONNECTION_LOST
-                            && output.pid() > 0
-                            && reattached < MAX_REATTACH) {
+                    if (streamBroke(api, attached) && output.pid() > 0 && reattached < MAX_REATTACH) {
                         stream = reattach(spec, output, api);
+                        attached = true;
                         reattached++;
                         continue;
                     }
                     output.finishQuietly();
-                    throw ApiFailures.of(client, spec.capsuleId(), spec.credentialsName(), api);
+                    throw api.kind() == WrennApiException.Kind.CONNECTION_LOST
+                            ? ApiFailures.lostWhileRunning(spec.capsuleId(), api)
+                            : ApiFailures.of(client, spec.capsuleId(), spec.credentialsName(), api);
                 }
             }
         } finally {
@@ -178,27 +178,60 @@ public final class CapsuleExecution {
         }
     }
 
+    /**
+     * Whether the stream ended while the process may live on: a cut connection, or an attach
+     * that the server ended because it could not reach the process (which the process list then
+     * settles).
+     */
+    private static boolean streamBroke(WrennApiException failure, boolean attached) {
+        return failure.kind() == WrennApiException.Kind.CONNECTION_LOST
+                || (attached && WrennClient.PROCESS_NOT_FOUND.equals(failure.errorCode()));
+    }
 
+    /** The command as the stream starts it when it has no envs: as it is, or behind a {@code cd}. */
     static Command launched(ExecutionSpec spec) {
-        if (spec.envs().isEmpty() && spec.cwd() == null) {
+        if (spec.cwd() == null) {
             return spec.command();
         }
-        List<String> args = new ArrayList<>(List.of("-c", LAUNCHER, "wrenn-exec", spec.cwd() == null ? "" : spec.cwd()));
-        for (Map.Entry<String, String> e : spec.envs().entrySet()) {
-            args.add(e.getKey() + "=" + e.getValue());
-        }
-        args.add("--");
+        List<String> args = new ArrayList<>(List.of("-c", LAUNCHER, "wrenn-exec", spec.cwd()));
         args.add(spec.command().program());
         args.addAll(spec.command().args());
         return new Command("/bin/sh", args);
     }
 
-    private ProcessStream start(ExecutionSpec spec, Command command, LogOutput output)
-            throws ExecutionFailure, InterruptedException {
+    private ProcessStream start(ExecutionSpec spec, LogOutput output) throws ExecutionFailure, InterruptedException {
+        if (!spec.envs().isEmpty()) {
+            return startGated(spec, output);
+        }
+        Command command = launched(spec);
         try {
             return client.streamExec(spec.capsuleId(), command.program(), command.args(), output);
         } catch (WrennApiException e) {
             throw ApiFailures.of(client, spec.capsuleId(), spec.credentialsName(), e);
+        }
+    }
+
+    /** Starts a command with envs behind a gate, attaches, then lets it run. */
+    private ProcessStream startGated(ExecutionSpec spec, LogOutput output)
+            throws ExecutionFailure, InterruptedException {
+        GatedProcess gated = GatedProcess.launch(
+                client, spec.capsuleId(), spec.command(), spec.envs(), spec.cwd(), null, spec.credentialsName());
+        long pid = gated.process().pid();
+        output.onStart(pid);
+        ProcessStream stream = null;
+        boolean opened = false;
+        try {
+            stream = gated.attach(output);
+            gated.open();
+            opened = true;
+            return stream;
+        } finally {
+            if (!opened) {
+                if (stream != null) {
+                    stream.close();
+                }
+                new RemoteStop(client, killGrace).stop(spec.capsuleId(), pid, () -> false, output::note);
+            }
         }
     }
 

@@ -15,6 +15,7 @@ public final class ExecutionFailure extends Exception {
         CAPSULE_NOT_RUNNING,
         AUTHENTICATION_FAILED,
         FORBIDDEN,
+        START_FAILED,
         TIMED_OUT,
         EXITED_BEFORE_READY,
         CONNECTION_FAILED,

@@ -2,7 +2,6 @@ package io.jenkins.plugins.wrenn.exec;
 
 import io.jenkins.plugins.wrenn.api.WrennClient;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
 
@@ -15,7 +14,6 @@ import java.util.regex.Pattern;
  * @param cwd the working directory, or null for the capsule's default
  * @param timeout how long the command may run, or null for no limit
  * @param captureStdout return standard output instead of writing it to the log
- * @param secrets texts to mask in the log (the API key is always masked)
  * @param credentialsName how to name the API key's credentials in messages, e.g. its id
  */
 public record ExecutionSpec(
@@ -25,7 +23,6 @@ public record ExecutionSpec(
         String cwd,
         Duration timeout,
         boolean captureStdout,
-        List<String> secrets,
         String credentialsName) {
 
     private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
@@ -42,7 +39,6 @@ public record ExecutionSpec(
         if (timeout != null && (timeout.isNegative() || timeout.isZero())) {
             throw new IllegalArgumentException("timeout: must be positive, got " + timeout.toSeconds() + " s");
         }
-        secrets = secrets == null ? List.of() : List.copyOf(secrets);
     }
 
     /** Copies the map, refusing names a shell cannot export. */
@@ -59,31 +55,11 @@ public record ExecutionSpec(
 
     /** The simplest run: a command in a capsule, output to the log, no limits. */
     public static ExecutionSpec of(String capsuleId, Command command) {
-        return new ExecutionSpec(capsuleId, command, null, null, null, false, null, null);
-    }
-
-    /** The same run with these environment variables and working directory. */
-    public ExecutionSpec withEnvironment(Map<String, String> envs, String cwd) {
-        return new ExecutionSpec(capsuleId, command, envs, cwd, timeout, captureStdout, secrets, credentialsName);
-    }
-
-    /** The same run with a time limit. */
-    public ExecutionSpec withTimeout(Duration timeout) {
-        return new ExecutionSpec(capsuleId, command, envs, cwd, timeout, captureStdout, secrets, credentialsName);
-    }
-
-    /** The same run, returning standard output instead of logging it. */
-    public ExecutionSpec capturingStdout() {
-        return new ExecutionSpec(capsuleId, command, envs, cwd, timeout, true, secrets, credentialsName);
-    }
-
-    /** The same run, masking these texts too. */
-    public ExecutionSpec withSecrets(List<String> secrets) {
-        return new ExecutionSpec(capsuleId, command, envs, cwd, timeout, captureStdout, secrets, credentialsName);
+        return new ExecutionSpec(capsuleId, command, null, null, null, false, null);
     }
 
     /** The same run, naming the API key's credentials this way in messages. */
     public ExecutionSpec withCredentialsName(String credentialsName) {
-        return new ExecutionSpec(capsuleId, command, envs, cwd, timeout, captureStdout, secrets, credentialsName);
+        return new ExecutionSpec(capsuleId, command, envs, cwd, timeout, captureStdout, credentialsName);
     }
 }

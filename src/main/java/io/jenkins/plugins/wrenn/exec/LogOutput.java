@@ -15,7 +15,9 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * Receives the stream's events and writes them, masked, to the log. Also captures stdout when
- * asked, and remembers the pid for stopping and re-attaching.
+ * asked, and remembers the pid for stopping and re-attaching. The engine's own notes go through
+ * the same masking and always start on a line of their own, also after output without a final
+ * newline; so does whatever Jenkins writes after the run.
  */
 final class LogOutput implements StreamListener {
     private final OutputStream log;
@@ -24,10 +26,14 @@ final class LogOutput implements StreamListener {
     private final ByteArrayOutputStream capture;
     private final CompletableFuture<Long> pid = new CompletableFuture<>();
     private final StderrMarker stderrMarker;
+    private final List<String> secrets;
+    /** Whether the last character written to the log ended a line (true before anything is written). */
+    private boolean atLineStart = true;
 
     LogOutput(OutputStream log, List<String> secrets, boolean captureStdout, StderrMarker stderrMarker) {
         this.log = log;
         this.stderrMarker = stderrMarker;
+        this.secrets = List.copyOf(secrets);
         this.stdoutMask = new SecretMasker(secrets);
         this.stderrMask = new SecretMasker(secrets);
         this.capture = captureStdout ? new ByteArrayOutputStream() : null;
@@ -80,18 +86,30 @@ final class LogOutput implements StreamListener {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+        atLineStart = text.charAt(text.length() - 1) == '\n';
     }
 
-    void note(String text) {
-        write(Messages.Note_Prefix(text) + "\n");
+    /** Writes a {@code [wrenn]} line, masked, starting on a new line. */
+    synchronized void note(String text) {
+        SecretMasker mask = new SecretMasker(secrets);
+        String line = mask.mask(Messages.Note_Prefix(text)) + mask.flush();
+        write((atLineStart ? "" : "\n") + line + "\n");
     }
 
+    /** Writes what the maskers held back, and ends an unfinished last line. */
     void finish() throws IOException {
         try {
             write(stdoutMask.flush());
             writeStderr(stderrMask.flush());
+            endLine();
         } catch (UncheckedIOException e) {
             throw e.getCause();
+        }
+    }
+
+    private synchronized void endLine() {
+        if (!atLineStart) {
+            write("\n");
         }
     }
 

@@ -4,19 +4,20 @@ import io.jenkins.plugins.wrenn.api.Signal;
 import io.jenkins.plugins.wrenn.api.WrennApiException;
 import io.jenkins.plugins.wrenn.api.WrennClient;
 import java.time.Duration;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
  * Stops a remote process the way an abort should: SIGTERM, then SIGKILL once the grace period is
- * over. It runs on its own thread under a deadline, so the caller is back within seconds even when
- * the server does not answer.
+ * over. It runs on a thread of its own under a deadline, so the caller is back within seconds even
+ * when the server does not answer; a signal the server refuses is said in the log with the
+ * server's answer, never swallowed.
  */
 final class RemoteStop {
+
+    private static final Logger LOGGER = Logger.getLogger(RemoteStop.class.getName());
 
     private final WrennClient client;
     private final Duration grace;
@@ -31,33 +32,57 @@ final class RemoteStop {
      * @param note where to say what happened
      */
     void stop(String capsuleId, long pid, BooleanSupplier ended, Consumer<String> note) {
-        CompletableFuture<Void> stopping = CompletableFuture.runAsync(() -> {
-            try {
-                String selector = Long.toString(pid);
-                kill(capsuleId, selector, Signal.SIGTERM);
-                if (!awaitEnd(capsuleId, pid, ended)) {
-                    note.accept(Messages.Note_SigkillAfterGrace(
-                            Long.toString(pid), Long.toString(grace.toSeconds())));
-                    kill(capsuleId, selector, Signal.SIGKILL);
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        });
+        Thread stopping = Thread.ofVirtual()
+                .name("Wrenn stop of process " + pid + " in " + capsuleId)
+                .start(() -> {
+                    try {
+                        if (!kill(capsuleId, pid, Signal.SIGTERM, note)) {
+                            return;
+                        }
+                        if (!awaitEnd(capsuleId, pid, ended)) {
+                            note.accept(Messages.Note_SigkillAfterGrace(
+                                    Long.toString(pid), Long.toString(grace.toSeconds())));
+                            kill(capsuleId, pid, Signal.SIGKILL, note);
+                        }
+                    } catch (InterruptedException e) {
+                        // The deadline below passed; the caller has said so.
+                    }
+                });
+        Duration deadline = grace.plusSeconds(10);
         try {
-            stopping.get(grace.plusSeconds(10).toMillis(), TimeUnit.MILLISECONDS);
-        } catch (TimeoutException | ExecutionException e) {
-            note.accept(Messages.Note_StopUnconfirmed(Long.toString(pid), e));
+            if (!stopping.join(deadline)) {
+                stopping.interrupt();
+                note.accept(Messages.Note_StopUnconfirmed(
+                        Long.toString(pid), Messages.Note_NoAnswerWithin(Long.toString(deadline.toSeconds()))));
+                LOGGER.log(Level.WARNING, "No confirmation within {0} s that process {1} in {2} was stopped", new Object[] {
+                    deadline.toSeconds(), pid, capsuleId
+                });
+            }
         } catch (InterruptedException e) {
+            stopping.interrupt();
             Thread.currentThread().interrupt();
         }
     }
 
-    private void kill(String capsuleId, String selector, Signal signal) throws InterruptedException {
+    /**
+     * Sends the signal.
+     *
+     * @return false when the process had already ended, so nothing more needs doing; true when the
+     *     signal was sent, or refused (said in the log: SIGKILL still follows a refused SIGTERM)
+     */
+    private boolean kill(String capsuleId, long pid, Signal signal, Consumer<String> note)
+            throws InterruptedException {
         try {
-            client.killProcess(capsuleId, selector, signal);
+            client.killProcess(capsuleId, Long.toString(pid), signal);
+            return true;
         } catch (WrennApiException e) {
-            // Not found: it ended on its own in the meantime, which is what we wanted.
+            if (e.kind() == WrennApiException.Kind.NOT_FOUND) {
+                // It ended on its own in the meantime, which is what was wanted.
+                return false;
+            }
+            note.accept(Messages.Note_SignalFailed(signal.name(), Long.toString(pid), e.getMessage()));
+            LOGGER.log(Level.WARNING, "Could not send " + signal + " to process " + pid + " in " + capsuleId, e);
+            return true;
         }
     }
 
@@ -73,6 +98,7 @@ final class RemoteStop {
                 }
             } catch (WrennApiException e) {
                 // Keep waiting; SIGKILL follows at the deadline either way.
+                LOGGER.log(Level.FINE, "Could not list the processes of " + capsuleId, e);
             }
             Thread.sleep(100);
         }

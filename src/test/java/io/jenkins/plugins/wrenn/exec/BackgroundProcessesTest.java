@@ -36,7 +36,7 @@ class BackgroundProcessesTest {
     static void start() throws Exception {
         server = WrennTestServer.start(KEY);
         client = WrennClient.builder(server.baseUrl(), KEY)
-                .keepAliveInterval(Duration.ofMillis(250))
+                .keepAlive(Duration.ofMillis(250), Duration.ofSeconds(2))
                 .build();
         background = new BackgroundProcesses(client, KEY, Duration.ofSeconds(1), StderrMarker.NONE);
     }
@@ -48,7 +48,7 @@ class BackgroundProcessesTest {
     }
 
     static BackgroundSpec spec(String capsule, String shellLine, String tag, String waitFor, Duration wait) {
-        return new BackgroundSpec(capsule, Command.shell(shellLine), null, null, tag, waitFor, wait, null, null);
+        return new BackgroundSpec(capsule, Command.shell(shellLine), null, null, tag, waitFor, wait, null);
     }
 
     @Test
@@ -63,7 +63,6 @@ class BackgroundProcessesTest {
                         Map.of("PORT", "8080"),
                         "srv",
                         "web",
-                        null,
                         null,
                         null,
                         null),

@@ -38,7 +38,7 @@ class CapsuleExecutionTest {
         server = WrennTestServer.start(KEY);
         server.setAuthWait(Duration.ofMillis(200));
         client = WrennClient.builder(server.baseUrl(), KEY)
-                .keepAliveInterval(Duration.ofMillis(250))
+                .keepAlive(Duration.ofMillis(250), Duration.ofSeconds(2))
                 .build();
         engine = new CapsuleExecution(client, KEY, Duration.ofSeconds(1), null, StderrMarker.NONE);
     }
@@ -72,6 +72,21 @@ class CapsuleExecutionTest {
         return ExecutionSpec.of(capsule, Command.shell(line));
     }
 
+    static ExecutionSpec shell(String capsule, String line, Map<String, String> envs, String cwd) {
+        return new ExecutionSpec(capsule, Command.shell(line), envs, cwd, null, false, null);
+    }
+
+    static ExecutionSpec capturing(String capsule, String line) {
+        return new ExecutionSpec(capsule, Command.shell(line), null, null, null, true, null);
+    }
+
+    /** The log after the engine's header line, which it checks. */
+    static String output(Log log) {
+        String text = log.text();
+        assertTrue(text.startsWith("[wrenn] Running \""), text);
+        return text.substring(text.indexOf('\n') + 1);
+    }
+
     @Test
     void runsAShellCommandAndStreamsBothOutputs() throws Exception {
         String id = server.createCapsule();
@@ -82,7 +97,7 @@ class CapsuleExecutionTest {
         assertNull(out.stdout());
         // Two pipes: their relative order is not defined, each line is.
         assertTrue(log.text().contains("hello\n") && log.text().contains("oops\n"), log.text());
-        assertEquals(11, log.text().length());
+        assertEquals(11, output(log).length());
     }
 
     @Test
@@ -91,14 +106,14 @@ class CapsuleExecutionTest {
                 client, KEY, Duration.ofSeconds(1), null, chunk -> "<E" + chunk.length() + ">");
         Log log = new Log();
         ExecOutcome out = marking.run(
-                shell(server.createCapsule(), "echo result; echo oops >&2").capturingStdout(),
+                capturing(server.createCapsule(), "echo result; echo oops >&2"),
                 log);
         assertEquals("result\n", out.stdout());
-        assertEquals("<E5>oops\n", log.text());
+        assertEquals("<E5>oops\n", output(log));
 
         Log both = new Log();
         marking.run(shell(server.createCapsule(), "echo plain"), both);
-        assertEquals("plain\n", both.text());
+        assertEquals("plain\n", output(both));
     }
 
     @Test
@@ -117,7 +132,7 @@ class CapsuleExecutionTest {
                         Command.program("printf", List.of("[%s]\\n", "two words", "$HOME", "'q'"))),
                 log);
         assertEquals(0, out.exitCode());
-        assertEquals("[two words]\n[$HOME]\n['q']\n", log.text());
+        assertEquals("[two words]\n[$HOME]\n['q']\n", output(log));
     }
 
     @Test
@@ -143,7 +158,7 @@ class CapsuleExecutionTest {
         assertTrue(firstLine.await(2, TimeUnit.SECONDS), "first line not in the log within 2 s");
         assertFalse(run.isDone());
         assertEquals(0, run.get(20, TimeUnit.SECONDS).exitCode());
-        assertEquals("first\nsecond\n", log.text());
+        assertEquals("first\nsecond\n", output(log));
     }
 
     @Test
@@ -153,11 +168,14 @@ class CapsuleExecutionTest {
         for (int i = 0; i < 10; i++) {
             Log log = new Log();
             ExecOutcome out = engine.run(
-                    shell(id, "echo \"$GREETING:$QUOTED\"; basename \"$PWD\"; exit 4")
-                            .withEnvironment(Map.of("GREETING", "hi " + i, "QUOTED", "it's \"$x\"; rm -rf /"), "work dir"),
+                    shell(
+                            id,
+                            "echo \"$GREETING:$QUOTED\"; basename \"$PWD\"; exit 4",
+                            Map.of("GREETING", "hi " + i, "QUOTED", "it's \"$x\"; rm -rf /"),
+                            "work dir"),
                     log);
             assertEquals(4, out.exitCode());
-            assertEquals("hi " + i + ":it's \"$x\"; rm -rf /\nwork dir\n", log.text());
+            assertEquals("hi " + i + ":it's \"$x\"; rm -rf /\nwork dir\n", output(log));
         }
     }
 
@@ -165,7 +183,7 @@ class CapsuleExecutionTest {
     void missingCwdFailsTheCommandWithTheShellsMessage() throws Exception {
         Log log = new Log();
         ExecOutcome out = engine.run(
-                shell(server.createCapsule(), "true").withEnvironment(null, "/no/such/dir"),
+                shell(server.createCapsule(), "true", null, "/no/such/dir"),
                 log);
         assertEquals(125, out.exitCode());
         assertTrue(log.text().contains("/no/such/dir"), log.text());
@@ -175,7 +193,7 @@ class CapsuleExecutionTest {
     void badEnvNameIsRefusedNamingTheField() {
         IllegalArgumentException e = assertThrows(
                 IllegalArgumentException.class,
-                () -> new ExecutionSpec("cl-x", Command.shell("true"), Map.of("1BAD", "x"), null, null, false, null, null));
+                () -> new ExecutionSpec("cl-x", Command.shell("true"), Map.of("1BAD", "x"), null, null, false, null));
         assertTrue(e.getMessage().startsWith("envs: '1BAD'"), e.getMessage());
     }
 
@@ -183,10 +201,10 @@ class CapsuleExecutionTest {
     void capturesStdoutInsteadOfLoggingIt() throws Exception {
         Log log = new Log();
         ExecOutcome out = engine.run(
-                shell(server.createCapsule(), "echo result; echo progress >&2").capturingStdout(),
+                capturing(server.createCapsule(), "echo result; echo progress >&2"),
                 log);
         assertEquals("result\n", out.stdout());
-        assertEquals("progress\n", log.text());
+        assertEquals("progress\n", output(log));
     }
 
     @Test
@@ -265,14 +283,11 @@ class CapsuleExecutionTest {
             // One stream per run: two pipes have no defined order between them.
             Log stdout = new Log();
             engine.run(shell(server.createCapsule(), "echo key " + KEY + " end"), stdout);
-            assertEquals("key **** end\n", stdout.text());
+            assertEquals("key **** end\n", output(stdout));
 
             Log stderr = new Log();
-            engine.run(
-                    shell(server.createCapsule(), "echo pw hunter2hunter2 hunter2hunter2 >&2")
-                            .withSecrets(List.of("hunter2hunter2")),
-                    stderr);
-            assertEquals("pw **** ****\n", stderr.text());
+            engine.run(shell(server.createCapsule(), "echo pw " + KEY + " " + KEY + " >&2"), stderr);
+            assertEquals("pw **** ****\n", output(stderr));
         } finally {
             server.setChunkBytes(8192);
         }
@@ -286,7 +301,14 @@ class CapsuleExecutionTest {
         ExecutionFailure e = assertThrows(
                 ExecutionFailure.class,
                 () -> engine.run(
-                        shell(id, "echo started; sleep 60").withTimeout(Duration.ofSeconds(1)),
+                        new ExecutionSpec(
+                                id,
+                                Command.shell("echo started; sleep 60"),
+                                null,
+                                null,
+                                Duration.ofSeconds(1),
+                                false,
+                                null),
                         log));
         assertEquals(ExecutionFailure.Reason.TIMED_OUT, e.reason());
         assertTrue(e.getMessage().startsWith("The command timed out after 1 s"), e.getMessage());
@@ -348,7 +370,7 @@ class CapsuleExecutionTest {
         Log log = new Log();
         ExecOutcome out = engine.run(shell(id, "echo one; sleep 3; echo two; exit 6"), log);
         assertEquals(6, out.exitCode());
-        String text = log.text();
+        String text = output(log);
         assertTrue(text.startsWith("one\n"), text);
         assertTrue(text.contains("re-attaching to process"), text);
         assertTrue(text.endsWith("two\n"), text);

@@ -1,0 +1,100 @@
+package io.jenkins.plugins.wrenn.exec;
+
+import io.jenkins.plugins.wrenn.api.BackgroundProcess;
+import io.jenkins.plugins.wrenn.api.ExecRequest;
+import io.jenkins.plugins.wrenn.api.ExecResult;
+import io.jenkins.plugins.wrenn.api.ProcessStream;
+import io.jenkins.plugins.wrenn.api.StreamListener;
+import io.jenkins.plugins.wrenn.api.WrennApiException;
+import io.jenkins.plugins.wrenn.api.WrennClient;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A command started as a background process that waits behind a gate: a tiny {@code /bin/sh}
+ * loop that waits for a file, removes it, then {@code exec}s the command (same pid). The engine
+ * attaches first and then opens the gate, so the attach sees every byte of output although an
+ * attach never replays. The background start is also the only way the API sets environment
+ * variables on the process itself, where the capsule's process list does not show them.
+ */
+final class GatedProcess {
+
+    /** Waits for the gate file, removes it, then becomes the command. */
+    static final String GATE = "while [ ! -e \"$1\" ]; do sleep 0.05; done; rm -f -- \"$1\"; shift; exec \"$@\"";
+
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private final WrennClient client;
+    private final String capsuleId;
+    private final String credentialsName;
+    private final BackgroundProcess process;
+    private final String gate;
+
+    private GatedProcess(
+            WrennClient client, String capsuleId, String credentialsName, BackgroundProcess process, String gate) {
+        this.client = client;
+        this.capsuleId = capsuleId;
+        this.credentialsName = credentialsName;
+        this.process = process;
+        this.gate = gate;
+    }
+
+    /**
+     * Starts the command behind its gate.
+     *
+     * @param tag the tag to give the process, or null for one of the form {@code wrenn-1a2b3c4d}
+     */
+    static GatedProcess launch(
+            WrennClient client,
+            String capsuleId,
+            Command command,
+            Map<String, String> envs,
+            String cwd,
+            String tag,
+            String credentialsName)
+            throws ExecutionFailure, InterruptedException {
+        String name = tag != null ? tag : "wrenn-" + HexFormat.of().toHexDigits(RANDOM.nextInt());
+        String gate = "/tmp/.wrenn-start-" + name.replaceAll("[^A-Za-z0-9_.-]", "_");
+        List<String> args = new ArrayList<>(List.of("-c", GATE, "wrenn-gate", gate, command.program()));
+        args.addAll(command.args());
+        try {
+            BackgroundProcess p = client.startBackground(
+                    capsuleId, ExecRequest.background("/bin/sh", args, name, envs, cwd));
+            return new GatedProcess(client, capsuleId, credentialsName, p, gate);
+        } catch (WrennApiException e) {
+            throw ApiFailures.of(client, capsuleId, credentialsName, e);
+        }
+    }
+
+    /** The process, waiting at its gate until {@link #open()}. */
+    BackgroundProcess process() {
+        return process;
+    }
+
+    /** Attaches to the process's output; do this before {@link #open()}. */
+    ProcessStream attach(StreamListener listener) throws ExecutionFailure, InterruptedException {
+        try {
+            return client.attach(capsuleId, Long.toString(process.pid()), listener);
+        } catch (WrennApiException e) {
+            throw ApiFailures.of(client, capsuleId, credentialsName, e);
+        }
+    }
+
+    /** Lets the process run its command. */
+    void open() throws ExecutionFailure, InterruptedException {
+        try {
+            ExecResult touched = client.exec(capsuleId, ExecRequest.foreground("touch", List.of(gate), 30));
+            if (touched.exitCode() != 0) {
+                throw new ExecutionFailure(
+                        ExecutionFailure.Reason.UNEXPECTED,
+                        Messages.Failure_GateFailed(gate, capsuleId, touched.stderr().strip()),
+                        null);
+            }
+        } catch (WrennApiException e) {
+            throw ApiFailures.of(client, capsuleId, credentialsName, e);
+        }
+    }
+}
