@@ -169,4 +169,67 @@ class ErrorHandlingTest {
                 IllegalArgumentException.class, () -> WrennClient.builder(WrennClient.DEFAULT_BASE_URL, " "));
         assertTrue(key.getMessage().startsWith("API key:"), key.getMessage());
     }
+
+    @Test
+    void newerEnvelopeIsClassifiedByCodeAndKeepsRequestIdAndStatus() throws Exception {
+        String id = server.createCapsule();
+        server.failNext(
+                "GET",
+                ".*/capsules/" + id,
+                409,
+                "application/json",
+                "{\"error\":{\"code\":\"sandbox_not_running\",\"message\":\"Sandbox is not running.\","
+                        + "\"request_id\":\"req_7f3a\",\"retryable\":false,\"details\":{\"status\":\"paused\"}}}");
+        WrennApiException e = assertThrows(WrennApiException.class, () -> client.getCapsule(id));
+        assertEquals(WrennApiException.Kind.NOT_RUNNING, e.kind());
+        assertEquals("paused", e.capsuleStatus());
+        assertEquals("req_7f3a", e.requestId());
+        assertEquals(Boolean.FALSE, e.retryable());
+        assertTrue(e.getMessage().contains("request id req_7f3a"), e.getMessage());
+
+        server.failNext(
+                "GET",
+                ".*/capsules/" + id,
+                409,
+                "application/json",
+                "{\"error\":{\"code\":\"sandbox_not_paused\",\"message\":\"Sandbox is not paused.\"}}");
+        assertEquals(
+                WrennApiException.Kind.CONFLICT,
+                assertThrows(WrennApiException.class, () -> client.getCapsule(id)).kind());
+
+        server.failNext(
+                "POST",
+                ".*/exec",
+                429,
+                "application/json",
+                "{\"error\":{\"code\":\"rate_limited\",\"message\":\"Too many requests.\",\"retryable\":true}}");
+        WrennApiException limited = assertThrows(
+                WrennApiException.class, () -> client.exec(id, ExecRequest.foreground("true", List.of(), null)));
+        assertEquals(WrennApiException.Kind.RATE_LIMITED, limited.kind());
+        assertEquals(1, server.requests("POST", ".*/" + id + "/exec").size(), "an exec is never sent twice");
+    }
+
+    @Test
+    void readsAreRetriedOnlyWhereTheServerSaysRetryable() throws Exception {
+        String id = server.createCapsule();
+        String path = ".*/capsules/" + id;
+        server.failNext(
+                "GET",
+                path,
+                503,
+                "application/json",
+                "{\"error\":{\"code\":\"capacity_unavailable\",\"message\":\"No capacity.\",\"retryable\":true}}");
+        assertEquals(id, client.getCapsule(id).id());
+        assertEquals(2, server.requests("GET", path).size());
+
+        server.failNext(
+                "GET",
+                path,
+                503,
+                "application/json",
+                "{\"error\":{\"code\":\"service_unavailable\",\"message\":\"Down.\",\"retryable\":false}}");
+        WrennApiException e = assertThrows(WrennApiException.class, () -> client.getCapsule(id));
+        assertEquals(WrennApiException.Kind.SERVER_ERROR, e.kind());
+        assertEquals(3, server.requests("GET", path).size(), "retried although the server said not to");
+    }
 }

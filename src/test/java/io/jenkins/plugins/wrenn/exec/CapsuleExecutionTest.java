@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.jenkins.plugins.wrenn.api.ProcessInfo;
 import io.jenkins.plugins.wrenn.api.WrennClient;
 import io.jenkins.plugins.wrenn.testserver.Await;
 import io.jenkins.plugins.wrenn.testserver.LocalProcess;
@@ -331,7 +332,7 @@ class CapsuleExecutionTest {
             }
         });
         build.start();
-        Await.until(() -> log.text().contains("ready"), "the command did not start");
+        Await.until(() -> log.text().contains("ready\n"), "the command did not start");
         List<LocalProcess> running = server.processes(id);
         assertEquals(1, running.size());
         build.interrupt();
@@ -386,5 +387,95 @@ class CapsuleExecutionTest {
                 () -> engine.run(ExecutionSpec.of(id, Command.program("echo", List.of("one"))), new Log()));
         assertEquals(ExecutionFailure.Reason.CONNECTION_LOST, e.reason());
         assertTrue(e.getMessage().contains("exit code is unknown"), e.getMessage());
+    }
+
+    @Test
+    void envsValuesNeverShowInTheCapsulesProcessList() throws Exception {
+        String id = server.createCapsule();
+        String secret = "supersecret-value-42";
+        Log log = new Log();
+        CompletableFuture<ExecOutcome> run = CompletableFuture.supplyAsync(() -> {
+            try {
+                return engine.run(shell(id, "echo started; sleep 2; echo \"$TOKEN\"", Map.of("TOKEN", secret), null), log);
+            } catch (Exception e) {
+                throw new RuntimeException(e);
+            }
+        });
+        Await.until(() -> log.text().contains("started\n"), "the command did not start");
+        List<ProcessInfo> listed = client.listProcesses(id);
+        assertFalse(listed.isEmpty(), "the running command is not listed, so this test proves nothing");
+        for (ProcessInfo p : listed) {
+            assertFalse(p.cmd().contains(secret) || p.args().stream().anyMatch(a -> a.contains(secret)), p.toString());
+        }
+        ExecOutcome out = run.get(20, TimeUnit.SECONDS);
+        assertEquals(0, out.exitCode());
+        assertEquals("started\n" + secret + "\n", output(log));
+    }
+
+    @Test
+    void notesAndTheEndOfTheRunStartOnANewLine() throws Exception {
+        Log exited = new Log();
+        ExecOutcome out = engine.run(shell(server.createCapsule(), "printf partial; exit 4"), exited);
+        assertEquals(4, out.exitCode());
+        assertEquals("partial\n", output(exited));
+
+        Log timedOut = new Log();
+        assertThrows(
+                ExecutionFailure.class,
+                () -> engine.run(
+                        new ExecutionSpec(
+                                server.createCapsule(),
+                                Command.shell("printf partial; sleep 30"),
+                                null,
+                                null,
+                                Duration.ofSeconds(1),
+                                false,
+                                null),
+                        timedOut));
+        assertTrue(output(timedOut).startsWith("partial\n[wrenn] timed out after 1 s"), timedOut.text());
+    }
+
+    @Test
+    void theHeaderNamesCommandAndCapsuleAndMasksTheKey() throws Exception {
+        String id = server.createCapsule();
+        Log log = new Log();
+        engine.run(shell(id, "echo key is " + KEY), log);
+        assertEquals("[wrenn] Running \"echo key is ****\" in capsule " + id + "\nkey is ****\n", log.text());
+    }
+
+    @Test
+    void aRefusedStopSignalIsReportedAndSigkillStillFollows() throws Exception {
+        String id = server.createCapsule();
+        Log log = new Log();
+        CompletableFuture<Throwable> ended = new CompletableFuture<>();
+        Thread build = new Thread(() -> {
+            try {
+                engine.run(shell(id, "trap '' TERM; echo ready; sleep 60"), log);
+                ended.complete(null);
+            } catch (Throwable t) {
+                ended.complete(t);
+            }
+        });
+        build.start();
+        Await.until(() -> log.text().contains("ready\n"), "the command did not start");
+        server.failNext(
+                "DELETE",
+                ".*/" + id + "/processes/\\d+",
+                502,
+                "application/json",
+                "{\"error\":{\"code\":\"agent_error\",\"message\":\"host agent unreachable\"}}");
+        build.interrupt();
+        assertTrue(ended.get(15, TimeUnit.SECONDS) instanceof InterruptedException);
+        assertTrue(log.text().contains("could not send SIGTERM to process"), log.text());
+        assertTrue(log.text().contains("host agent unreachable"), log.text());
+        Await.until(() -> server.processes(id).isEmpty(), "SIGKILL did not follow the refused SIGTERM");
+    }
+
+    @Test
+    void aSignalDeathIsWordedAsSuch() {
+        assertEquals(
+                "The command was killed by a signal (the Wrenn server reports exit code -1 for that, as it has no exit status).",
+                new ExecOutcome(-1, null).failureMessage());
+        assertEquals("The command exited with code 3.", new ExecOutcome(3, null).failureMessage());
     }
 }
