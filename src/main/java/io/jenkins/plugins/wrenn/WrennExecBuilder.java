@@ -229,7 +229,7 @@ public class WrennExecBuilder extends Builder implements SimpleBuildStep {
                 return FormValidation.error(Messages.WrennCredentials_NotFound(id));
             }
             try (WrennClient client = WrennGlobalConfiguration.get().newClient(apiKey)) {
-                Capsule c = client.getCapsule(WrennClient.checkCapsuleId(Util.fixEmptyAndTrim(capsule)));
+                Capsule c = client.capsules().get(WrennClient.checkCapsuleId(Util.fixEmptyAndTrim(capsule)));
                 return c.isRunning()
                         ? FormValidation.ok(Messages.WrennExecBuilder_TestRunning(c.id()))
                         : FormValidation.warning(Messages.WrennExecBuilder_TestNotRunning(c.id(), c.status()));

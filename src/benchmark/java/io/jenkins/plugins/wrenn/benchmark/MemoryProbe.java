@@ -53,7 +53,7 @@ public final class MemoryProbe {
                     throw new IllegalStateException("exit " + out.exitCode());
                 }
             } else {
-                ExecCompletion done = client.exec(
+                ExecCompletion done = client.commands().run(
                         capsule,
                         ExecRequest.foreground("/bin/sh", List.of("-c", line), 600),
                         sink,

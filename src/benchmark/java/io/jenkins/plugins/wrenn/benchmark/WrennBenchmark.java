@@ -286,7 +286,7 @@ public final class WrennBenchmark {
             check(r.statusCode() == 200, "bare POST: HTTP " + r.statusCode());
         });
         Timed clientStreamRun = new Timed(() -> {
-            try (ProcessStream s = client.streamExec(capsule, "true", List.of(), DISCARD)) {
+            try (ProcessStream s = client.commands().stream(capsule, "true", List.of(), DISCARD)) {
                 check(s.exitCode().get(30, TimeUnit.SECONDS) == 0, "client stream: true failed");
             }
         });

@@ -65,7 +65,7 @@ public final class ProcessStream implements AutoCloseable {
 
     /** Starts the command on a freshly opened exec stream: sends the {@code start} message. */
     void start(String cmd, List<String> args) throws WrennApiException, InterruptedException {
-        ObjectNode start = WrennClient.JSON.createObjectNode();
+        ObjectNode start = Transport.JSON.createObjectNode();
         start.put("type", "start");
         start.put("cmd", cmd);
         start.putPOJO("args", args == null ? List.of() : args);
@@ -176,7 +176,7 @@ public final class ProcessStream implements AutoCloseable {
             if (exit.isCompletedExceptionally() && exit.exceptionNow() instanceof WrennApiException refused) {
                 throw refused;
             }
-            WrennApiException failure = WrennClient.transportFailure(operation, capsuleId, e.getCause() == null ? e : e.getCause());
+            WrennApiException failure = ApiErrors.transportFailure(operation, capsuleId, e.getCause() == null ? e : e.getCause());
             end(failure);
             throw failure;
         }
@@ -206,7 +206,7 @@ public final class ProcessStream implements AutoCloseable {
     }
 
     private void handle(String text) throws IOException {
-        JsonNode message = WrennClient.JSON.readTree(text);
+        JsonNode message = Transport.JSON.readTree(text);
         switch (message.path("type").asText()) {
             case "start" -> {
                 pid = message.path("pid").asLong(-1);
@@ -229,7 +229,7 @@ public final class ProcessStream implements AutoCloseable {
                             null));
                 }
             }
-            case "error" -> end(WrennClient.streamError(
+            case "error" -> end(ApiErrors.streamError(
                     operation, capsuleId, message.path("data").asText("")));
             default -> {
                 // Message types this client does not know yet carry nothing it needs.

@@ -14,6 +14,12 @@ public class WrennApiException extends IOException {
 
     private static final long serialVersionUID = 1L;
 
+    /**
+     * The {@link #errorCode()} the client gives a stream error about a process that does not
+     * exist (any more), so that callers can tell it from a missing capsule.
+     */
+    public static final String PROCESS_NOT_FOUND = "process_not_found";
+
     private static final Pattern STATUS_IN_MESSAGE = Pattern.compile("\\(status: ([A-Za-z_-]+)\\)");
 
     /** What went wrong, as a caller decides on it. */

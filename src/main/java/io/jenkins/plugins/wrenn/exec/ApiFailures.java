@@ -21,7 +21,7 @@ public final class ApiFailures {
             throws ExecutionFailure, InterruptedException {
         Capsule capsule;
         try {
-            capsule = client.getCapsule(id);
+            capsule = client.capsules().get(id);
         } catch (WrennApiException e) {
             throw of(client, id, credentialsName, e);
         }

@@ -91,7 +91,7 @@ public final class BackgroundProcesses {
     public boolean kill(String capsuleId, String selector, Signal signal, String credentialsName)
             throws ExecutionFailure, InterruptedException {
         try {
-            client.killProcess(capsuleId, selector, signal);
+            client.processes().kill(capsuleId, selector, signal);
             return true;
         } catch (WrennApiException e) {
             if (e.kind() != WrennApiException.Kind.NOT_FOUND) {
@@ -111,7 +111,7 @@ public final class BackgroundProcesses {
 
     private BackgroundProcess launch(BackgroundSpec spec) throws ExecutionFailure, InterruptedException {
         try {
-            return client.startBackground(
+            return client.commands().startBackground(
                     spec.capsuleId(),
                     ExecRequest.background(
                             spec.command().program(), spec.command().args(), spec.tag(), spec.envs(), spec.cwd()));

@@ -185,7 +185,7 @@ public final class CapsuleExecution {
      */
     private static boolean streamBroke(WrennApiException failure, boolean attached) {
         return failure.kind() == WrennApiException.Kind.CONNECTION_LOST
-                || (attached && WrennClient.PROCESS_NOT_FOUND.equals(failure.errorCode()));
+                || (attached && WrennApiException.PROCESS_NOT_FOUND.equals(failure.errorCode()));
     }
 
     /** The command as the stream starts it when it has no envs: as it is, or behind a {@code cd}. */
@@ -205,7 +205,7 @@ public final class CapsuleExecution {
         }
         Command command = launched(spec);
         try {
-            return client.streamExec(spec.capsuleId(), command.program(), command.args(), output);
+            return client.commands().stream(spec.capsuleId(), command.program(), command.args(), output);
         } catch (WrennApiException e) {
             throw ApiFailures.of(client, spec.capsuleId(), spec.credentialsName(), e);
         }
@@ -282,7 +282,7 @@ public final class CapsuleExecution {
         long pid = output.pid();
         boolean alive;
         try {
-            alive = client.listProcesses(spec.capsuleId()).stream().anyMatch(p -> p.pid() == pid);
+            alive = client.processes().list(spec.capsuleId()).stream().anyMatch(p -> p.pid() == pid);
         } catch (WrennApiException e) {
             throw ApiFailures.of(client, spec.capsuleId(), spec.credentialsName(), e);
         }
@@ -295,7 +295,7 @@ public final class CapsuleExecution {
         }
         output.note(Messages.Note_Reattaching(lost.serverMessage(), Long.toString(pid)));
         try {
-            return client.attach(spec.capsuleId(), Long.toString(pid), output);
+            return client.processes().attach(spec.capsuleId(), Long.toString(pid), output);
         } catch (WrennApiException e) {
             throw ApiFailures.of(client, spec.capsuleId(), spec.credentialsName(), e);
         }
@@ -319,7 +319,7 @@ public final class CapsuleExecution {
         timer.scheduleAtFixedRate(
                 () -> {
                     try {
-                        client.pingCapsule(capsuleId);
+                        client.capsules().ping(capsuleId);
                     } catch (WrennApiException e) {
                         // A missed ping is retried at the next tick; the command's own stream reports real trouble.
                     } catch (InterruptedException e) {

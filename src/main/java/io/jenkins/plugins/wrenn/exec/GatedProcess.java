@@ -61,7 +61,7 @@ final class GatedProcess {
         List<String> args = new ArrayList<>(List.of("-c", GATE, "wrenn-gate", gate, command.program()));
         args.addAll(command.args());
         try {
-            BackgroundProcess p = client.startBackground(
+            BackgroundProcess p = client.commands().startBackground(
                     capsuleId, ExecRequest.background("/bin/sh", args, name, envs, cwd));
             return new GatedProcess(client, capsuleId, credentialsName, p, gate);
         } catch (WrennApiException e) {
@@ -77,7 +77,7 @@ final class GatedProcess {
     /** Attaches to the process's output; do this before {@link #open()}. */
     ProcessStream attach(StreamListener listener) throws ExecutionFailure, InterruptedException {
         try {
-            return client.attach(capsuleId, Long.toString(process.pid()), listener);
+            return client.processes().attach(capsuleId, Long.toString(process.pid()), listener);
         } catch (WrennApiException e) {
             throw ApiFailures.of(client, capsuleId, credentialsName, e);
         }
@@ -86,7 +86,7 @@ final class GatedProcess {
     /** Lets the process run its command. */
     void open() throws ExecutionFailure, InterruptedException {
         try {
-            ExecResult touched = client.exec(capsuleId, ExecRequest.foreground("touch", List.of(gate), 30));
+            ExecResult touched = client.commands().run(capsuleId, ExecRequest.foreground("touch", List.of(gate), 30));
             if (touched.exitCode() != 0) {
                 throw new ExecutionFailure(
                         ExecutionFailure.Reason.UNEXPECTED,

@@ -73,7 +73,7 @@ final class RemoteStop {
     private boolean kill(String capsuleId, long pid, Signal signal, Consumer<String> note)
             throws InterruptedException {
         try {
-            client.killProcess(capsuleId, Long.toString(pid), signal);
+            client.processes().kill(capsuleId, Long.toString(pid), signal);
             return true;
         } catch (WrennApiException e) {
             if (e.kind() == WrennApiException.Kind.NOT_FOUND) {
@@ -93,7 +93,7 @@ final class RemoteStop {
                 return true;
             }
             try {
-                if (client.listProcesses(capsuleId).stream().noneMatch(p -> p.pid() == pid)) {
+                if (client.processes().list(capsuleId).stream().noneMatch(p -> p.pid() == pid)) {
                     return true;
                 }
             } catch (WrennApiException e) {

@@ -32,7 +32,7 @@ class CapsuleApiTest {
     @Test
     void getsACapsuleWithItsFields() throws Exception {
         String id = server.createCapsule();
-        Capsule capsule = client.getCapsule(id);
+        Capsule capsule = client.capsules().get(id);
         assertEquals(id, capsule.id());
         assertEquals("running", capsule.status());
         assertTrue(capsule.isRunning());
@@ -43,30 +43,30 @@ class CapsuleApiTest {
 
     @Test
     void createsListsPausesResumesPingsAndDestroys() throws Exception {
-        Capsule created = client.createCapsule(new CapsuleSpec("python", 2, 1024, 600));
+        Capsule created = client.capsules().create(new CapsuleSpec("python", 2, 1024, 600));
         assertEquals("python", created.template());
         assertEquals(600, created.timeoutSec());
         assertTrue(server.requests("POST", "/api/v1/capsules").getLast().body().contains("\"memory_mb\":1024"));
 
-        List<Capsule> all = client.listCapsules();
+        List<Capsule> all = client.capsules().list();
         assertTrue(all.stream().anyMatch(c -> c.id().equals(created.id())));
 
-        assertEquals("paused", client.pauseCapsule(created.id()).status());
+        assertEquals("paused", client.capsules().pause(created.id()).status());
         assertEquals("paused", server.status(created.id()));
-        assertEquals("running", client.resumeCapsule(created.id()).status());
+        assertEquals("running", client.capsules().resume(created.id()).status());
 
-        client.pingCapsule(created.id());
+        client.capsules().ping(created.id());
         assertEquals(1, server.requests("POST", ".*/" + created.id() + "/ping").size());
 
-        client.destroyCapsule(created.id());
-        WrennApiException gone = assertThrows(WrennApiException.class, () -> client.getCapsule(created.id()));
+        client.capsules().destroy(created.id());
+        WrennApiException gone = assertThrows(WrennApiException.class, () -> client.capsules().get(created.id()));
         assertEquals(WrennApiException.Kind.NOT_FOUND, gone.kind());
     }
 
     @Test
     void unknownCapsuleIsNotFoundWithTheServersWords() {
         WrennApiException e = assertThrows(
-                WrennApiException.class, () -> client.getCapsule("cl-0000000000000000000000000"));
+                WrennApiException.class, () -> client.capsules().get("cl-0000000000000000000000000"));
         assertEquals(WrennApiException.Kind.NOT_FOUND, e.kind());
         assertEquals(404, e.httpStatus());
         assertEquals("not_found", e.errorCode());
@@ -78,7 +78,7 @@ class CapsuleApiTest {
 
     @Test
     void malformedIdIsTheServers400NotA404() {
-        WrennApiException e = assertThrows(WrennApiException.class, () -> client.getCapsule("cap_abc123"));
+        WrennApiException e = assertThrows(WrennApiException.class, () -> client.capsules().get("cap_abc123"));
         assertEquals(WrennApiException.Kind.INVALID_REQUEST, e.kind());
         assertEquals(400, e.httpStatus());
         assertEquals("invalid sandbox ID", e.serverMessage());
@@ -89,10 +89,10 @@ class CapsuleApiTest {
     void idsWithSlashOrSpaceAreRefusedBeforeAnyRequest() {
         int before = server.requests().size();
         IllegalArgumentException slash =
-                assertThrows(IllegalArgumentException.class, () -> client.getCapsule("cl-a/../b"));
+                assertThrows(IllegalArgumentException.class, () -> client.capsules().get("cl-a/../b"));
         assertTrue(slash.getMessage().startsWith("capsule id:"), slash.getMessage());
-        assertThrows(IllegalArgumentException.class, () -> client.getCapsule("cl a"));
-        assertThrows(IllegalArgumentException.class, () -> client.getCapsule(""));
+        assertThrows(IllegalArgumentException.class, () -> client.capsules().get("cl a"));
+        assertThrows(IllegalArgumentException.class, () -> client.capsules().get(""));
         assertEquals(before, server.requests().size());
     }
 
@@ -100,7 +100,7 @@ class CapsuleApiTest {
     void pausedCapsuleIsNotRunningWithItsStatus() throws Exception {
         String id = server.createCapsule();
         server.setStatus(id, "paused");
-        WrennApiException e = assertThrows(WrennApiException.class, () -> client.listProcesses(id));
+        WrennApiException e = assertThrows(WrennApiException.class, () -> client.processes().list(id));
         assertEquals(WrennApiException.Kind.NOT_RUNNING, e.kind());
         assertEquals(409, e.httpStatus());
         assertEquals("invalid_state", e.errorCode());
@@ -111,7 +111,7 @@ class CapsuleApiTest {
     void wrongKeyIsAuthenticationFailedAndTheKeyNeverShows() throws Exception {
         String secret = "wrn_wrong_key_must_not_leak_42";
         try (WrennClient wrong = WrennClient.builder(server.baseUrl(), secret).build()) {
-            WrennApiException e = assertThrows(WrennApiException.class, wrong::listCapsules);
+            WrennApiException e = assertThrows(WrennApiException.class, () -> wrong.capsules().list());
             assertEquals(WrennApiException.Kind.AUTHENTICATION_FAILED, e.kind());
             assertEquals(401, e.httpStatus());
             assertFalse(e.getMessage().contains(secret));

@@ -50,7 +50,7 @@ class ErrorHandlingTest {
                 "<html><head><title>502 Bad Gateway</title><style>body{}</style></head>"
                         + "<body><h1>Bad Gateway</h1></body></html>");
         WrennApiException e = assertThrows(
-                WrennApiException.class, () -> client.exec(id, ExecRequest.foreground("true", List.of(), null)));
+                WrennApiException.class, () -> client.commands().run(id, ExecRequest.foreground("true", List.of(), null)));
         assertEquals(WrennApiException.Kind.SERVER_ERROR, e.kind());
         assertEquals(502, e.httpStatus());
         assertTrue(e.serverMessage().contains("not a Wrenn API error"), e.serverMessage());
@@ -64,7 +64,7 @@ class ErrorHandlingTest {
         String id = server.createCapsule();
         server.failNext("GET", ".*/exec/stream", 502, "text/html", "<html><body><h1>Bad Gateway</h1></body></html>");
         WrennApiException proxy =
-                assertThrows(WrennApiException.class, () -> client.streamExec(id, "true", List.of(), new CollectingListener()));
+                assertThrows(WrennApiException.class, () -> client.commands().stream(id, "true", List.of(), new CollectingListener()));
         assertEquals(WrennApiException.Kind.SERVER_ERROR, proxy.kind());
         assertEquals(502, proxy.httpStatus());
         assertTrue(proxy.serverMessage().contains("Bad Gateway"), proxy.serverMessage());
@@ -77,7 +77,7 @@ class ErrorHandlingTest {
                 "application/json",
                 "{\"error\":{\"code\":\"unauthorized\",\"message\":\"invalid API key\"}}");
         WrennApiException key =
-                assertThrows(WrennApiException.class, () -> client.streamExec(id, "true", List.of(), new CollectingListener()));
+                assertThrows(WrennApiException.class, () -> client.commands().stream(id, "true", List.of(), new CollectingListener()));
         assertEquals(WrennApiException.Kind.AUTHENTICATION_FAILED, key.kind());
         assertEquals("invalid API key", key.serverMessage());
         assertTrue(server.processes(id).isEmpty());
@@ -86,7 +86,7 @@ class ErrorHandlingTest {
     @Test
     void emptyErrorBodyIsNamedAsSuch() {
         server.failNext("GET", "/api/v1/capsules", 500, null, "");
-        WrennApiException e = assertThrows(WrennApiException.class, client::listCapsules);
+        WrennApiException e = assertThrows(WrennApiException.class, () -> client.capsules().list());
         assertEquals(WrennApiException.Kind.SERVER_ERROR, e.kind());
         assertEquals(500, e.httpStatus());
         assertEquals("HTTP 500 with an empty body", e.serverMessage());
@@ -96,7 +96,7 @@ class ErrorHandlingTest {
     void forbiddenIsItsOwnKind() {
         server.failNext(
                 "GET", "/api/v1/capsules", 403, "application/json", "{\"error\":{\"code\":\"forbidden\",\"message\":\"no\"}}");
-        WrennApiException e = assertThrows(WrennApiException.class, client::listCapsules);
+        WrennApiException e = assertThrows(WrennApiException.class, () -> client.capsules().list());
         assertEquals(WrennApiException.Kind.FORBIDDEN, e.kind());
         assertEquals("forbidden", e.errorCode());
     }
@@ -107,7 +107,7 @@ class ErrorHandlingTest {
         String path = "/api/v1/capsules/" + id;
         server.failNext("GET", path, 503, "application/json", "{\"error\":{\"code\":\"host_unavailable\"}}");
         server.failNext("GET", path, 502, "text/plain", "bad gateway");
-        assertEquals(id, client.getCapsule(id).id());
+        assertEquals(id, client.capsules().get(id).id());
         assertEquals(3, server.requests("GET", path).size());
     }
 
@@ -118,7 +118,7 @@ class ErrorHandlingTest {
         for (int i = 0; i < 3; i++) {
             server.failNext("GET", path, 503, "application/json", "{\"error\":{\"code\":\"no_hosts_available\"}}");
         }
-        WrennApiException e = assertThrows(WrennApiException.class, () -> client.listProcesses(id));
+        WrennApiException e = assertThrows(WrennApiException.class, () -> client.processes().list(id));
         assertEquals(503, e.httpStatus());
         assertEquals("no_hosts_available", e.errorCode());
         assertEquals(3, server.requests("GET", path).size());
@@ -130,7 +130,7 @@ class ErrorHandlingTest {
         server.failNext("POST", ".*/exec", 503, "application/json", "{\"error\":{\"code\":\"host_unavailable\"}}");
         WrennApiException e = assertThrows(
                 WrennApiException.class,
-                () -> client.startBackground(id, ExecRequest.background("sleep", List.of("1"), null, null, null)));
+                () -> client.commands().startBackground(id, ExecRequest.background("sleep", List.of("1"), null, null, null)));
         assertEquals(WrennApiException.Kind.SERVER_ERROR, e.kind());
         assertEquals(1, server.requests("POST", ".*" + id + "/exec").size());
     }
@@ -139,7 +139,7 @@ class ErrorHandlingTest {
     void slowAnswerIsATimeout() throws Exception {
         String id = server.createCapsule();
         server.delayNext("POST", ".*/ping", Duration.ofSeconds(4));
-        WrennApiException e = assertThrows(WrennApiException.class, () -> client.pingCapsule(id));
+        WrennApiException e = assertThrows(WrennApiException.class, () -> client.capsules().ping(id));
         assertEquals(WrennApiException.Kind.TIMEOUT, e.kind());
         assertEquals(0, e.httpStatus());
     }
@@ -153,7 +153,7 @@ class ErrorHandlingTest {
         try (WrennClient nowhere = WrennClient.builder(URI.create("http://127.0.0.1:" + freePort + "/api"), KEY)
                 .readRetries(2, Duration.ofMillis(10))
                 .build()) {
-            WrennApiException e = assertThrows(WrennApiException.class, nowhere::listCapsules);
+            WrennApiException e = assertThrows(WrennApiException.class, () -> nowhere.capsules().list());
             assertEquals(WrennApiException.Kind.CONNECTION_FAILED, e.kind());
         }
     }
@@ -180,7 +180,7 @@ class ErrorHandlingTest {
                 "application/json",
                 "{\"error\":{\"code\":\"sandbox_not_running\",\"message\":\"Sandbox is not running.\","
                         + "\"request_id\":\"req_7f3a\",\"retryable\":false,\"details\":{\"status\":\"paused\"}}}");
-        WrennApiException e = assertThrows(WrennApiException.class, () -> client.getCapsule(id));
+        WrennApiException e = assertThrows(WrennApiException.class, () -> client.capsules().get(id));
         assertEquals(WrennApiException.Kind.NOT_RUNNING, e.kind());
         assertEquals("paused", e.capsuleStatus());
         assertEquals("req_7f3a", e.requestId());
@@ -195,7 +195,7 @@ class ErrorHandlingTest {
                 "{\"error\":{\"code\":\"sandbox_not_paused\",\"message\":\"Sandbox is not paused.\"}}");
         assertEquals(
                 WrennApiException.Kind.CONFLICT,
-                assertThrows(WrennApiException.class, () -> client.getCapsule(id)).kind());
+                assertThrows(WrennApiException.class, () -> client.capsules().get(id)).kind());
 
         server.failNext(
                 "POST",
@@ -204,7 +204,7 @@ class ErrorHandlingTest {
                 "application/json",
                 "{\"error\":{\"code\":\"rate_limited\",\"message\":\"Too many requests.\",\"retryable\":true}}");
         WrennApiException limited = assertThrows(
-                WrennApiException.class, () -> client.exec(id, ExecRequest.foreground("true", List.of(), null)));
+                WrennApiException.class, () -> client.commands().run(id, ExecRequest.foreground("true", List.of(), null)));
         assertEquals(WrennApiException.Kind.RATE_LIMITED, limited.kind());
         assertEquals(1, server.requests("POST", ".*/" + id + "/exec").size(), "an exec is never sent twice");
     }
@@ -219,7 +219,7 @@ class ErrorHandlingTest {
                 503,
                 "application/json",
                 "{\"error\":{\"code\":\"capacity_unavailable\",\"message\":\"No capacity.\",\"retryable\":true}}");
-        assertEquals(id, client.getCapsule(id).id());
+        assertEquals(id, client.capsules().get(id).id());
         assertEquals(2, server.requests("GET", path).size());
 
         server.failNext(
@@ -228,7 +228,7 @@ class ErrorHandlingTest {
                 503,
                 "application/json",
                 "{\"error\":{\"code\":\"service_unavailable\",\"message\":\"Down.\",\"retryable\":false}}");
-        WrennApiException e = assertThrows(WrennApiException.class, () -> client.getCapsule(id));
+        WrennApiException e = assertThrows(WrennApiException.class, () -> client.capsules().get(id));
         assertEquals(WrennApiException.Kind.SERVER_ERROR, e.kind());
         assertEquals(3, server.requests("GET", path).size(), "retried although the server said not to");
     }

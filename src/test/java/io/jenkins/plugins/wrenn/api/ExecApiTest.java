@@ -39,7 +39,7 @@ class ExecApiTest {
     @Test
     void foregroundReturnsOutputsAndExitCode() throws Exception {
         String id = server.createCapsule();
-        ExecResult r = client.exec(
+        ExecResult r = client.commands().run(
                 id, ExecRequest.foreground("/bin/sh", List.of("-c", "echo out; echo err >&2; exit 3"), 10));
         assertEquals("out\n", r.stdout());
         assertEquals("err\n", r.stderr());
@@ -53,12 +53,12 @@ class ExecApiTest {
     @Test
     void timeoutIsOmittedWhenNotGivenAndTheServerTimeoutIsA502() throws Exception {
         String id = server.createCapsule();
-        client.exec(id, ExecRequest.foreground("true", List.of(), null));
+        client.commands().run(id, ExecRequest.foreground("true", List.of(), null));
         assertFalse(server.requests("POST", ".*/exec").getLast().body().contains("timeout"));
 
         WrennApiException e = assertThrows(
                 WrennApiException.class,
-                () -> client.exec(id, ExecRequest.foreground("sleep", List.of("5"), 1)));
+                () -> client.commands().run(id, ExecRequest.foreground("sleep", List.of("5"), 1)));
         assertEquals(WrennApiException.Kind.SERVER_ERROR, e.kind());
         assertEquals(502, e.httpStatus());
         assertEquals("agent_error", e.errorCode());
@@ -67,7 +67,7 @@ class ExecApiTest {
     @Test
     void binaryOutputArrivesBase64AndIsDecoded() throws Exception {
         String id = server.createCapsule();
-        ExecResult r = client.exec(
+        ExecResult r = client.commands().run(
                 id,
                 ExecRequest.foreground(
                         "/bin/sh", List.of("-c", "printf 'caf\\303\\251 \\377'; printf 'plain' >&2"), null));
@@ -80,7 +80,7 @@ class ExecApiTest {
     void outputLargerThanJacksonsDefaultStringLimitIsRead() throws Exception {
         String id = server.createCapsule();
         // 24 MiB of 'x': above the 20 million characters a default Jackson parser accepts.
-        ExecResult r = client.exec(
+        ExecResult r = client.commands().run(
                 id,
                 ExecRequest.foreground("/bin/sh", List.of("-c", "head -c 25165824 /dev/zero | tr '\\0' x"), 60));
         assertEquals(25_165_824, r.stdout().length());
@@ -92,7 +92,7 @@ class ExecApiTest {
         String id = server.createCapsule();
         java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
         java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
-        ExecCompletion done = client.exec(
+        ExecCompletion done = client.commands().run(
                 id,
                 ExecRequest.foreground("/bin/sh", List.of("-c", "seq 1 300000; printf 'e\\377' >&2; exit 5"), 60),
                 out,
@@ -111,7 +111,7 @@ class ExecApiTest {
         assertTrue(e.getMessage().startsWith("cmd:"), e.getMessage());
         assertThrows(
                 IllegalArgumentException.class,
-                () -> client.streamExec(server.createCapsule(), "", List.of(), new CollectingListener()));
+                () -> client.commands().stream(server.createCapsule(), "", List.of(), new CollectingListener()));
         assertEquals(before, server.requests().size());
     }
 
@@ -133,7 +133,7 @@ class ExecApiTest {
     void backgroundStartsWithEnvsCwdAndTagAndIsListedAndKilled() throws Exception {
         String id = server.createCapsule();
         Files.createDirectories(server.workDir(id).resolve("sub"));
-        BackgroundProcess p = client.startBackground(
+        BackgroundProcess p = client.commands().startBackground(
                 id,
                 ExecRequest.background(
                         "/bin/sh",
@@ -146,7 +146,7 @@ class ExecApiTest {
         String body = server.requests("POST", ".*/exec").getLast().body();
         assertTrue(body.contains("\"background\":true") && body.contains("\"cwd\":\"sub\""), body);
 
-        List<ProcessInfo> listed = client.listProcesses(id);
+        List<ProcessInfo> listed = client.processes().list(id);
         assertEquals(1, listed.size());
         assertEquals(p.pid(), listed.getFirst().pid());
         assertEquals("web-server", listed.getFirst().tag());
@@ -159,24 +159,24 @@ class ExecApiTest {
         assertTrue(seen.get(1).endsWith("/sub"), seen.get(1));
 
         LocalProcess local = server.processes(id).getFirst();
-        client.killProcess(id, "web-server", Signal.SIGTERM);
+        client.processes().kill(id, "web-server", Signal.SIGTERM);
         Await.until(() -> !local.isAlive(), "the process state to change");
         assertEquals("SIGTERM", server.requests("DELETE", ".*/processes/web-server").getLast().query().substring(7));
-        Await.until(() -> client.listProcesses(id).isEmpty(), "the process state to change");
+        Await.until(() -> client.processes().list(id).isEmpty(), "the process state to change");
     }
 
     @Test
     void serverChoosesATagAndKillByPidUsesSigkill() throws Exception {
         String id = server.createCapsule();
         // A process that ignores SIGTERM still ends on SIGKILL.
-        BackgroundProcess p = client.startBackground(
+        BackgroundProcess p = client.commands().startBackground(
                 id, ExecRequest.background("/bin/sh", List.of("-c", "trap '' TERM; sleep 60"), null, null, null));
         assertTrue(p.tag().startsWith("proc-"), p.tag());
         LocalProcess local = server.processes(id).getFirst();
-        client.killProcess(id, Long.toString(p.pid()), Signal.SIGKILL);
+        client.processes().kill(id, Long.toString(p.pid()), Signal.SIGKILL);
         Await.until(() -> !local.isAlive(), "the process state to change");
         WrennApiException e = assertThrows(
-                WrennApiException.class, () -> client.killProcess(id, "no-such-tag", Signal.SIGTERM));
+                WrennApiException.class, () -> client.processes().kill(id, "no-such-tag", Signal.SIGTERM));
         assertEquals(WrennApiException.Kind.NOT_FOUND, e.kind());
     }
 }

@@ -50,7 +50,7 @@ class ProcessStreamTest {
     void streamsStartOutputAndExitInOrder() throws Exception {
         String id = server.createCapsule();
         CollectingListener l = new CollectingListener();
-        try (ProcessStream s = client.streamExec(id, "/bin/sh", List.of("-c", "echo one; echo two >&2; exit 7"), l)) {
+        try (ProcessStream s = client.commands().stream(id, "/bin/sh", List.of("-c", "echo one; echo two >&2; exit 7"), l)) {
             assertEquals(7, s.exitCode().get(20, TimeUnit.SECONDS));
             assertTrue(s.pid() > 0);
             assertEquals(s.pid(), l.pid);
@@ -70,19 +70,19 @@ class ProcessStreamTest {
     void aStreamThatEndedWithItsExitCodeClosesCleanlyAndACutOneDoesNot() throws Exception {
         String id = server.createCapsule();
         int before = server.streamStats().size();
-        try (ProcessStream s = client.streamExec(id, "true", List.of(), new CollectingListener())) {
+        try (ProcessStream s = client.commands().stream(id, "true", List.of(), new CollectingListener())) {
             assertEquals(0, s.exitCode().get(20, TimeUnit.SECONDS));
         }
         Await.until(() -> server.streamStats().size() > before, "the server to see the stream end");
         assertEquals(1000, server.streamStats().get(before).closeCode(), "not the close handshake");
 
         CollectingListener l = new CollectingListener();
-        ProcessStream running = client.streamExec(id, "/bin/sh", List.of("-c", "echo up; sleep 30"), l);
+        ProcessStream running = client.commands().stream(id, "/bin/sh", List.of("-c", "echo up; sleep 30"), l);
         assertTrue(l.firstOutput.await(5, TimeUnit.SECONDS));
         running.close();
         Await.until(() -> server.streamStats().size() > before + 1, "the server to see the cut");
         assertEquals(1006, server.streamStats().get(before + 1).closeCode(), "a cut reads as a lost connection");
-        client.killProcess(id, Long.toString(running.pid()), Signal.SIGKILL);
+        client.processes().kill(id, Long.toString(running.pid()), Signal.SIGKILL);
     }
 
     @Test
@@ -91,7 +91,7 @@ class ProcessStreamTest {
         int before = server.streamStats().size();
         for (int i = 0; i < 5; i++) {
             try (WrennClient own = WrennClient.builder(server.baseUrl(), KEY).build();
-                    ProcessStream s = own.streamExec(id, "true", List.of(), new CollectingListener())) {
+                    ProcessStream s = own.commands().stream(id, "true", List.of(), new CollectingListener())) {
                 assertEquals(0, s.exitCode().get(20, TimeUnit.SECONDS));
             }
         }
@@ -105,7 +105,7 @@ class ProcessStreamTest {
     void outputArrivesWhileTheProcessStillRuns() throws Exception {
         String id = server.createCapsule();
         CollectingListener l = new CollectingListener();
-        try (ProcessStream s = client.streamExec(id, "/bin/sh", List.of("-c", "echo first; sleep 3; echo second"), l)) {
+        try (ProcessStream s = client.commands().stream(id, "/bin/sh", List.of("-c", "echo first; sleep 3; echo second"), l)) {
             assertTrue(l.firstOutput.await(2, TimeUnit.SECONDS), "the first line did not arrive within 2 s");
             assertEquals("first\n", l.stdout.toString());
             assertFalse(s.exitCode().isDone());
@@ -119,7 +119,7 @@ class ProcessStreamTest {
         String id = server.createCapsule();
         for (int i = 0; i < 20; i++) {
             CollectingListener l = new CollectingListener();
-            try (ProcessStream s = client.streamExec(id, "echo", List.of("run " + i), l)) {
+            try (ProcessStream s = client.commands().stream(id, "echo", List.of("run " + i), l)) {
                 assertEquals(0, s.exitCode().get(20, TimeUnit.SECONDS));
             }
             assertEquals("run " + i + "\n", l.stdout.toString());
@@ -141,7 +141,7 @@ class ProcessStreamTest {
             @Override
             public void onStderr(String data) {}
         };
-        try (ProcessStream s = client.streamExec(id, "/bin/sh", List.of("-c", "seq 1 200000"), l)) {
+        try (ProcessStream s = client.commands().stream(id, "/bin/sh", List.of("-c", "seq 1 200000"), l)) {
             assertEquals(0, s.exitCode().get(60, TimeUnit.SECONDS));
         }
         StringBuilder expected = new StringBuilder();
@@ -156,7 +156,7 @@ class ProcessStreamTest {
     static WrennApiException refusalOf(String capsuleId) throws Exception {
         ProcessStream stream;
         try {
-            stream = client.streamExec(capsuleId, "true", List.of(), new CollectingListener());
+            stream = client.commands().stream(capsuleId, "true", List.of(), new CollectingListener());
         } catch (WrennApiException e) {
             return e;
         }
@@ -185,7 +185,7 @@ class ProcessStreamTest {
         String secret = "wrn_stream_wrong_key";
         try (WrennClient wrong = WrennClient.builder(server.baseUrl(), secret).build()) {
             long t0 = System.nanoTime();
-            WrennApiException e = failureOf(wrong.streamExec(id, "true", List.of(), new CollectingListener()));
+            WrennApiException e = failureOf(wrong.commands().stream(id, "true", List.of(), new CollectingListener()));
             assertEquals(WrennApiException.Kind.AUTHENTICATION_FAILED, e.kind());
             assertTrue(System.nanoTime() - t0 >= 250_000_000L, "the server's wait was skipped");
             assertFalse(e.getMessage().contains(secret));
@@ -197,7 +197,7 @@ class ProcessStreamTest {
     void closingTheStreamDoesNotKillTheProcess() throws Exception {
         String id = server.createCapsule();
         CollectingListener l = new CollectingListener();
-        ProcessStream s = client.streamExec(id, "/bin/sh", List.of("-c", "echo up; sleep 30"), l);
+        ProcessStream s = client.commands().stream(id, "/bin/sh", List.of("-c", "echo up; sleep 30"), l);
         assertTrue(l.firstOutput.await(5, TimeUnit.SECONDS));
         s.close();
         assertEquals(WrennApiException.Kind.STREAM_CLOSED, failureOf(s).kind());
@@ -206,7 +206,7 @@ class ProcessStreamTest {
         assertEquals(1, running.size());
         assertEquals(s.pid(), running.getFirst().pid());
         assertTrue(running.getFirst().isAlive());
-        client.killProcess(id, Long.toString(s.pid()), Signal.SIGKILL);
+        client.processes().kill(id, Long.toString(s.pid()), Signal.SIGKILL);
         Await.until(() -> server.processes(id).isEmpty(), "the process to end");
     }
 
@@ -214,12 +214,12 @@ class ProcessStreamTest {
     void stopEndsTheStreamOnly() throws Exception {
         String id = server.createCapsule();
         CollectingListener l = new CollectingListener();
-        ProcessStream s = client.streamExec(id, "/bin/sh", List.of("-c", "echo up; sleep 30"), l);
+        ProcessStream s = client.commands().stream(id, "/bin/sh", List.of("-c", "echo up; sleep 30"), l);
         assertTrue(l.firstOutput.await(5, TimeUnit.SECONDS));
         s.stop();
         assertEquals(WrennApiException.Kind.STREAM_CLOSED, failureOf(s).kind());
         assertTrue(server.processes(id).getFirst().isAlive());
-        client.killProcess(id, Long.toString(s.pid()), Signal.SIGKILL);
+        client.processes().kill(id, Long.toString(s.pid()), Signal.SIGKILL);
         Await.until(() -> server.processes(id).isEmpty(), "the process to end");
     }
 
@@ -228,17 +228,17 @@ class ProcessStreamTest {
         String id = server.createCapsule();
         server.dropNextStreamAfter(1);
         CollectingListener l = new CollectingListener();
-        ProcessStream s = client.streamExec(id, "/bin/sh", List.of("-c", "echo a; sleep 1; echo b; sleep 30"), l);
+        ProcessStream s = client.commands().stream(id, "/bin/sh", List.of("-c", "echo a; sleep 1; echo b; sleep 30"), l);
         assertEquals(WrennApiException.Kind.CONNECTION_LOST, failureOf(s).kind());
         assertTrue(server.processes(id).getFirst().isAlive(), "the process must outlive its stream");
-        client.killProcess(id, Long.toString(s.pid()), Signal.SIGKILL);
+        client.processes().kill(id, Long.toString(s.pid()), Signal.SIGKILL);
         Await.until(() -> server.processes(id).isEmpty(), "the process to end");
     }
 
     @Test
     void attachSeesLiveOutputAndTheExitCode() throws Exception {
         String id = server.createCapsule();
-        BackgroundProcess bg = client.startBackground(
+        BackgroundProcess bg = client.commands().startBackground(
                 id,
                 ExecRequest.background(
                         "/bin/sh",
@@ -247,7 +247,7 @@ class ProcessStreamTest {
                         null,
                         null));
         CollectingListener l = new CollectingListener();
-        try (ProcessStream s = client.attach(id, "ticker", l)) {
+        try (ProcessStream s = client.processes().attach(id, "ticker", l)) {
             assertEquals(4, s.exitCode().get(20, TimeUnit.SECONDS));
         }
         assertTrue(l.stdout.toString().contains("tick 39\n"), l.stdout.toString());
@@ -259,9 +259,9 @@ class ProcessStreamTest {
     void attachToAnExitedProcessIsNotFound() throws Exception {
         String id = server.createCapsule();
         BackgroundProcess bg =
-                client.startBackground(id, ExecRequest.background("true", List.of(), null, null, null));
+                client.commands().startBackground(id, ExecRequest.background("true", List.of(), null, null, null));
         Await.until(() -> server.processes(id).isEmpty(), "the process to end");
-        WrennApiException e = failureOf(client.attach(id, Long.toString(bg.pid()), new CollectingListener()));
+        WrennApiException e = failureOf(client.processes().attach(id, Long.toString(bg.pid()), new CollectingListener()));
         assertEquals(WrennApiException.Kind.NOT_FOUND, e.kind());
         assertEquals("process not found", e.serverMessage());
     }

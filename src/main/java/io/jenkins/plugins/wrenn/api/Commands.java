@@ -1,0 +1,127 @@
+package io.jenkins.plugins.wrenn.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * Running commands in a capsule: blocking (the whole output at the end), streamed over a WebSocket
+ * (output as it is written), or started in the background.
+ */
+public final class Commands {
+
+    private final Transport transport;
+
+    Commands(Transport transport) {
+        this.transport = transport;
+    }
+
+    /**
+     * Runs a command and waits for it; returns its outputs as strings. For outputs of unknown size
+     * prefer {@link #run(String, ExecRequest, OutputStream, OutputStream)}.
+     */
+    public ExecResult run(String id, ExecRequest request) throws WrennApiException, InterruptedException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        ExecCompletion done = run(id, request, out, err);
+        return new ExecResult(
+                out.toString(StandardCharsets.UTF_8),
+                err.toString(StandardCharsets.UTF_8),
+                done.exitCode(),
+                done.durationMs());
+    }
+
+    /**
+     * Runs a command and waits for it, writing its outputs (base64 already decoded) to the given
+     * streams. Memory stays bounded whatever the output size: the answer is read as it arrives and
+     * large outputs pass through temporary files.
+     */
+    public ExecCompletion run(String id, ExecRequest request, OutputStream stdout, OutputStream stderr)
+            throws WrennApiException, InterruptedException {
+        if (request.background()) {
+            throw new IllegalArgumentException("background: use startBackground for a background exec");
+        }
+        int serverTimeout = request.timeoutSec() == null || request.timeoutSec() == 0
+                ? WrennClient.SERVER_DEFAULT_TIMEOUT_SEC
+                : request.timeoutSec();
+        Duration timeout = transport.requestTimeout().plusSeconds(serverTimeout);
+        return transport.send("exec", id, transport.post(Transport.capsulePath(id) + "/exec", execBody(request), timeout), in -> {
+            try (ExecResponseReader answer = new ExecResponseReader(in).read()) {
+                answer.writeTo(stdout, stderr);
+                return new ExecCompletion(answer.exitCode(), answer.durationMs());
+            }
+        }, false);
+    }
+
+    /** Starts a command in the background and returns its pid and tag at once. */
+    public BackgroundProcess startBackground(String id, ExecRequest request)
+            throws WrennApiException, InterruptedException {
+        if (!request.background()) {
+            throw new IllegalArgumentException("background: use exec for a foreground exec");
+        }
+        return transport.send(
+                "start background process",
+                id,
+                transport.post(Transport.capsulePath(id) + "/exec", execBody(request), transport.requestTimeout()),
+                in -> {
+                    JsonNode node = Transport.JSON.readTree(in);
+                    if (!node.path("pid").canConvertToLong()) {
+                        throw new IOException("no pid in the answer");
+                    }
+                    return new BackgroundProcess(
+                            node.path("pid").asLong(), node.path("tag").asText(null));
+                },
+                false);
+    }
+
+    private static ObjectNode execBody(ExecRequest request) {
+        ObjectNode body = Transport.JSON.createObjectNode();
+        body.put("cmd", request.cmd());
+        if (!request.args().isEmpty()) {
+            body.putPOJO("args", request.args());
+        }
+        if (request.timeoutSec() != null) {
+            body.put("timeout_sec", request.timeoutSec());
+        }
+        if (request.background()) {
+            body.put("background", true);
+            if (request.tag() != null) {
+                body.put("tag", request.tag());
+            }
+            if (!request.envs().isEmpty()) {
+                body.putPOJO("envs", request.envs());
+            }
+            if (request.cwd() != null) {
+                body.put("cwd", request.cwd());
+            }
+        }
+        return body;
+    }
+
+    /**
+     * Runs a command over the streaming WebSocket. Output reaches the listener as the process
+     * writes it; {@link ProcessStream#exitCode()} completes with the exit code. Capsule problems
+     * (not found, not running, bad key) arrive after the upgrade, with the same kinds as their HTTP
+     * twins: they complete it exceptionally, or are thrown from here when they came before the
+     * command could be sent.
+     */
+    public ProcessStream stream(String id, String cmd, List<String> args, StreamListener listener)
+            throws WrennApiException, InterruptedException {
+        if (cmd == null || cmd.isBlank()) {
+            throw new IllegalArgumentException("cmd: the command must not be empty");
+        }
+        ProcessStream stream = transport.openStream("exec stream", id, Transport.capsulePath(id) + "/exec/stream", listener);
+        try {
+            stream.start(cmd, args);
+        } catch (WrennApiException e) {
+            stream.close();
+            throw e;
+        }
+        return stream;
+    }
+}

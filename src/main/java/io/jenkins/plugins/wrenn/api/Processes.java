@@ -1,0 +1,51 @@
+package io.jenkins.plugins.wrenn.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.Arrays;
+import java.util.List;
+
+/** The processes running in a capsule: list them, signal them, attach to their output. */
+public final class Processes {
+
+    private final Transport transport;
+
+    Processes(Transport transport) {
+        this.transport = transport;
+    }
+
+    public List<ProcessInfo> list(String id) throws WrennApiException, InterruptedException {
+        return transport.read("list processes", id, Transport.capsulePath(id) + "/processes", in -> {
+            JsonNode list = Transport.JSON.readTree(in).path("processes");
+            return list.isArray() ? Arrays.asList(Transport.JSON.treeToValue(list, ProcessInfo[].class)) : List.of();
+        });
+    }
+
+    /**
+     * Sends a signal to a process.
+     *
+     * @param selector a numeric pid or a tag
+     */
+    public void kill(String id, String selector, Signal signal) throws WrennApiException, InterruptedException {
+        String path = Transport.capsulePath(id) + "/processes/" + Transport.encode(checkSelector(selector)) + "?signal=" + signal.name();
+        transport.send("kill process " + selector, id, transport.request(path).DELETE().build(), in -> null, false);
+    }
+
+    private static String checkSelector(String selector) {
+        if (selector == null || selector.isBlank()) {
+            throw new IllegalArgumentException("process: give a pid or a tag");
+        }
+        return selector;
+    }
+
+    /**
+     * Attaches to a running process's output. Output written before the attach is not replayed,
+     * and a process that already exited cannot be attached to.
+     *
+     * @param selector a numeric pid or a tag
+     */
+    public ProcessStream attach(String id, String selector, StreamListener listener)
+            throws WrennApiException, InterruptedException {
+        String path = Transport.capsulePath(id) + "/processes/" + Transport.encode(checkSelector(selector)) + "/stream";
+        return transport.openStream("attach to process " + selector, id, path, listener);
+    }
+}

@@ -1,0 +1,253 @@
+package io.jenkins.plugins.wrenn.api;
+
+import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.WebSocket;
+import java.net.http.WebSocketHandshakeException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * The one HTTP and WebSocket connection to a Wrenn API endpoint that every resource facade
+ * ({@link Capsules}, {@link Commands}, {@link Processes}) sends through: the API key header,
+ * timeouts, retries of reads, error answers, and the keep-alive of open streams.
+ */
+final class Transport {
+
+    private static final String API_KEY_HEADER = "X-API-Key";
+    private static final int MAX_ERROR_BODY_BYTES = 64 * 1024;
+
+    static final ObjectMapper JSON = new ObjectMapper()
+            .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false)
+            .configure(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES, false);
+
+    private static final Duration CLOSE_WAIT = Duration.ofSeconds(1);
+
+    private final URI baseUrl;
+    private final String apiKey;
+    private final HttpClient http;
+    private final Duration connectTimeout;
+    private final Duration requestTimeout;
+    private final int readAttempts;
+    private final Duration firstBackoff;
+    private final Duration keepAliveInterval;
+    private final Duration pongTimeout;
+    private final ScheduledExecutorService keepAlive;
+
+    Transport(WrennClient.Builder b) {
+        this.baseUrl = b.baseUrl;
+        this.apiKey = b.apiKey;
+        this.connectTimeout = b.connectTimeout;
+        this.requestTimeout = b.requestTimeout;
+        this.readAttempts = b.readAttempts;
+        this.firstBackoff = b.firstBackoff;
+        this.keepAliveInterval = b.keepAliveInterval;
+        this.pongTimeout = b.pongTimeout;
+        // Left at HTTP/2, the JDK offers cleartext requests an "Upgrade: h2c"; servers and proxies that
+        // do not speak h2c may then drop the request body. HTTPS negotiates HTTP/2 through ALPN instead.
+        if ("http".equalsIgnoreCase(b.baseUrl.getScheme())) {
+            b.httpClient.version(HttpClient.Version.HTTP_1_1);
+        }
+        this.http = b.httpClient.connectTimeout(b.connectTimeout).build();
+        ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, "Wrenn WebSocket keep-alive");
+            t.setDaemon(true);
+            return t;
+        });
+        // Every stream cancels its pinger when it ends; most end long before their first ping is due.
+        timer.setRemoveOnCancelPolicy(true);
+        this.keepAlive = timer;
+    }
+
+    Duration requestTimeout() {
+        return requestTimeout;
+    }
+
+    URI baseUrl() {
+        return baseUrl;
+    }
+
+    @FunctionalInterface
+    interface BodyReader<T> {
+        T read(InputStream in) throws IOException;
+    }
+
+    static String capsulePath(String id) {
+        return "/v1/capsules/" + encode(WrennClient.checkCapsuleId(id));
+    }
+
+    static String encode(String segment) {
+        return URLEncoder.encode(segment, StandardCharsets.UTF_8).replace("+", "%20");
+    }
+
+    HttpRequest.Builder request(String path) {
+        return HttpRequest.newBuilder(URI.create(baseUrl + path))
+                .timeout(requestTimeout)
+                .header(API_KEY_HEADER, apiKey)
+                .header("Accept", "application/json");
+    }
+
+    HttpRequest post(String path, JsonNode body, Duration timeout) {
+        return request(path)
+                .timeout(timeout)
+                .header("Content-Type", "application/json")
+                .POST(
+                        body == null
+                                ? HttpRequest.BodyPublishers.noBody()
+                                : HttpRequest.BodyPublishers.ofString(body.toString(), StandardCharsets.UTF_8))
+                .build();
+    }
+
+    <T> T read(String operation, String id, String path, BodyReader<T> reader)
+            throws WrennApiException, InterruptedException {
+        return send(operation, id, request(path).GET().build(), reader, true);
+    }
+
+    <T> T send(String operation, String id, HttpRequest request, BodyReader<T> reader, boolean idempotent)
+            throws WrennApiException, InterruptedException {
+        Duration backoff = firstBackoff;
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return sendOnce(operation, id, request, reader);
+            } catch (WrennApiException e) {
+                if (!idempotent || attempt >= readAttempts || !isRetryable(e)) {
+                    throw e;
+                }
+                Thread.sleep(backoff.toMillis());
+                backoff = backoff.multipliedBy(2);
+            }
+        }
+    }
+
+    /**
+     * Whether a read may be sent again: after a transport failure, or when the server says so.
+     * Servers of the first generation do not say; their 502 and 503 are passing host troubles.
+     */
+    private static boolean isRetryable(WrennApiException e) {
+        if (e.kind() == WrennApiException.Kind.CONNECTION_FAILED || e.kind() == WrennApiException.Kind.CONNECTION_LOST) {
+            return true;
+        }
+        if (e.retryable() != null) {
+            return e.retryable();
+        }
+        return e.httpStatus() == 502 || e.httpStatus() == 503;
+    }
+
+    private <T> T sendOnce(String operation, String id, HttpRequest request, BodyReader<T> reader)
+            throws WrennApiException, InterruptedException {
+        HttpResponse<InputStream> response;
+        try {
+            response = http.send(request, HttpResponse.BodyHandlers.ofInputStream());
+        } catch (IOException e) {
+            throw ApiErrors.transportFailure(operation, id, e);
+        }
+        int status = response.statusCode();
+        try (InputStream in = response.body()) {
+            if (status >= 200 && status < 300) {
+                try {
+                    return reader.read(in);
+                } catch (IOException e) {
+                    if (Thread.currentThread().isInterrupted()) {
+                        throw new InterruptedException("interrupted while reading the answer to " + operation);
+                    }
+                    throw new WrennApiException(
+                            e instanceof JacksonException || e instanceof ExecResponseReader.MalformedAnswerException
+                                    ? WrennApiException.Kind.UNEXPECTED_RESPONSE
+                                    : WrennApiException.Kind.CONNECTION_LOST,
+                            operation,
+                            id,
+                            status,
+                            null,
+                            "unreadable answer: " + e.getMessage(),
+                            e);
+                }
+            }
+            byte[] head = in.readNBytes(MAX_ERROR_BODY_BYTES);
+            throw ApiErrors.errorFor(operation, id, response, new String(head, StandardCharsets.UTF_8), null);
+        } catch (IOException e) {
+            if (e instanceof WrennApiException w) {
+                throw w;
+            }
+            throw ApiErrors.transportFailure(operation, id, e);
+        }
+    }
+
+    ProcessStream openStream(String operation, String id, String path, StreamListener listener)
+            throws WrennApiException, InterruptedException {
+        Objects.requireNonNull(listener, "listener");
+        URI uri = webSocketUri(path);
+        ProcessStream stream = new ProcessStream(operation, id, listener);
+        CompletableFuture<WebSocket> opening = http.newWebSocketBuilder()
+                .header(API_KEY_HEADER, apiKey)
+                .connectTimeout(connectTimeout)
+                .buildAsync(uri, stream.listener());
+        WebSocket socket;
+        try {
+            socket = opening.get(connectTimeout.plus(requestTimeout).toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            opening.cancel(true);
+            throw e;
+        } catch (TimeoutException e) {
+            opening.cancel(true);
+            throw new WrennApiException(
+                    WrennApiException.Kind.TIMEOUT, operation, id, 0, null, "no WebSocket upgrade in time", e);
+        } catch (ExecutionException e) {
+            throw streamOpenFailure(operation, id, e.getCause());
+        }
+        stream.opened(socket, keepAlive, keepAliveInterval, pongTimeout);
+        return stream;
+    }
+
+    private WrennApiException streamOpenFailure(String operation, String id, Throwable cause) {
+        if (cause instanceof WebSocketHandshakeException handshake) {
+            HttpResponse<?> response = handshake.getResponse();
+            Object body = response.body();
+            String text = body instanceof String s ? s : null;
+            return ApiErrors.errorFor(operation, id, response, text, handshake);
+        }
+        return ApiErrors.transportFailure(operation, id, cause);
+    }
+
+    private URI webSocketUri(String path) {
+        String base = baseUrl.toString();
+        String ws = base.regionMatches(true, 0, "https:", 0, 6)
+                ? "wss:" + base.substring("https:".length())
+                : "ws:" + base.substring("http:".length());
+        return URI.create(ws + path);
+    }
+
+
+    /**
+     * Closes the transport. A stream that has its exit code gets up to a second to finish the close
+     * handshake its server started (a build step closes its client right after the command ends);
+     * whatever is still open then is cut.
+     */
+    void close() {
+        keepAlive.shutdownNow();
+        http.shutdown();
+        try {
+            if (!http.awaitTermination(CLOSE_WAIT)) {
+                http.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            http.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
+    }
+}
