@@ -402,7 +402,7 @@ class CapsuleExecutionTest {
             }
         });
         Await.until(() -> log.text().contains("started\n"), "the command did not start");
-        List<ProcessInfo> listed = client.listProcesses(id);
+        List<ProcessInfo> listed = client.processes().list(id);
         assertFalse(listed.isEmpty(), "the running command is not listed, so this test proves nothing");
         for (ProcessInfo p : listed) {
             assertFalse(p.cmd().contains(secret) || p.args().stream().anyMatch(a -> a.contains(secret)), p.toString());
@@ -477,5 +477,25 @@ class CapsuleExecutionTest {
                 "The command was killed by a signal (the Wrenn server reports exit code -1 for that, as it has no exit status).",
                 new ExecOutcome(-1, null).failureMessage());
         assertEquals("The command exited with code 3.", new ExecOutcome(3, null).failureMessage());
+    }
+
+    @Test
+    void aProgramThatDoesNotExistIsReportedAsNotStartedWithoutARetryHint() {
+        ExecutionFailure e = assertThrows(
+                ExecutionFailure.class,
+                () -> engine.run(
+                        ExecutionSpec.of(server.createCapsule(), Command.program("no-such-program-x", List.of())),
+                        new Log()));
+        assertEquals(ExecutionFailure.Reason.START_FAILED, e.reason());
+        assertTrue(e.getMessage().startsWith("The command could not be started in capsule"), e.getMessage());
+        assertTrue(e.getMessage().contains("no-such-program-x"), e.getMessage());
+        assertFalse(e.getMessage().contains("Try again later"), e.getMessage());
+    }
+
+    @Test
+    void aProcessKilledBySignalEndsWithMinusOne() throws Exception {
+        ExecOutcome out = engine.run(shell(server.createCapsule(), "echo before; kill -KILL $$"), new Log());
+        assertEquals(ExecOutcome.KILLED_BY_SIGNAL, out.exitCode());
+        assertFalse(out.succeeded());
     }
 }
