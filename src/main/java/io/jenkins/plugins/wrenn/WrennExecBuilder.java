@@ -137,8 +137,6 @@ public class WrennExecBuilder extends Builder implements SimpleBuildStep {
             throw new AbortException(e.getMessage());
         }
         try (WrennConnection connection = WrennConnection.forBuild(credentialsId, run)) {
-            listener.getLogger()
-                    .println(Messages.WrennExecBuilder_Running(spec.command().display(), spec.capsuleId()));
             ExecOutcome outcome = connection
                     .commands()
                     .run(spec.withCredentialsName(connection.credentialsId()), listener.getLogger());
