@@ -28,7 +28,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import jenkins.tasks.SimpleBuildStep;
-import org.jenkinsci.Symbol;
 import org.kohsuke.stapler.AncestorInPath;
 import org.kohsuke.stapler.DataBoundConstructor;
 import org.kohsuke.stapler.DataBoundSetter;
@@ -177,9 +176,12 @@ public class WrennExecBuilder extends Builder implements SimpleBuildStep {
                 .toList();
     }
 
-    /** The step's descriptor: display name, form validation, credentials drop-down, connection test. */
+    /**
+     * The step's descriptor: display name, form validation, credentials drop-down, connection test.
+     * It has no {@code @Symbol}: in Pipeline, {@code wrennExec} is the step, and this builder stays
+     * reachable as {@code step([$class: 'WrennExecBuilder', ...])}.
+     */
     @Extension
-    @Symbol("wrennBuildStep")
     public static class DescriptorImpl extends BuildStepDescriptor<Builder> {
 
         @Override
