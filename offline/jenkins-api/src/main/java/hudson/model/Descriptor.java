@@ -1,5 +1,8 @@
 package hudson.model;
 
+import net.sf.json.JSONObject;
+import org.kohsuke.stapler.StaplerRequest2;
+
 public abstract class Descriptor<T extends Describable<T>> {
     protected Descriptor() {}
 
@@ -13,5 +16,17 @@ public abstract class Descriptor<T extends Describable<T>> {
 
     public synchronized void save() {
         throw new UnsupportedOperationException("declaration only");
+    }
+
+    public boolean configure(StaplerRequest2 req, JSONObject json) throws FormException {
+        throw new UnsupportedOperationException("declaration only");
+    }
+
+    public static final class FormException extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        public FormException(String message, String formField) {
+            throw new UnsupportedOperationException("declaration only");
+        }
     }
 }

@@ -1,3 +1,11 @@
 package hudson.model;
 
-public abstract class Run<JobT extends Job<JobT, RunT>, RunT extends Run<JobT, RunT>> extends Actionable {}
+import java.io.IOException;
+
+public abstract class Run<JobT extends Job<JobT, RunT>, RunT extends Run<JobT, RunT>> extends Actionable
+        implements Saveable {
+    @Override
+    public synchronized void save() throws IOException {
+        throw new UnsupportedOperationException("declaration only");
+    }
+}

@@ -7,6 +7,10 @@ public class ListBoxModel extends ArrayList<ListBoxModel.Option> {
 
     public ListBoxModel() {}
 
+    public void add(String displayName, String value) {
+        throw new UnsupportedOperationException("declaration only");
+    }
+
     public ListBoxModel add(String nameAndValue) {
         throw new UnsupportedOperationException("declaration only");
     }

@@ -5,6 +5,8 @@ import hudson.Extension;
 import hudson.model.Run;
 import hudson.model.TaskListener;
 import hudson.model.listeners.RunListener;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
  * At the end of every build, whatever its result, stops the background processes it started and
@@ -13,6 +15,8 @@ import hudson.model.listeners.RunListener;
 @Extension
 public class BackgroundProcessCleanup extends RunListener<Run<?, ?>> {
 
+    private static final Logger LOGGER = Logger.getLogger(BackgroundProcessCleanup.class.getName());
+
     @Override
     public void onCompleted(Run<?, ?> run, TaskListener listener) {
         BackgroundProcessesAction action = run.getAction(BackgroundProcessesAction.class);
@@ -20,16 +24,25 @@ public class BackgroundProcessCleanup extends RunListener<Run<?, ?>> {
             return;
         }
         for (BackgroundProcessesAction.Entry e : action.leftOver()) {
-            listener.getLogger()
-                    .println(Messages.BackgroundProcessCleanup_Stopping(Long.toString(e.getPid()), e.getTag(), e.getCapsule()));
+            String pid = Long.toString(e.getPid());
+            listener.getLogger().println(Messages.BackgroundProcessCleanup_Stopping(pid, e.getTag(), e.getCapsule()));
             try {
                 try (WrennConnection connection = WrennConnection.forBuild(e.getCredentialsId(), run)) {
                     connection.backgroundProcesses().stop(e.getCapsule(), e.getPid(), listener.getLogger());
                 }
-                action.stopped(e.getCapsule(), Long.toString(e.getPid()));
-            } catch (AbortException | RuntimeException x) {
+                action.stopped(e.getCapsule(), pid);
+            } catch (AbortException x) {
+                // The credentials are gone or unusable: the build log says which, nothing more to tell.
                 listener.getLogger()
-                        .println(Messages.BackgroundProcessCleanup_Failed(Long.toString(e.getPid()), e.getCapsule(), x.getMessage()));
+                        .println(Messages.BackgroundProcessCleanup_Failed(pid, e.getCapsule(), x.getMessage()));
+            } catch (RuntimeException x) {
+                listener.getLogger()
+                        .println(Messages.BackgroundProcessCleanup_Failed(pid, e.getCapsule(), x.getMessage()));
+                LOGGER.log(
+                        Level.WARNING,
+                        "Could not stop background process " + pid + " in capsule " + e.getCapsule() + " left by "
+                                + run,
+                        x);
             }
         }
     }

@@ -4,45 +4,71 @@ import hudson.Util;
 import hudson.model.Item;
 import hudson.util.FormValidation;
 import io.jenkins.plugins.wrenn.api.WrennClient;
+import io.jenkins.plugins.wrenn.exec.EnvironmentLines;
 import jenkins.model.Jenkins;
 
-/** Form validation shared by the build step's and the Pipeline steps' descriptors. */
+/**
+ * Form validation shared by the build step's and the Pipeline steps' descriptors. Job pages and the
+ * Snippet Generator call the checks for users who may only read; those get {@link
+ * FormValidation#ok()} instead of a 403, and the check does nothing else for them.
+ */
 final class FormChecks {
 
     private FormChecks() {}
 
-    /** Checks the item's configure permission, or administer when there is no item. */
-    static void checkConfigure(Item item) {
-        if (item == null) {
-            Jenkins.get().checkPermission(Jenkins.ADMINISTER);
-        } else {
-            item.checkPermission(Item.CONFIGURE);
-        }
+    /** Whether the user may configure the item, or administer Jenkins when there is no item. */
+    static boolean mayConfigure(Item item) {
+        return item == null ? Jenkins.get().hasPermission(Jenkins.ADMINISTER) : item.hasPermission(Item.CONFIGURE);
     }
 
-    /** A capsule id: required; variables are left to build time; otherwise no '/' or white space. */
+    /**
+     * A capsule id. Empty is not flagged (the field shows no red before any input; a build without
+     * it fails with a clear message); variables are left to build time; otherwise no '/' or white
+     * space.
+     */
     static FormValidation capsule(Item item, String value) {
-        checkConfigure(item);
-        String id = Util.fixEmptyAndTrim(value);
-        if (id == null) {
-            return FormValidation.error(Messages.WrennExecBuilder_CapsuleRequired());
-        }
-        if (id.contains("$")) {
+        if (!mayConfigure(item)) {
             return FormValidation.ok();
+        }
+        String problem = capsuleProblem(value);
+        return problem == null ? FormValidation.ok() : FormValidation.error(problem);
+    }
+
+    /** What is wrong with a capsule id as typed in a form, in the user's words; null when nothing. */
+    static String capsuleProblem(String value) {
+        String id = Util.fixEmptyAndTrim(value);
+        if (id == null || id.contains("$")) {
+            return null;
         }
         try {
             WrennClient.checkCapsuleId(id);
-            return FormValidation.ok();
+            return null;
         } catch (IllegalArgumentException e) {
-            return FormValidation.error(e.getMessage());
+            return Messages.FormChecks_CapsuleIdShape();
         }
     }
 
-    /** A command: required. */
+    /**
+     * A command. Nothing to flag in a form: empty is not shown red before any input, and a build
+     * without one fails with a clear message. Kept for the Pipeline step's {@code doCheckCmd}.
+     */
     static FormValidation command(Item item, String value) {
-        checkConfigure(item);
-        return Util.fixEmptyAndTrim(value) == null
-                ? FormValidation.error(Messages.WrennExecBuilder_CommandRequired())
-                : FormValidation.ok();
+        return FormValidation.ok();
+    }
+
+    /** Environment variables one {@code NAME=VALUE} per line, by the engine's rule; names the bad line. */
+    static FormValidation envLines(Item item, String value) {
+        if (!mayConfigure(item) || value == null) {
+            return FormValidation.ok();
+        }
+        String[] lines = value.split("\\R");
+        for (int i = 0; i < lines.length; i++) {
+            try {
+                EnvironmentLines.parse(lines[i]);
+            } catch (IllegalArgumentException e) {
+                return FormValidation.error(Messages.FormChecks_EnvsLine(Integer.toString(i + 1), lines[i].strip()));
+            }
+        }
+        return FormValidation.ok();
     }
 }

@@ -58,15 +58,32 @@ final class WrennCredentials {
     }
 
     /**
-     * The credentials drop-down. Without the right to see credentials it shows only the current
-     * value, so the form reveals nothing.
+     * The credentials drop-down of a step. The empty choice means the global default, so it is
+     * named after it when one is set. Without the right to see credentials it shows only the
+     * current value, so the form reveals nothing, not even the default's id.
      */
     static ListBoxModel fillItems(Item item, String current, String apiUrl) {
         StandardListBoxModel model = new StandardListBoxModel();
-        if (item == null
-                ? !Jenkins.get().hasPermission(Jenkins.ADMINISTER)
-                : !item.hasPermission(Item.EXTENDED_READ) && !item.hasPermission(CredentialsProvider.USE_ITEM)) {
-            model.includeCurrentValue(current);
+        boolean maySee = item == null
+                ? Jenkins.get().hasPermission(Jenkins.ADMINISTER)
+                : item.hasPermission(Item.EXTENDED_READ) || item.hasPermission(CredentialsProvider.USE_ITEM);
+        String defaultId = WrennGlobalConfiguration.get().getDefaultCredentialsId();
+        if (maySee && defaultId != null) {
+            model.add(Messages.WrennCredentials_DefaultChoice(defaultId), "");
+        }
+        return fill(model, maySee, item, current, apiUrl);
+    }
+
+    /** The drop-down of the global default: only administrators see the credentials. */
+    static ListBoxModel fillDefaultItems(String current, String apiUrl) {
+        return fill(new StandardListBoxModel(), Jenkins.get().hasPermission(Jenkins.ADMINISTER), null, current, apiUrl);
+    }
+
+    private static ListBoxModel fill(
+            StandardListBoxModel model, boolean maySee, Item item, String current, String apiUrl) {
+        String value = current == null ? "" : current;
+        if (!maySee) {
+            model.includeCurrentValue(value);
             return model;
         }
         model.includeEmptyValue()
@@ -76,7 +93,7 @@ final class WrennCredentials {
                         StringCredentials.class,
                         requirements(apiUrl),
                         CredentialsMatchers.always())
-                .includeCurrentValue(current);
+                .includeCurrentValue(value);
         return model;
     }
 

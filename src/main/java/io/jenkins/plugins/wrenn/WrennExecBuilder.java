@@ -15,6 +15,7 @@ import hudson.util.ListBoxModel;
 import io.jenkins.plugins.wrenn.api.Capsule;
 import io.jenkins.plugins.wrenn.api.WrennApiException;
 import io.jenkins.plugins.wrenn.api.WrennClient;
+import io.jenkins.plugins.wrenn.exec.ApiFailures;
 import io.jenkins.plugins.wrenn.exec.CapsuleExecution;
 import io.jenkins.plugins.wrenn.exec.Command;
 import io.jenkins.plugins.wrenn.exec.EnvironmentLines;
@@ -27,7 +28,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import jenkins.tasks.SimpleBuildStep;
-import org.jenkinsci.Symbol;
 import org.kohsuke.stapler.AncestorInPath;
 import org.kohsuke.stapler.DataBoundConstructor;
 import org.kohsuke.stapler.DataBoundSetter;
@@ -137,13 +137,11 @@ public class WrennExecBuilder extends Builder implements SimpleBuildStep {
             throw new AbortException(e.getMessage());
         }
         try (WrennConnection connection = WrennConnection.forBuild(credentialsId, run)) {
-            listener.getLogger()
-                    .println(Messages.WrennExecBuilder_Running(spec.command().display(), spec.capsuleId()));
             ExecOutcome outcome = connection
                     .commands()
                     .run(spec.withCredentialsName(connection.credentialsId()), listener.getLogger());
             if (!outcome.succeeded()) {
-                throw new AbortException(Messages.WrennExecBuilder_ExitCode(Integer.toString(outcome.exitCode())));
+                throw new AbortException(outcome.failureMessage());
             }
         } catch (ExecutionFailure e) {
             throw new AbortException(e.getMessage());
@@ -156,6 +154,9 @@ public class WrennExecBuilder extends Builder implements SimpleBuildStep {
             throw new IllegalArgumentException(Messages.WrennExecBuilder_CapsuleRequired());
         }
         String line = env.expand(command);
+        if (Util.fixEmptyAndTrim(line) == null) {
+            throw new IllegalArgumentException(Messages.WrennExecBuilder_CommandRequired());
+        }
         Command cmd = shell ? Command.shell(line) : Command.program(line.strip(), lines(env.expand(args)));
         Map<String, String> expandedEnvs = EnvironmentLines.parse(env.expand(envs));
         return new ExecutionSpec(
@@ -174,9 +175,12 @@ public class WrennExecBuilder extends Builder implements SimpleBuildStep {
                 .toList();
     }
 
-    /** The step's descriptor: display name, form validation, credentials drop-down, connection test. */
+    /**
+     * The step's descriptor: display name, form validation, credentials drop-down, connection test.
+     * It has no {@code @Symbol}: in Pipeline, {@code wrennExec} is the step, and this builder stays
+     * reachable as {@code step([$class: 'WrennExecBuilder', ...])}.
+     */
     @Extension
-    @Symbol("wrennBuildStep")
     public static class DescriptorImpl extends BuildStepDescriptor<Builder> {
 
         @Override
@@ -195,19 +199,8 @@ public class WrennExecBuilder extends Builder implements SimpleBuildStep {
         }
 
         @POST
-        public FormValidation doCheckCommand(@AncestorInPath Item item, @QueryParameter String value) {
-            return FormChecks.command(item, value);
-        }
-
-        @POST
         public FormValidation doCheckEnvs(@AncestorInPath Item item, @QueryParameter String value) {
-            FormChecks.checkConfigure(item);
-            try {
-                EnvironmentLines.parse(value);
-                return FormValidation.ok();
-            } catch (IllegalArgumentException e) {
-                return FormValidation.error(e.getMessage());
-            }
+            return FormChecks.envLines(item, value);
         }
 
         @POST
@@ -215,11 +208,28 @@ public class WrennExecBuilder extends Builder implements SimpleBuildStep {
             return WrennCredentials.fillItems(item, credentialsId, WrennGlobalConfiguration.get().getApiUrl());
         }
 
+        /**
+         * Looks the capsule up with the chosen key. Without the permission to configure, it says so
+         * and does nothing else: no credentials lookup and no API call.
+         */
         @POST
         public FormValidation doTestConnection(
                 @AncestorInPath Item item, @QueryParameter String capsule, @QueryParameter String credentialsId)
                 throws InterruptedException {
-            FormChecks.checkConfigure(item);
+            if (!FormChecks.mayConfigure(item)) {
+                return FormValidation.error(Messages.FormChecks_TestNeedsConfigure());
+            }
+            String capsuleId = Util.fixEmptyAndTrim(capsule);
+            if (capsuleId == null) {
+                return FormValidation.error(Messages.FormChecks_TestNeedsCapsule());
+            }
+            if (capsuleId.contains("$")) {
+                return FormValidation.error(Messages.FormChecks_TestVariable(capsuleId));
+            }
+            String shape = FormChecks.capsuleProblem(capsuleId);
+            if (shape != null) {
+                return FormValidation.error(shape);
+            }
             String id = WrennCredentials.effectiveId(credentialsId);
             if (id == null) {
                 return FormValidation.error(Messages.WrennCredentials_NoId());
@@ -228,13 +238,21 @@ public class WrennExecBuilder extends Builder implements SimpleBuildStep {
             if (apiKey == null) {
                 return FormValidation.error(Messages.WrennCredentials_NotFound(id));
             }
-            try (WrennClient client = WrennGlobalConfiguration.get().newClient(apiKey)) {
-                Capsule c = client.capsules().get(WrennClient.checkCapsuleId(Util.fixEmptyAndTrim(capsule)));
-                return c.isRunning()
-                        ? FormValidation.ok(Messages.WrennExecBuilder_TestRunning(c.id()))
-                        : FormValidation.warning(Messages.WrennExecBuilder_TestNotRunning(c.id(), c.status()));
-            } catch (IllegalArgumentException | WrennApiException e) {
-                return FormValidation.error(e.getMessage());
+            WrennGlobalConfiguration config = WrennGlobalConfiguration.get();
+            // A URL saved before it was checked on input would otherwise fail inside the client.
+            String urlProblem = WrennGlobalConfiguration.apiUrlProblem(config.getApiUrl());
+            if (urlProblem != null) {
+                return FormValidation.error(urlProblem);
+            }
+            try (WrennClient client = config.newClient(apiKey)) {
+                try {
+                    Capsule c = client.capsules().get(capsuleId);
+                    return c.isRunning()
+                            ? FormValidation.ok(Messages.WrennExecBuilder_TestRunning(c.id()))
+                            : FormValidation.warning(Messages.WrennExecBuilder_TestNotRunning(c.id(), c.status()));
+                } catch (WrennApiException e) {
+                    return FormValidation.error(ApiFailures.of(client, capsuleId, id, e).getMessage());
+                }
             }
         }
     }

@@ -11,9 +11,11 @@ import java.net.URI;
 import java.time.Duration;
 import jenkins.model.GlobalConfiguration;
 import jenkins.model.Jenkins;
+import net.sf.json.JSONObject;
 import org.jenkinsci.Symbol;
 import org.kohsuke.stapler.DataBoundSetter;
 import org.kohsuke.stapler.QueryParameter;
+import org.kohsuke.stapler.StaplerRequest2;
 import org.kohsuke.stapler.verb.POST;
 
 /**
@@ -41,8 +43,18 @@ public class WrennGlobalConfiguration extends GlobalConfiguration {
         return apiUrl;
     }
 
+    /**
+     * Sets the API URL; empty means the hosted service.
+     *
+     * @throws IllegalArgumentException saying what a valid URL looks like (Configuration as Code
+     *     reports it; the web form checks first, see {@link #configure(StaplerRequest2, JSONObject)})
+     */
     @DataBoundSetter
     public void setApiUrl(String apiUrl) {
+        String problem = apiUrlProblem(apiUrl);
+        if (problem != null) {
+            throw new IllegalArgumentException(problem);
+        }
         String url = Util.fixEmptyAndTrim(apiUrl);
         this.apiUrl = url == null
                 ? WrennClient.DEFAULT_BASE_URL.toString()
@@ -64,6 +76,11 @@ public class WrennGlobalConfiguration extends GlobalConfiguration {
         return connectTimeoutSeconds;
     }
 
+    /**
+     * Sets how long to wait for a connection.
+     *
+     * @throws IllegalArgumentException below 1
+     */
     @DataBoundSetter
     public void setConnectTimeoutSeconds(int connectTimeoutSeconds) {
         if (connectTimeoutSeconds < 1) {
@@ -71,6 +88,50 @@ public class WrennGlobalConfiguration extends GlobalConfiguration {
         }
         this.connectTimeoutSeconds = connectTimeoutSeconds;
         save();
+    }
+
+    /**
+     * Rejects an invalid submission of the form with a message at the field, before any value
+     * changes, so the saved configuration stays as it was (the setters alone would fail half way).
+     */
+    @Override
+    public boolean configure(StaplerRequest2 req, JSONObject json) throws FormException {
+        String urlProblem = apiUrlProblem(json.optString("apiUrl"));
+        if (urlProblem != null) {
+            throw new FormException(urlProblem, "apiUrl");
+        }
+        String timeoutProblem = connectTimeoutProblem(json.optString("connectTimeoutSeconds"));
+        if (timeoutProblem != null) {
+            throw new FormException(timeoutProblem, "connectTimeoutSeconds");
+        }
+        req.bindJSON(this, json);
+        return true;
+    }
+
+    /** What is wrong with an API URL as typed, in the user's words; null when it is fine or empty. */
+    static String apiUrlProblem(String value) {
+        String url = Util.fixEmptyAndTrim(value);
+        if (url == null) {
+            return null;
+        }
+        try {
+            WrennClient.checkBaseUrl(URI.create(url));
+            return null;
+        } catch (IllegalArgumentException e) {
+            return Messages.WrennGlobalConfiguration_BadApiUrl(WrennClient.DEFAULT_BASE_URL);
+        }
+    }
+
+    /** What is wrong with a connect timeout as typed; null when it is a whole number, 1 or more. */
+    static String connectTimeoutProblem(String value) {
+        try {
+            if (value != null && Integer.parseInt(value.strip()) >= 1) {
+                return null;
+            }
+        } catch (NumberFormatException e) {
+            // not a whole number: the same answer as for 0
+        }
+        return Messages.WrennGlobalConfiguration_ConnectTimeoutPositive();
     }
 
     /** A client for the configured API with this key, going through Jenkins' proxy settings. */
@@ -83,34 +144,27 @@ public class WrennGlobalConfiguration extends GlobalConfiguration {
 
     @POST
     public FormValidation doCheckApiUrl(@QueryParameter String value) {
-        Jenkins.get().checkPermission(Jenkins.ADMINISTER);
-        String url = Util.fixEmptyAndTrim(value);
-        if (url == null) {
+        if (!Jenkins.get().hasPermission(Jenkins.ADMINISTER)) {
+            return FormValidation.ok();
+        }
+        if (Util.fixEmptyAndTrim(value) == null) {
             return FormValidation.ok(Messages.WrennGlobalConfiguration_DefaultUrl(WrennClient.DEFAULT_BASE_URL));
         }
-        try {
-            WrennClient.checkBaseUrl(URI.create(url));
-            return FormValidation.ok();
-        } catch (IllegalArgumentException e) {
-            return FormValidation.error(e.getMessage());
-        }
+        String problem = apiUrlProblem(value);
+        return problem == null ? FormValidation.ok() : FormValidation.error(problem);
     }
 
     @POST
     public FormValidation doCheckConnectTimeoutSeconds(@QueryParameter String value) {
-        Jenkins.get().checkPermission(Jenkins.ADMINISTER);
-        try {
-            if (Integer.parseInt(value.strip()) >= 1) {
-                return FormValidation.ok();
-            }
-        } catch (NumberFormatException e) {
-            // reported below
+        if (!Jenkins.get().hasPermission(Jenkins.ADMINISTER)) {
+            return FormValidation.ok();
         }
-        return FormValidation.error(Messages.WrennGlobalConfiguration_ConnectTimeoutPositive());
+        String problem = connectTimeoutProblem(value);
+        return problem == null ? FormValidation.ok() : FormValidation.error(problem);
     }
 
     @POST
     public ListBoxModel doFillDefaultCredentialsIdItems(@QueryParameter String defaultCredentialsId) {
-        return WrennCredentials.fillItems(null, defaultCredentialsId, apiUrl);
+        return WrennCredentials.fillDefaultItems(defaultCredentialsId, apiUrl);
     }
 }

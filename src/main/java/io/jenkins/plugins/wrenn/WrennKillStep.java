@@ -183,9 +183,9 @@ public class WrennKillStep extends Step {
             return FormChecks.capsule(item, value);
         }
 
+        /** The signals the API honours; a fixed list, so anyone who sees the form may have it. */
         @POST
-        public ListBoxModel doFillSignalItems(@AncestorInPath Item item) {
-            FormChecks.checkConfigure(item);
+        public ListBoxModel doFillSignalItems() {
             ListBoxModel model = new ListBoxModel();
             for (Signal s : Signal.values()) {
                 model.add(s.name());
