@@ -1,9 +1,16 @@
 package hudson.model;
 
+import net.sf.json.JSONObject;
+import org.kohsuke.stapler.StaplerRequest2;
+
 public abstract class Descriptor<T extends Describable<T>> {
     protected Descriptor() {}
 
     public String getDisplayName() {
+        throw new UnsupportedOperationException("declaration only");
+    }
+
+    public T newInstance(StaplerRequest2 req, JSONObject formData) throws FormException {
         throw new UnsupportedOperationException("declaration only");
     }
 
@@ -13,5 +20,13 @@ public abstract class Descriptor<T extends Describable<T>> {
 
     public synchronized void save() {
         throw new UnsupportedOperationException("declaration only");
+    }
+
+    public static final class FormException extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        public FormException(String message, String formField) {
+            super(message);
+        }
     }
 }
