@@ -14,6 +14,7 @@ import io.jenkins.plugins.wrenn.exec.Command;
 import io.jenkins.plugins.wrenn.exec.ExecOutcome;
 import io.jenkins.plugins.wrenn.exec.ExecutionFailure;
 import io.jenkins.plugins.wrenn.exec.ExecutionSpec;
+import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -43,7 +44,7 @@ public class WrennExecStep extends Step {
     private List<String> args;
     private String credentialsId;
     private int timeout;
-    private Map<String, String> envs;
+    private Map<String, Object> envs;
     private String cwd;
     private boolean background;
     private String tag;
@@ -97,12 +98,17 @@ public class WrennExecStep extends Step {
         this.timeout = timeout;
     }
 
-    public Map<String, String> getEnvs() {
+    /**
+     * Environment variables as the script gave them: a Jenkinsfile's map reaches the step unchanged,
+     * so values may be numbers or booleans ({@code envs: [PORT: 8080]}); {@link #environment()} turns
+     * them into text when the step runs.
+     */
+    public Map<String, Object> getEnvs() {
         return envs;
     }
 
     @DataBoundSetter
-    public void setEnvs(Map<String, String> envs) {
+    public void setEnvs(Map<String, Object> envs) {
         this.envs = envs == null || envs.isEmpty() ? null : new LinkedHashMap<>(envs);
     }
 
@@ -216,6 +222,44 @@ public class WrennExecStep extends Step {
         if (!background && (tag != null || waitFor != null || waitForTimeout > 0 || keepAlive)) {
             throw new IllegalArgumentException(Messages.WrennExecStep_BackgroundOnly());
         }
+        environment();
+    }
+
+    /**
+     * The environment variables as text: numbers and booleans become their text, as in a shell.
+     *
+     * @throws IllegalArgumentException naming the variable, for an empty name, a null value or a
+     *     value that is not text, a number or a boolean (a list, say)
+     */
+    Map<String, String> environment() {
+        Map<String, String> text = new LinkedHashMap<>();
+        if (envs == null) {
+            return text;
+        }
+        for (Map.Entry<?, ?> e : envs.entrySet()) {
+            String name = e.getKey() == null ? "" : e.getKey().toString().strip();
+            if (name.isEmpty()) {
+                throw new IllegalArgumentException(Messages.WrennExecStep_EnvNoName());
+            }
+            text.put(name, envValue(name, e.getValue()));
+        }
+        return text;
+    }
+
+    private static String envValue(String name, Object value) {
+        if (value == null) {
+            throw new IllegalArgumentException(Messages.WrennExecStep_EnvNullValue(name));
+        }
+        if (value instanceof BigDecimal decimal) {
+            // Groovy's 1.5 is a BigDecimal; its toString() may use an exponent (1E+3).
+            return decimal.toPlainString();
+        }
+        if (value instanceof CharSequence || value instanceof Number || value instanceof Boolean) {
+            // CharSequence covers Groovy's GString ("http://${host}").
+            return value.toString();
+        }
+        throw new IllegalArgumentException(
+                Messages.WrennExecStep_EnvNotText(name, value.getClass().getSimpleName()));
     }
 
     /** What the Pipeline graph shows for a call: its label, else its command. */
@@ -254,7 +298,9 @@ public class WrennExecStep extends Step {
                 throw new AbortException(e.getMessage());
             }
             try (WrennConnection connection = WrennConnection.forBuild(step.credentialsId, run)) {
-                return step.background ? startBackground(run, listener, connection) : runForeground(listener, connection);
+                return step.background
+                        ? startBackground(run, listener, connection)
+                        : runForeground(listener, connection);
             } catch (ExecutionFailure e) {
                 throw new AbortException(e.getMessage());
             } catch (IllegalArgumentException e) {
@@ -266,7 +312,7 @@ public class WrennExecStep extends Step {
             ExecutionSpec spec = new ExecutionSpec(
                     step.capsule,
                     step.command(),
-                    step.envs,
+                    step.environment(),
                     step.cwd,
                     step.timeout > 0 ? Duration.ofSeconds(step.timeout) : null,
                     step.returnStdout,
@@ -287,7 +333,7 @@ public class WrennExecStep extends Step {
             BackgroundSpec spec = new BackgroundSpec(
                     step.capsule,
                     step.command(),
-                    step.envs,
+                    step.environment(),
                     step.cwd,
                     step.tag,
                     step.waitFor,

@@ -6,6 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jenkins.plugins.wrenn.api.Signal;
+import java.math.BigDecimal;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -75,6 +78,59 @@ class StepOptionsTest {
         assertEquals("Unit tests", WrennExecStep.displayArguments(Map.of("cmd", "pytest", "label", "Unit tests")));
         assertEquals("pytest", WrennExecStep.displayArguments(Map.of("cmd", "pytest")));
         assertNull(WrennExecStep.displayArguments(Map.of()));
+    }
+
+    static WrennExecStep withEnvs(Map<String, Object> envs) {
+        WrennExecStep step = exec();
+        step.setEnvs(envs);
+        return step;
+    }
+
+    @Test
+    void envsNumbersBooleansAndGroovyTextBecomeText() {
+        Map<String, Object> envs = new LinkedHashMap<>();
+        envs.put("PORT", 8080);
+        envs.put("DEBUG", true);
+        envs.put("RATIO", new BigDecimal("1E+3"));
+        envs.put("SIZE", 2.5d);
+        envs.put("URL", new StringBuilder("http://example")); // stands in for a GString: a CharSequence
+        envs.put("NAME", "plain");
+        WrennExecStep step = withEnvs(envs);
+        step.checkOptions();
+        assertEquals(
+                Map.of(
+                        "PORT", "8080",
+                        "DEBUG", "true",
+                        "RATIO", "1000",
+                        "SIZE", "2.5",
+                        "URL", "http://example",
+                        "NAME", "plain"),
+                step.environment());
+        assertEquals(
+                List.of("PORT", "DEBUG", "RATIO", "SIZE", "URL", "NAME"),
+                List.copyOf(step.environment().keySet()));
+    }
+
+    @Test
+    void envsWithANullValueAnEmptyNameOrAListAreRefusedNamingTheVariable() {
+        Map<String, Object> nullValue = new LinkedHashMap<>();
+        nullValue.put("TOKEN", null);
+        assertEquals(
+                "The environment variable TOKEN in envs has no value (null): give it text, a number or true/false.",
+                refusal(withEnvs(nullValue)));
+        assertEquals(
+                "A variable in envs has an empty name: give each variable a name.",
+                refusal(withEnvs(Map.of(" ", "x"))));
+        assertEquals(
+                "The environment variable PATHS in envs has a value of type ArrayList: give it text, a number or"
+                        + " true/false.",
+                refusal(withEnvs(Map.of("PATHS", new ArrayList<>(List.of("a", "b"))))));
+    }
+
+    @Test
+    void envsGivenAsAStringMapStillWork() {
+        assertEquals(Map.of("A", "1"), withEnvs(Map.of("A", "1")).environment());
+        assertEquals(Map.of(), exec().environment());
     }
 
     @Test

@@ -9,6 +9,7 @@ import hudson.model.Result;
 import hudson.util.Secret;
 import io.jenkins.plugins.wrenn.testserver.Await;
 import io.jenkins.plugins.wrenn.testserver.WrennTestServer;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.jenkinsci.plugins.plaincredentials.impl.StringCredentialsImpl;
@@ -83,6 +84,27 @@ class WrennExecStepJenkinsTest {
                         pipeline(
                                 j,
                                 "wrennExec capsule: 'CAPSULE', cmd: 'true', returnStdout: true, returnStatus: true")));
+    }
+
+    @Test
+    void envsTakeNumbersBooleansAndGroovyStrings(JenkinsRule j) throws Exception {
+        WorkflowRun b = j.buildAndAssertSuccess(pipeline(
+                j,
+                """
+                def host = 'example'
+                wrennExec capsule: 'CAPSULE', cmd: 'echo "port=$PORT debug=$DEBUG url=$URL"',
+                        envs: [PORT: 8080, DEBUG: true, URL: "http://${host}"]
+                """));
+        j.assertLogContains("port=8080 debug=true url=http://example", b);
+    }
+
+    @Test
+    void anEnvsValueOfNullIsAClearErrorNamingTheVariable(JenkinsRule j) throws Exception {
+        WorkflowRun b = j.buildAndAssertStatus(
+                Result.FAILURE, pipeline(j, "wrennExec capsule: 'CAPSULE', cmd: 'true', envs: [TOKEN: null]"));
+        j.assertLogContains("The environment variable TOKEN in envs has no value (null)", b);
+        j.assertLogNotContains("Exception", b);
+        j.assertLogNotContains("\tat ", b);
     }
 
     @Test
@@ -172,8 +194,17 @@ class WrennExecStepJenkinsTest {
                 full,
                 "wrennExec args: ['-u', 'server.py'], background: true, capsule: 'cl-abc', cmd: 'python', "
                         + "envs: [PORT: '8080'], waitFor: 'Listening on'");
+        WrennExecStep typed = new WrennExecStep("cl-abc", "serve");
+        Map<String, Object> typedEnvs = new LinkedHashMap<>();
+        typedEnvs.put("DEBUG", true);
+        typedEnvs.put("PORT", 8080);
+        typed.setEnvs(typedEnvs);
+        typed.setLabel("Serve");
+        st.assertRoundTrip(
+                typed, "wrennExec capsule: 'cl-abc', cmd: 'serve', envs: [DEBUG: true, PORT: 8080], label: 'Serve'");
         WrennKillStep kill = new WrennKillStep("cl-abc");
         kill.setTag("web");
         st.assertRoundTrip(kill, "wrennKill capsule: 'cl-abc', tag: 'web'");
+        SnippetizerTester.assertDocGeneration(WrennExecStep.class);
     }
 }
