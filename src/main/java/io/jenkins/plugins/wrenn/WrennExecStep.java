@@ -14,12 +14,14 @@ import io.jenkins.plugins.wrenn.exec.Command;
 import io.jenkins.plugins.wrenn.exec.ExecOutcome;
 import io.jenkins.plugins.wrenn.exec.ExecutionFailure;
 import io.jenkins.plugins.wrenn.exec.ExecutionSpec;
+import java.io.PrintStream;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.UnaryOperator;
 import org.jenkinsci.plugins.workflow.steps.Step;
 import org.jenkinsci.plugins.workflow.steps.StepContext;
 import org.jenkinsci.plugins.workflow.steps.StepDescriptor;
@@ -272,6 +274,37 @@ public class WrennExecStep extends Step {
         return command instanceof String s ? s : null;
     }
 
+    /**
+     * The step's result once a foreground command has ended, as {@code sh} gives it: the exit code,
+     * the standard output, or nothing; a non-zero exit fails the step, after writing captured
+     * standard output to the log so that the reader can see why.
+     *
+     * @param forLog masks what the log must not show (the API key)
+     */
+    static Object result(
+            ExecOutcome outcome,
+            boolean returnStdout,
+            boolean returnStatus,
+            PrintStream log,
+            UnaryOperator<String> forLog)
+            throws AbortException {
+        if (returnStatus) {
+            return outcome.exitCode();
+        }
+        if (!outcome.succeeded()) {
+            String stdout = outcome.stdout();
+            if (stdout != null && !stdout.isEmpty()) {
+                log.print(forLog.apply(stdout));
+                if (!stdout.endsWith("\n")) {
+                    log.println();
+                }
+                log.flush();
+            }
+            throw new AbortException(Messages.WrennExecBuilder_ExitCode(Integer.toString(outcome.exitCode())));
+        }
+        return returnStdout ? outcome.stdout() : null;
+    }
+
     Command command() {
         return args == null ? Command.shell(cmd) : Command.program(cmd.strip(), args);
     }
@@ -319,13 +352,7 @@ public class WrennExecStep extends Step {
                     List.of(),
                     connection.credentialsId());
             ExecOutcome outcome = connection.commands().run(spec, listener.getLogger());
-            if (step.returnStatus) {
-                return outcome.exitCode();
-            }
-            if (!outcome.succeeded()) {
-                throw new AbortException(Messages.WrennExecBuilder_ExitCode(Integer.toString(outcome.exitCode())));
-            }
-            return step.returnStdout ? outcome.stdout() : null;
+            return result(outcome, step.returnStdout, step.returnStatus, listener.getLogger(), connection::masked);
         }
 
         private Object startBackground(Run<?, ?> run, TaskListener listener, WrennConnection connection)

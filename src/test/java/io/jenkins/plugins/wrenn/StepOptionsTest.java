@@ -5,12 +5,18 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import hudson.AbortException;
 import io.jenkins.plugins.wrenn.api.Signal;
+import io.jenkins.plugins.wrenn.exec.ExecOutcome;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
 import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
 
 /** The Pipeline steps' option rules; no Jenkins needed to check them. */
@@ -131,6 +137,42 @@ class StepOptionsTest {
     void envsGivenAsAStringMapStillWork() {
         assertEquals(Map.of("A", "1"), withEnvs(Map.of("A", "1")).environment());
         assertEquals(Map.of(), exec().environment());
+    }
+
+    static final UnaryOperator<String> MASK_KEY = text -> text.replace("wrn_key", "****");
+
+    static String printed(ByteArrayOutputStream log) {
+        return log.toString(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void returnStdoutWithANonZeroExitWritesTheOutputToTheLogBeforeFailing() {
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        AbortException failure = assertThrows(
+                AbortException.class,
+                () -> WrennExecStep.result(
+                        new ExecOutcome(2, "partial result\nkey wrn_key"),
+                        true,
+                        false,
+                        new PrintStream(log, true, StandardCharsets.UTF_8),
+                        MASK_KEY));
+        assertEquals("The command exited with code 2.", failure.getMessage());
+        assertEquals("partial result\nkey ****\n", printed(log));
+    }
+
+    @Test
+    void returnStdoutOnSuccessReturnsTheRawTextAndLogsNothing() throws AbortException {
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        PrintStream out = new PrintStream(log, true, StandardCharsets.UTF_8);
+        assertEquals(
+                "key wrn_key\n", WrennExecStep.result(new ExecOutcome(0, "key wrn_key\n"), true, false, out, MASK_KEY));
+        assertEquals(3, WrennExecStep.result(new ExecOutcome(3, null), false, true, out, MASK_KEY));
+        assertNull(WrennExecStep.result(new ExecOutcome(0, null), false, false, out, MASK_KEY));
+        assertEquals("", printed(log));
+        assertThrows(
+                AbortException.class,
+                () -> WrennExecStep.result(new ExecOutcome(1, null), false, false, out, MASK_KEY));
+        assertEquals("", printed(log));
     }
 
     @Test

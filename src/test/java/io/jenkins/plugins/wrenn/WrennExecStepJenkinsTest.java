@@ -87,6 +87,19 @@ class WrennExecStepJenkinsTest {
     }
 
     @Test
+    void returnStdoutWithANonZeroExitShowsTheOutputBeforeFailingLikeSh(JenkinsRule j) throws Exception {
+        // The output (partial-42) differs from the command's text, which the log's header line shows.
+        WorkflowRun b = j.buildAndAssertStatus(
+                Result.FAILURE,
+                pipeline(
+                        j,
+                        "def out = wrennExec capsule: 'CAPSULE', returnStdout: true,"
+                                + " cmd: 'echo partial-$((40+2)); exit 2'"));
+        j.assertLogContains("partial-42", b);
+        j.assertLogContains("The command exited with code 2.", b);
+    }
+
+    @Test
     void envsTakeNumbersBooleansAndGroovyStrings(JenkinsRule j) throws Exception {
         WorkflowRun b = j.buildAndAssertSuccess(pipeline(
                 j,
