@@ -22,6 +22,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.UnaryOperator;
+import jenkins.model.Jenkins;
+import org.jenkinsci.plugins.workflow.actions.LabelAction;
+import org.jenkinsci.plugins.workflow.graph.FlowNode;
 import org.jenkinsci.plugins.workflow.steps.Step;
 import org.jenkinsci.plugins.workflow.steps.StepContext;
 import org.jenkinsci.plugins.workflow.steps.StepDescriptor;
@@ -40,6 +43,9 @@ import org.kohsuke.stapler.verb.POST;
  * {@code [pid:, tag:, capsule:]}.
  */
 public class WrennExecStep extends Step {
+
+    /** The longest label the Pipeline graph shows, as for {@code sh}; longer ones are cut. */
+    static final int MAX_LABEL_LENGTH = 100;
 
     private final String capsule;
     private final String cmd;
@@ -200,8 +206,19 @@ public class WrennExecStep extends Step {
     }
 
     @Override
-    public StepExecution start(StepContext context) {
+    public StepExecution start(StepContext context) throws Exception {
+        if (label != null) {
+            FlowNode node = context.get(FlowNode.class);
+            if (node != null) {
+                node.addAction(new LabelAction(graphLabel(label)));
+            }
+        }
         return new Execution(this, context);
+    }
+
+    /** The label as the Pipeline graph shows it: cut to {@link #MAX_LABEL_LENGTH} characters, as {@code sh} does. */
+    static String graphLabel(String label) {
+        return label.length() <= MAX_LABEL_LENGTH ? label : label.substring(0, MAX_LABEL_LENGTH);
     }
 
     /** Refuses combinations that cannot mean anything, naming the fields. */
@@ -264,12 +281,8 @@ public class WrennExecStep extends Step {
                 Messages.WrennExecStep_EnvNotText(name, value.getClass().getSimpleName()));
     }
 
-    /** What the Pipeline graph shows for a call: its label, else its command. */
+    /** What the Pipeline Steps view shows as the call's arguments: the command, as for {@code sh}. */
     static String displayArguments(Map<String, Object> namedArgs) {
-        Object label = namedArgs.get("label");
-        if (label instanceof String s && !s.isBlank()) {
-            return s;
-        }
         Object command = namedArgs.get("cmd");
         return command instanceof String s ? s : null;
     }
@@ -411,6 +424,16 @@ public class WrennExecStep extends Step {
         @POST
         public FormValidation doCheckCmd(@AncestorInPath Item item, @QueryParameter String value) {
             return FormChecks.command(item, value);
+        }
+
+        @POST
+        public FormValidation doCheckLabel(@AncestorInPath Item item, @QueryParameter String value) {
+            boolean mayConfigure =
+                    item == null ? Jenkins.get().hasPermission(Jenkins.ADMINISTER) : item.hasPermission(Item.CONFIGURE);
+            if (!mayConfigure || value == null || value.strip().length() <= MAX_LABEL_LENGTH) {
+                return FormValidation.ok();
+            }
+            return FormValidation.warning(Messages.WrennExecStep_LabelTooLong(Integer.toString(MAX_LABEL_LENGTH)));
         }
 
         @POST

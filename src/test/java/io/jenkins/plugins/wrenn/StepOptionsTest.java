@@ -80,10 +80,16 @@ class StepOptionsTest {
     }
 
     @Test
-    void theGraphShowsTheLabelElseTheCommand() {
-        assertEquals("Unit tests", WrennExecStep.displayArguments(Map.of("cmd", "pytest", "label", "Unit tests")));
-        assertEquals("pytest", WrennExecStep.displayArguments(Map.of("cmd", "pytest")));
+    void theStepsViewShowsTheCommandAsArgumentsAndTheLabelGoesToTheGraph() {
+        assertEquals("pytest", WrennExecStep.displayArguments(Map.of("cmd", "pytest", "label", "Unit tests")));
         assertNull(WrennExecStep.displayArguments(Map.of()));
+    }
+
+    @Test
+    void aLongLabelIsCutAtTheLengthShShows() {
+        assertEquals("Unit tests", WrennExecStep.graphLabel("Unit tests"));
+        String longLabel = "x".repeat(WrennExecStep.MAX_LABEL_LENGTH) + "cut";
+        assertEquals("x".repeat(100), WrennExecStep.graphLabel(longLabel));
     }
 
     static WrennExecStep withEnvs(Map<String, Object> envs) {

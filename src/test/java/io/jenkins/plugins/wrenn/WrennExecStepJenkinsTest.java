@@ -12,9 +12,15 @@ import io.jenkins.plugins.wrenn.testserver.WrennTestServer;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import org.jenkinsci.plugins.plaincredentials.impl.StringCredentialsImpl;
+import org.jenkinsci.plugins.workflow.actions.LabelAction;
 import org.jenkinsci.plugins.workflow.cps.CpsFlowDefinition;
 import org.jenkinsci.plugins.workflow.cps.SnippetizerTester;
+import org.jenkinsci.plugins.workflow.graph.FlowNode;
+import org.jenkinsci.plugins.workflow.graph.StepNode;
+import org.jenkinsci.plugins.workflow.graphanalysis.DepthFirstScanner;
 import org.jenkinsci.plugins.workflow.job.WorkflowJob;
 import org.jenkinsci.plugins.workflow.job.WorkflowRun;
 import org.junit.jupiter.api.AfterEach;
@@ -118,6 +124,29 @@ class WrennExecStepJenkinsTest {
         j.assertLogContains("The environment variable TOKEN in envs has no value (null)", b);
         j.assertLogNotContains("Exception", b);
         j.assertLogNotContains("\tat ", b);
+    }
+
+    @Test
+    void theLabelNamesTheStepInThePipelineGraphCutLikeSh(JenkinsRule j) throws Exception {
+        String longLabel = "y".repeat(WrennExecStep.MAX_LABEL_LENGTH + 20);
+        WorkflowRun b = j.buildAndAssertSuccess(pipeline(
+                j,
+                "wrennExec capsule: 'CAPSULE', cmd: 'true', label: 'Unit tests'\n"
+                        + "wrennExec capsule: 'CAPSULE', cmd: 'true', label: '" + longLabel + "'\n"
+                        + "wrennExec capsule: 'CAPSULE', cmd: 'true'"));
+        Set<String> labels = new TreeSet<>();
+        int steps = 0;
+        for (FlowNode node : new DepthFirstScanner().allNodes(b.getExecution())) {
+            if (node instanceof StepNode step && step.getDescriptor() instanceof WrennExecStep.DescriptorImpl) {
+                steps++;
+                LabelAction label = node.getAction(LabelAction.class);
+                if (label != null) {
+                    labels.add(label.getDisplayName());
+                }
+            }
+        }
+        assertEquals(3, steps);
+        assertEquals(new TreeSet<>(Set.of("Unit tests", "y".repeat(WrennExecStep.MAX_LABEL_LENGTH))), labels);
     }
 
     @Test
