@@ -322,12 +322,24 @@ public class WrennExecStep extends Step {
         return args == null ? Command.shell(cmd) : Command.program(cmd.strip(), args);
     }
 
-    /** Runs the step on its own thread; an abort interrupts it and the engine stops the remote process. */
+    /**
+     * Runs the step on its own thread; an abort interrupts it and the engine stops the remote process.
+     *
+     * <p>An abort or a {@code timeout {}} calls {@link #stop}, which (in {@code
+     * SynchronousNonBlockingStepExecution}) ends the step at once with the stop cause, so the build
+     * shows ABORTED, and interrupts {@link #run}. Whatever {@code run()} throws after that is added to
+     * the cause, and Jenkins prints it with its stack trace when the build ends. So the interrupt that
+     * ends the engine's wait (the engine has logged "aborted; stopping the process" and stopped the
+     * process by then) is not thrown on: the step ends quietly, as {@code sh} does.
+     */
     static final class Execution extends SynchronousNonBlockingStepExecution<Object> {
 
         private static final long serialVersionUID = 1L;
 
         private final transient WrennExecStep step;
+
+        /** Set before the thread is interrupted, so that {@link #run} can tell an abort from other interrupts. */
+        private transient volatile boolean stopped;
 
         Execution(WrennExecStep step, StepContext context) {
             super(context);
@@ -335,7 +347,25 @@ public class WrennExecStep extends Step {
         }
 
         @Override
+        public void stop(Throwable cause) throws Exception {
+            stopped = true;
+            super.stop(cause);
+        }
+
+        @Override
         protected Object run() throws Exception {
+            try {
+                return execute();
+            } catch (InterruptedException e) {
+                if (stopped) {
+                    // The step has already ended with the stop cause; returning is ignored by the context.
+                    return null;
+                }
+                throw e;
+            }
+        }
+
+        private Object execute() throws Exception {
             Run<?, ?> run = getContext().get(Run.class);
             TaskListener listener = getContext().get(TaskListener.class);
             try {
