@@ -23,6 +23,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.UnaryOperator;
 import jenkins.model.Jenkins;
+import net.sf.json.JSONObject;
 import org.jenkinsci.plugins.workflow.actions.LabelAction;
 import org.jenkinsci.plugins.workflow.graph.FlowNode;
 import org.jenkinsci.plugins.workflow.steps.Step;
@@ -34,6 +35,7 @@ import org.kohsuke.stapler.AncestorInPath;
 import org.kohsuke.stapler.DataBoundConstructor;
 import org.kohsuke.stapler.DataBoundSetter;
 import org.kohsuke.stapler.QueryParameter;
+import org.kohsuke.stapler.StaplerRequest2;
 import org.kohsuke.stapler.verb.POST;
 
 /**
@@ -444,6 +446,24 @@ public class WrennExecStep extends Step {
         @Override
         public String argumentsToString(Map<String, Object> namedArgs) {
             return displayArguments(namedArgs);
+        }
+
+        /**
+         * Binds the form as usual, then turns its {@code argRows} and {@code envRows} (names no
+         * property has, so binding passes them by) into the list and the map a Jenkinsfile gives: the
+         * Snippet Generator then writes {@code args: ['-u', 'x'], envs: [PORT: '8080']}.
+         */
+        @Override
+        public Step newInstance(StaplerRequest2 req, JSONObject formData) throws FormException {
+            WrennExecStep step = (WrennExecStep) super.newInstance(req, formData);
+            step.setArgs(StepFormRows.args(formData.opt(StepFormRows.ARG_ROWS)));
+            step.setEnvs(StepFormRows.envs(formData.opt(StepFormRows.ENV_ROWS)));
+            return step;
+        }
+
+        /** The rows the form shows for a configured step's {@code envs}. */
+        public List<StepFormRows.Variable> envRows(WrennExecStep instance) {
+            return StepFormRows.variables(instance == null ? null : instance.getEnvs());
         }
 
         @POST

@@ -182,6 +182,36 @@ class StepOptionsTest {
     }
 
     @Test
+    void formRowsBecomeTheListAndTheMapAJenkinsfileGives() {
+        // One row arrives as an object, several as an array; empty rows are dropped.
+        assertEquals(List.of("-u"), StepFormRows.args(Map.of("arg", "-u")));
+        assertEquals(
+                List.of("-u", "two words"),
+                StepFormRows.args(List.of(Map.of("arg", "-u"), Map.of("arg", ""), Map.of("arg", "two words"))));
+        assertEquals(List.of(), StepFormRows.args(null));
+        assertEquals(Map.of("PORT", "8080"), StepFormRows.envs(Map.of("name", " PORT ", "value", "8080")));
+        Map<String, Object> envs = StepFormRows.envs(List.of(
+                Map.of("name", "B", "value", "2"),
+                Map.of("name", "", "value", ""),
+                Map.of("name", "A", "value", "")));
+        assertEquals(List.of("B", "A"), List.copyOf(envs.keySet()));
+        assertEquals("", envs.get("A"));
+        assertEquals(Map.of(), StepFormRows.envs(null));
+    }
+
+    @Test
+    void aConfiguredStepsVariablesShowAsRows() {
+        Map<String, Object> envs = new LinkedHashMap<>();
+        envs.put("PORT", 8080);
+        envs.put("EMPTY", null);
+        List<StepFormRows.Variable> rows = StepFormRows.variables(envs);
+        assertEquals("PORT", rows.get(0).getName());
+        assertEquals("8080", rows.get(0).getValue());
+        assertEquals("", rows.get(1).getValue());
+        assertTrue(StepFormRows.variables(null).isEmpty());
+    }
+
+    @Test
     void killTakesExactlyOneOfTagAndPid() {
         WrennKillStep neither = new WrennKillStep("cl-a");
         assertTrue(assertThrows(IllegalArgumentException.class, neither::selector)

@@ -276,4 +276,20 @@ class WrennExecStepJenkinsTest {
         st.assertRoundTrip(kill, "wrennKill capsule: 'cl-abc', tag: 'web'");
         SnippetizerTester.assertDocGeneration(WrennExecStep.class);
     }
+
+    @Test
+    void theSnippetGeneratorWritesArgsAndEnvsFromItsRows(JenkinsRule j) throws Exception {
+        SnippetizerTester st = new SnippetizerTester(j);
+        String step = "'stapler-class': '" + WrennExecStep.class.getName() + "', 'capsule': 'cl-abc', 'cmd': 'python'";
+        // Several rows arrive as an array, a single row as an object.
+        st.assertGenerateSnippet(
+                "{" + step + ", 'argRows': [{'arg': '-u'}, {'arg': 'server.py'}],"
+                        + " 'envRows': {'name': 'PORT', 'value': '8080'}}",
+                "wrennExec args: ['-u', 'server.py'], capsule: 'cl-abc', cmd: 'python', envs: [PORT: '8080']",
+                null);
+        st.assertGenerateSnippet(
+                "{" + step + ", 'argRows': {'arg': '-u'}, 'envRows': [{'name': '', 'value': ''}]}",
+                "wrennExec args: ['-u'], capsule: 'cl-abc', cmd: 'python'",
+                null);
+    }
 }
