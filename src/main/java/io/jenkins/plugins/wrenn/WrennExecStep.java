@@ -466,14 +466,16 @@ public class WrennExecStep extends Step {
             return StepFormRows.variables(instance == null ? null : instance.getEnvs());
         }
 
+        // An empty field is not flagged: the Snippet Generator opens with every field empty.
+
         @POST
         public FormValidation doCheckCapsule(@AncestorInPath Item item, @QueryParameter String value) {
-            return FormChecks.capsule(item, value);
+            return Util.fixEmptyAndTrim(value) == null ? FormValidation.ok() : FormChecks.capsule(item, value);
         }
 
         @POST
         public FormValidation doCheckCmd(@AncestorInPath Item item, @QueryParameter String value) {
-            return FormChecks.command(item, value);
+            return Util.fixEmptyAndTrim(value) == null ? FormValidation.ok() : FormChecks.command(item, value);
         }
 
         @POST

@@ -9,6 +9,8 @@ import hudson.AbortException;
 import io.jenkins.plugins.wrenn.api.Signal;
 import io.jenkins.plugins.wrenn.exec.ExecOutcome;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
 import java.io.PrintStream;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
@@ -17,6 +19,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.UnaryOperator;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /** The Pipeline steps' option rules; no Jenkins needed to check them. */
@@ -209,6 +213,22 @@ class StepOptionsTest {
         assertEquals("8080", rows.get(0).getValue());
         assertEquals("", rows.get(1).getValue());
         assertTrue(StepFormRows.variables(null).isEmpty());
+    }
+
+    @Test
+    void noLabelOfTheStepsFormHidesTextInMessageArguments() throws IOException {
+        // In ${%Timeout (seconds)} Stapler reads "(seconds)" as message arguments and shows "Timeout ".
+        String jelly;
+        try (InputStream in = WrennExecStep.class.getResourceAsStream("WrennExecStep/config.jelly")) {
+            jelly = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+        Matcher key = Pattern.compile("\\$\\{%([^}]*)}").matcher(jelly);
+        int keys = 0;
+        while (key.find()) {
+            keys++;
+            assertTrue(!key.group(1).contains("("), "message arguments in " + key.group());
+        }
+        assertTrue(keys > 10, "found only " + keys + " labels");
     }
 
     @Test
