@@ -10,6 +10,10 @@ public abstract class Descriptor<T extends Describable<T>> {
         throw new UnsupportedOperationException("declaration only");
     }
 
+    public T newInstance(StaplerRequest2 req, JSONObject formData) throws FormException {
+        throw new UnsupportedOperationException("declaration only");
+    }
+
     public synchronized void load() {
         throw new UnsupportedOperationException("declaration only");
     }
@@ -26,7 +30,7 @@ public abstract class Descriptor<T extends Describable<T>> {
         private static final long serialVersionUID = 1L;
 
         public FormException(String message, String formField) {
-            throw new UnsupportedOperationException("declaration only");
+            super(message);
         }
     }
 }

@@ -5,6 +5,8 @@ import hudson.model.Run;
 import io.jenkins.plugins.wrenn.api.WrennClient;
 import io.jenkins.plugins.wrenn.exec.BackgroundProcesses;
 import io.jenkins.plugins.wrenn.exec.CapsuleExecution;
+import io.jenkins.plugins.wrenn.exec.SecretMasker;
+import java.util.List;
 
 /**
  * The Wrenn API as one build step sees it: the credentials it uses, a client for the configured
@@ -36,6 +38,12 @@ final class WrennConnection implements AutoCloseable {
     /** The id of the credentials in use, for messages. */
     String credentialsId() {
         return credentialsId;
+    }
+
+    /** The text as the build log may show it: with the API key masked, as in the command's live output. */
+    String masked(String text) {
+        SecretMasker masker = new SecretMasker(List.of(apiKey));
+        return masker.mask(text) + masker.flush();
     }
 
     /** Runs commands to their end. */

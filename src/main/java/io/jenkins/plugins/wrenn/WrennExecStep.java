@@ -14,11 +14,18 @@ import io.jenkins.plugins.wrenn.exec.Command;
 import io.jenkins.plugins.wrenn.exec.ExecOutcome;
 import io.jenkins.plugins.wrenn.exec.ExecutionFailure;
 import io.jenkins.plugins.wrenn.exec.ExecutionSpec;
+import java.io.PrintStream;
+import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.UnaryOperator;
+import jenkins.model.Jenkins;
+import net.sf.json.JSONObject;
+import org.jenkinsci.plugins.workflow.actions.LabelAction;
+import org.jenkinsci.plugins.workflow.graph.FlowNode;
 import org.jenkinsci.plugins.workflow.steps.Step;
 import org.jenkinsci.plugins.workflow.steps.StepContext;
 import org.jenkinsci.plugins.workflow.steps.StepDescriptor;
@@ -28,6 +35,7 @@ import org.kohsuke.stapler.AncestorInPath;
 import org.kohsuke.stapler.DataBoundConstructor;
 import org.kohsuke.stapler.DataBoundSetter;
 import org.kohsuke.stapler.QueryParameter;
+import org.kohsuke.stapler.StaplerRequest2;
 import org.kohsuke.stapler.verb.POST;
 
 /**
@@ -38,12 +46,15 @@ import org.kohsuke.stapler.verb.POST;
  */
 public class WrennExecStep extends Step {
 
+    /** The longest label the Pipeline graph shows, as for {@code sh}; longer ones are cut. */
+    static final int MAX_LABEL_LENGTH = 100;
+
     private final String capsule;
     private final String cmd;
     private List<String> args;
     private String credentialsId;
     private int timeout;
-    private Map<String, String> envs;
+    private Map<String, Object> envs;
     private String cwd;
     private boolean background;
     private String tag;
@@ -97,12 +108,17 @@ public class WrennExecStep extends Step {
         this.timeout = timeout;
     }
 
-    public Map<String, String> getEnvs() {
+    /**
+     * Environment variables as the script gave them: a Jenkinsfile's map reaches the step unchanged,
+     * so values may be numbers or booleans ({@code envs: [PORT: 8080]}); {@link #environment()} turns
+     * them into text when the step runs.
+     */
+    public Map<String, Object> getEnvs() {
         return envs;
     }
 
     @DataBoundSetter
-    public void setEnvs(Map<String, String> envs) {
+    public void setEnvs(Map<String, Object> envs) {
         this.envs = envs == null || envs.isEmpty() ? null : new LinkedHashMap<>(envs);
     }
 
@@ -192,8 +208,19 @@ public class WrennExecStep extends Step {
     }
 
     @Override
-    public StepExecution start(StepContext context) {
+    public StepExecution start(StepContext context) throws Exception {
+        if (label != null) {
+            FlowNode node = context.get(FlowNode.class);
+            if (node != null) {
+                node.addAction(new LabelAction(graphLabel(label)));
+            }
+        }
         return new Execution(this, context);
+    }
+
+    /** The label as the Pipeline graph shows it: cut to {@link #MAX_LABEL_LENGTH} characters, as {@code sh} does. */
+    static String graphLabel(String label) {
+        return label.length() <= MAX_LABEL_LENGTH ? label : label.substring(0, MAX_LABEL_LENGTH);
     }
 
     /** Refuses combinations that cannot mean anything, naming the fields. */
@@ -216,28 +243,105 @@ public class WrennExecStep extends Step {
         if (!background && (tag != null || waitFor != null || waitForTimeout > 0 || keepAlive)) {
             throw new IllegalArgumentException(Messages.WrennExecStep_BackgroundOnly());
         }
+        environment();
     }
 
-    /** What the Pipeline graph shows for a call: its label, else its command. */
-    static String displayArguments(Map<String, Object> namedArgs) {
-        Object label = namedArgs.get("label");
-        if (label instanceof String s && !s.isBlank()) {
-            return s;
+    /**
+     * The environment variables as text: numbers and booleans become their text, as in a shell.
+     *
+     * @throws IllegalArgumentException naming the variable, for an empty name, a null value or a
+     *     value that is not text, a number or a boolean (a list, say)
+     */
+    Map<String, String> environment() {
+        Map<String, String> text = new LinkedHashMap<>();
+        if (envs == null) {
+            return text;
         }
+        for (Map.Entry<?, ?> e : envs.entrySet()) {
+            String name = e.getKey() == null ? "" : e.getKey().toString().strip();
+            if (name.isEmpty()) {
+                throw new IllegalArgumentException(Messages.WrennExecStep_EnvNoName());
+            }
+            text.put(name, envValue(name, e.getValue()));
+        }
+        return text;
+    }
+
+    private static String envValue(String name, Object value) {
+        if (value == null) {
+            throw new IllegalArgumentException(Messages.WrennExecStep_EnvNullValue(name));
+        }
+        if (value instanceof BigDecimal decimal) {
+            // Groovy's 1.5 is a BigDecimal; its toString() may use an exponent (1E+3).
+            return decimal.toPlainString();
+        }
+        if (value instanceof CharSequence || value instanceof Number || value instanceof Boolean) {
+            // CharSequence covers Groovy's GString ("http://${host}").
+            return value.toString();
+        }
+        throw new IllegalArgumentException(
+                Messages.WrennExecStep_EnvNotText(name, value.getClass().getSimpleName()));
+    }
+
+    /** What the Pipeline Steps view shows as the call's arguments: the command, as for {@code sh}. */
+    static String displayArguments(Map<String, Object> namedArgs) {
         Object command = namedArgs.get("cmd");
         return command instanceof String s ? s : null;
+    }
+
+    /**
+     * The step's result once a foreground command has ended, as {@code sh} gives it: the exit code,
+     * the standard output, or nothing; a non-zero exit fails the step, after writing captured
+     * standard output to the log so that the reader can see why.
+     *
+     * @param forLog masks what the log must not show (the API key)
+     */
+    static Object result(
+            ExecOutcome outcome,
+            boolean returnStdout,
+            boolean returnStatus,
+            PrintStream log,
+            UnaryOperator<String> forLog)
+            throws AbortException {
+        if (returnStatus) {
+            return outcome.exitCode();
+        }
+        if (!outcome.succeeded()) {
+            String stdout = outcome.stdout();
+            if (stdout != null && !stdout.isEmpty()) {
+                log.print(forLog.apply(stdout));
+                if (!stdout.endsWith("\n")) {
+                    log.println();
+                }
+                log.flush();
+            }
+            throw new AbortException(outcome.failureMessage());
+        }
+        return returnStdout ? outcome.stdout() : null;
     }
 
     Command command() {
         return args == null ? Command.shell(cmd) : Command.program(cmd.strip(), args);
     }
 
-    /** Runs the step on its own thread; an abort interrupts it and the engine stops the remote process. */
+    /**
+     * Runs the step on its own thread; an abort interrupts it and the engine stops the remote process.
+     *
+     * <p>An abort or a {@code timeout {}} calls {@link #stop}, which (in {@code
+     * SynchronousNonBlockingStepExecution}) ends the step at once with the stop cause, so the build
+     * shows ABORTED, and interrupts {@link #run}. Whatever {@code run()} throws after that is added to
+     * the cause, and Jenkins prints it with its stack trace when the build ends. So the interrupt that
+     * ends the engine's wait (the engine has logged "aborted; stopping the process" and stopped the
+     * process by then) is not thrown on: the step ends quietly, as {@code sh} does.
+     */
     static final class Execution extends SynchronousNonBlockingStepExecution<Object> {
 
         private static final long serialVersionUID = 1L;
 
         private final transient WrennExecStep step;
+
+        /** Set before the thread is interrupted, so that {@link #run} can tell an abort from other interrupts. */
+        private transient volatile boolean stopped;
 
         Execution(WrennExecStep step, StepContext context) {
             super(context);
@@ -245,7 +349,25 @@ public class WrennExecStep extends Step {
         }
 
         @Override
+        public void stop(Throwable cause) throws Exception {
+            stopped = true;
+            super.stop(cause);
+        }
+
+        @Override
         protected Object run() throws Exception {
+            try {
+                return execute();
+            } catch (InterruptedException e) {
+                if (stopped) {
+                    // The step has already ended with the stop cause; returning is ignored by the context.
+                    return null;
+                }
+                throw e;
+            }
+        }
+
+        private Object execute() throws Exception {
             Run<?, ?> run = getContext().get(Run.class);
             TaskListener listener = getContext().get(TaskListener.class);
             try {
@@ -254,7 +376,9 @@ public class WrennExecStep extends Step {
                 throw new AbortException(e.getMessage());
             }
             try (WrennConnection connection = WrennConnection.forBuild(step.credentialsId, run)) {
-                return step.background ? startBackground(run, listener, connection) : runForeground(listener, connection);
+                return step.background
+                        ? startBackground(run, listener, connection)
+                        : runForeground(listener, connection);
             } catch (ExecutionFailure e) {
                 throw new AbortException(e.getMessage());
             } catch (IllegalArgumentException e) {
@@ -266,19 +390,13 @@ public class WrennExecStep extends Step {
             ExecutionSpec spec = new ExecutionSpec(
                     step.capsule,
                     step.command(),
-                    step.envs,
+                    step.environment(),
                     step.cwd,
                     step.timeout > 0 ? Duration.ofSeconds(step.timeout) : null,
                     step.returnStdout,
                     connection.credentialsId());
             ExecOutcome outcome = connection.commands().run(spec, listener.getLogger());
-            if (step.returnStatus) {
-                return outcome.exitCode();
-            }
-            if (!outcome.succeeded()) {
-                throw new AbortException(Messages.WrennExecBuilder_ExitCode(Integer.toString(outcome.exitCode())));
-            }
-            return step.returnStdout ? outcome.stdout() : null;
+            return result(outcome, step.returnStdout, step.returnStatus, listener.getLogger(), connection::masked);
         }
 
         private Object startBackground(Run<?, ?> run, TaskListener listener, WrennConnection connection)
@@ -286,7 +404,7 @@ public class WrennExecStep extends Step {
             BackgroundSpec spec = new BackgroundSpec(
                     step.capsule,
                     step.command(),
-                    step.envs,
+                    step.environment(),
                     step.cwd,
                     step.tag,
                     step.waitFor,
@@ -328,14 +446,44 @@ public class WrennExecStep extends Step {
             return displayArguments(namedArgs);
         }
 
+        /**
+         * Binds the form as usual, then turns its {@code argRows} and {@code envRows} (names no
+         * property has, so binding passes them by) into the list and the map a Jenkinsfile gives: the
+         * Snippet Generator then writes {@code args: ['-u', 'x'], envs: [PORT: '8080']}.
+         */
+        @Override
+        public Step newInstance(StaplerRequest2 req, JSONObject formData) throws FormException {
+            WrennExecStep step = (WrennExecStep) super.newInstance(req, formData);
+            step.setArgs(StepFormRows.args(formData.opt(StepFormRows.ARG_ROWS)));
+            step.setEnvs(StepFormRows.envs(formData.opt(StepFormRows.ENV_ROWS)));
+            return step;
+        }
+
+        /** The rows the form shows for a configured step's {@code envs}. */
+        public List<StepFormRows.Variable> envRows(WrennExecStep instance) {
+            return StepFormRows.variables(instance == null ? null : instance.getEnvs());
+        }
+
+        // An empty field is not flagged: the Snippet Generator opens with every field empty.
+
         @POST
         public FormValidation doCheckCapsule(@AncestorInPath Item item, @QueryParameter String value) {
-            return FormChecks.capsule(item, value);
+            return Util.fixEmptyAndTrim(value) == null ? FormValidation.ok() : FormChecks.capsule(item, value);
         }
 
         @POST
         public FormValidation doCheckCmd(@AncestorInPath Item item, @QueryParameter String value) {
-            return FormChecks.command(item, value);
+            return Util.fixEmptyAndTrim(value) == null ? FormValidation.ok() : FormChecks.command(item, value);
+        }
+
+        @POST
+        public FormValidation doCheckLabel(@AncestorInPath Item item, @QueryParameter String value) {
+            boolean mayConfigure =
+                    item == null ? Jenkins.get().hasPermission(Jenkins.ADMINISTER) : item.hasPermission(Item.CONFIGURE);
+            if (!mayConfigure || value == null || value.strip().length() <= MAX_LABEL_LENGTH) {
+                return FormValidation.ok();
+            }
+            return FormValidation.warning(Messages.WrennExecStep_LabelTooLong(Integer.toString(MAX_LABEL_LENGTH)));
         }
 
         @POST

@@ -5,9 +5,22 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import hudson.AbortException;
 import io.jenkins.plugins.wrenn.api.Signal;
+import io.jenkins.plugins.wrenn.exec.ExecOutcome;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.UnaryOperator;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /** The Pipeline steps' option rules; no Jenkins needed to check them. */
@@ -71,10 +84,151 @@ class StepOptionsTest {
     }
 
     @Test
-    void theGraphShowsTheLabelElseTheCommand() {
-        assertEquals("Unit tests", WrennExecStep.displayArguments(Map.of("cmd", "pytest", "label", "Unit tests")));
-        assertEquals("pytest", WrennExecStep.displayArguments(Map.of("cmd", "pytest")));
+    void theStepsViewShowsTheCommandAsArgumentsAndTheLabelGoesToTheGraph() {
+        assertEquals("pytest", WrennExecStep.displayArguments(Map.of("cmd", "pytest", "label", "Unit tests")));
         assertNull(WrennExecStep.displayArguments(Map.of()));
+    }
+
+    @Test
+    void aLongLabelIsCutAtTheLengthShShows() {
+        assertEquals("Unit tests", WrennExecStep.graphLabel("Unit tests"));
+        String longLabel = "x".repeat(WrennExecStep.MAX_LABEL_LENGTH) + "cut";
+        assertEquals("x".repeat(100), WrennExecStep.graphLabel(longLabel));
+    }
+
+    static WrennExecStep withEnvs(Map<String, Object> envs) {
+        WrennExecStep step = exec();
+        step.setEnvs(envs);
+        return step;
+    }
+
+    @Test
+    void envsNumbersBooleansAndGroovyTextBecomeText() {
+        Map<String, Object> envs = new LinkedHashMap<>();
+        envs.put("PORT", 8080);
+        envs.put("DEBUG", true);
+        envs.put("RATIO", new BigDecimal("1E+3"));
+        envs.put("SIZE", 2.5d);
+        envs.put("URL", new StringBuilder("http://example")); // stands in for a GString: a CharSequence
+        envs.put("NAME", "plain");
+        WrennExecStep step = withEnvs(envs);
+        step.checkOptions();
+        assertEquals(
+                Map.of(
+                        "PORT", "8080",
+                        "DEBUG", "true",
+                        "RATIO", "1000",
+                        "SIZE", "2.5",
+                        "URL", "http://example",
+                        "NAME", "plain"),
+                step.environment());
+        assertEquals(
+                List.of("PORT", "DEBUG", "RATIO", "SIZE", "URL", "NAME"),
+                List.copyOf(step.environment().keySet()));
+    }
+
+    @Test
+    void envsWithANullValueAnEmptyNameOrAListAreRefusedNamingTheVariable() {
+        Map<String, Object> nullValue = new LinkedHashMap<>();
+        nullValue.put("TOKEN", null);
+        assertEquals(
+                "The environment variable TOKEN in envs has no value (null): give it text, a number or true/false.",
+                refusal(withEnvs(nullValue)));
+        assertEquals(
+                "A variable in envs has an empty name: give each variable a name.",
+                refusal(withEnvs(Map.of(" ", "x"))));
+        assertEquals(
+                "The environment variable PATHS in envs has a value of type ArrayList: give it text, a number or"
+                        + " true/false.",
+                refusal(withEnvs(Map.of("PATHS", new ArrayList<>(List.of("a", "b"))))));
+    }
+
+    @Test
+    void envsGivenAsAStringMapStillWork() {
+        assertEquals(Map.of("A", "1"), withEnvs(Map.of("A", "1")).environment());
+        assertEquals(Map.of(), exec().environment());
+    }
+
+    static final UnaryOperator<String> MASK_KEY = text -> text.replace("wrn_key", "****");
+
+    static String printed(ByteArrayOutputStream log) {
+        return log.toString(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void returnStdoutWithANonZeroExitWritesTheOutputToTheLogBeforeFailing() {
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        AbortException failure = assertThrows(
+                AbortException.class,
+                () -> WrennExecStep.result(
+                        new ExecOutcome(2, "partial result\nkey wrn_key"),
+                        true,
+                        false,
+                        new PrintStream(log, true, StandardCharsets.UTF_8),
+                        MASK_KEY));
+        assertEquals("The command exited with code 2.", failure.getMessage());
+        assertEquals("partial result\nkey ****\n", printed(log));
+    }
+
+    @Test
+    void returnStdoutOnSuccessReturnsTheRawTextAndLogsNothing() throws AbortException {
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        PrintStream out = new PrintStream(log, true, StandardCharsets.UTF_8);
+        assertEquals(
+                "key wrn_key\n", WrennExecStep.result(new ExecOutcome(0, "key wrn_key\n"), true, false, out, MASK_KEY));
+        assertEquals(3, WrennExecStep.result(new ExecOutcome(3, null), false, true, out, MASK_KEY));
+        assertNull(WrennExecStep.result(new ExecOutcome(0, null), false, false, out, MASK_KEY));
+        assertEquals("", printed(log));
+        assertThrows(
+                AbortException.class,
+                () -> WrennExecStep.result(new ExecOutcome(1, null), false, false, out, MASK_KEY));
+        assertEquals("", printed(log));
+    }
+
+    @Test
+    void formRowsBecomeTheListAndTheMapAJenkinsfileGives() {
+        // One row arrives as an object, several as an array; empty rows are dropped.
+        assertEquals(List.of("-u"), StepFormRows.args(Map.of("arg", "-u")));
+        assertEquals(
+                List.of("-u", "two words"),
+                StepFormRows.args(List.of(Map.of("arg", "-u"), Map.of("arg", ""), Map.of("arg", "two words"))));
+        assertEquals(List.of(), StepFormRows.args(null));
+        assertEquals(Map.of("PORT", "8080"), StepFormRows.envs(Map.of("name", " PORT ", "value", "8080")));
+        Map<String, Object> envs = StepFormRows.envs(List.of(
+                Map.of("name", "B", "value", "2"),
+                Map.of("name", "", "value", ""),
+                Map.of("name", "A", "value", "")));
+        assertEquals(List.of("B", "A"), List.copyOf(envs.keySet()));
+        assertEquals("", envs.get("A"));
+        assertEquals(Map.of(), StepFormRows.envs(null));
+    }
+
+    @Test
+    void aConfiguredStepsVariablesShowAsRows() {
+        Map<String, Object> envs = new LinkedHashMap<>();
+        envs.put("PORT", 8080);
+        envs.put("EMPTY", null);
+        List<StepFormRows.Variable> rows = StepFormRows.variables(envs);
+        assertEquals("PORT", rows.get(0).getName());
+        assertEquals("8080", rows.get(0).getValue());
+        assertEquals("", rows.get(1).getValue());
+        assertTrue(StepFormRows.variables(null).isEmpty());
+    }
+
+    @Test
+    void noLabelOfTheStepsFormHidesTextInMessageArguments() throws IOException {
+        // In ${%Timeout (seconds)} Stapler reads "(seconds)" as message arguments and shows "Timeout ".
+        String jelly;
+        try (InputStream in = WrennExecStep.class.getResourceAsStream("WrennExecStep/config.jelly")) {
+            jelly = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+        Matcher key = Pattern.compile("\\$\\{%([^}]*)}").matcher(jelly);
+        int keys = 0;
+        while (key.find()) {
+            keys++;
+            assertTrue(!key.group(1).contains("("), "message arguments in " + key.group());
+        }
+        assertTrue(keys > 10, "found only " + keys + " labels");
     }
 
     @Test

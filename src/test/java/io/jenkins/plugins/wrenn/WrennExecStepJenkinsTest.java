@@ -9,11 +9,18 @@ import hudson.model.Result;
 import hudson.util.Secret;
 import io.jenkins.plugins.wrenn.testserver.Await;
 import io.jenkins.plugins.wrenn.testserver.WrennTestServer;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import org.jenkinsci.plugins.plaincredentials.impl.StringCredentialsImpl;
+import org.jenkinsci.plugins.workflow.actions.LabelAction;
 import org.jenkinsci.plugins.workflow.cps.CpsFlowDefinition;
 import org.jenkinsci.plugins.workflow.cps.SnippetizerTester;
+import org.jenkinsci.plugins.workflow.graph.FlowNode;
+import org.jenkinsci.plugins.workflow.graph.StepNode;
+import org.jenkinsci.plugins.workflow.graphanalysis.DepthFirstScanner;
 import org.jenkinsci.plugins.workflow.job.WorkflowJob;
 import org.jenkinsci.plugins.workflow.job.WorkflowRun;
 import org.junit.jupiter.api.AfterEach;
@@ -86,6 +93,63 @@ class WrennExecStepJenkinsTest {
     }
 
     @Test
+    void returnStdoutWithANonZeroExitShowsTheOutputBeforeFailingLikeSh(JenkinsRule j) throws Exception {
+        // The output (partial-42) differs from the command's text, which the log's header line shows.
+        WorkflowRun b = j.buildAndAssertStatus(
+                Result.FAILURE,
+                pipeline(
+                        j,
+                        "def out = wrennExec capsule: 'CAPSULE', returnStdout: true,"
+                                + " cmd: 'echo partial-$((40+2)); exit 2'"));
+        j.assertLogContains("partial-42", b);
+        j.assertLogContains("The command exited with code 2.", b);
+    }
+
+    @Test
+    void envsTakeNumbersBooleansAndGroovyStrings(JenkinsRule j) throws Exception {
+        WorkflowRun b = j.buildAndAssertSuccess(pipeline(
+                j,
+                """
+                def host = 'example'
+                wrennExec capsule: 'CAPSULE', cmd: 'echo "port=$PORT debug=$DEBUG url=$URL"',
+                        envs: [PORT: 8080, DEBUG: true, URL: "http://${host}"]
+                """));
+        j.assertLogContains("port=8080 debug=true url=http://example", b);
+    }
+
+    @Test
+    void anEnvsValueOfNullIsAClearErrorNamingTheVariable(JenkinsRule j) throws Exception {
+        WorkflowRun b = j.buildAndAssertStatus(
+                Result.FAILURE, pipeline(j, "wrennExec capsule: 'CAPSULE', cmd: 'true', envs: [TOKEN: null]"));
+        j.assertLogContains("The environment variable TOKEN in envs has no value (null)", b);
+        j.assertLogNotContains("Exception", b);
+        j.assertLogNotContains("\tat ", b);
+    }
+
+    @Test
+    void theLabelNamesTheStepInThePipelineGraphCutLikeSh(JenkinsRule j) throws Exception {
+        String longLabel = "y".repeat(WrennExecStep.MAX_LABEL_LENGTH + 20);
+        WorkflowRun b = j.buildAndAssertSuccess(pipeline(
+                j,
+                "wrennExec capsule: 'CAPSULE', cmd: 'true', label: 'Unit tests'\n"
+                        + "wrennExec capsule: 'CAPSULE', cmd: 'true', label: '" + longLabel + "'\n"
+                        + "wrennExec capsule: 'CAPSULE', cmd: 'true'"));
+        Set<String> labels = new TreeSet<>();
+        int steps = 0;
+        for (FlowNode node : new DepthFirstScanner().allNodes(b.getExecution())) {
+            if (node instanceof StepNode step && step.getDescriptor() instanceof WrennExecStep.DescriptorImpl) {
+                steps++;
+                LabelAction label = node.getAction(LabelAction.class);
+                if (label != null) {
+                    labels.add(label.getDisplayName());
+                }
+            }
+        }
+        assertEquals(3, steps);
+        assertEquals(new TreeSet<>(Set.of("Unit tests", "y".repeat(WrennExecStep.MAX_LABEL_LENGTH))), labels);
+    }
+
+    @Test
     void failuresCarryTheEnginesMessages(JenkinsRule j) throws Exception {
         j.assertLogContains(
                 "The command exited with code 3.",
@@ -103,11 +167,37 @@ class WrennExecStepJenkinsTest {
 
     @Test
     void abortStopsTheRemoteProcessAndShowsAborted(JenkinsRule j) throws Exception {
-        WorkflowJob job = pipeline(j, "wrennExec capsule: 'CAPSULE', cmd: 'echo started; sleep 60'");
+        // "go2" is the command's output, not its text, which the log's header line shows.
+        WorkflowJob job = pipeline(j, "wrennExec capsule: 'CAPSULE', cmd: 'echo go$((1+1)); sleep 60'");
         WorkflowRun b = job.scheduleBuild2(0).waitForStart();
-        j.waitForMessage("started", b);
+        j.waitForMessage("go2", b);
         b.doStop();
         j.assertBuildStatus(Result.ABORTED, j.waitForCompletion(b));
+        Await.until(() -> server.processes(capsule).isEmpty(), "the remote process to be stopped");
+        j.assertLogNotContains("InterruptedException", b);
+    }
+
+    @Test
+    void anAbortEndsQuietlyLikeShWithoutAStackTrace(JenkinsRule j) throws Exception {
+        // Jenkins prints what the step's thread adds to the abort cause when the build ends. Catching the
+        // abort and waiting before rethrowing it makes the build end after that thread, every time.
+        WorkflowJob job = pipeline(
+                j,
+                """
+                try {
+                    wrennExec capsule: 'CAPSULE', cmd: 'echo go$((1+1)); sleep 60'
+                } catch (e) {
+                    sleep 3
+                    throw e
+                }
+                """);
+        WorkflowRun b = job.scheduleBuild2(0).waitForStart();
+        j.waitForMessage("go2", b);
+        b.doStop();
+        j.assertBuildStatus(Result.ABORTED, j.waitForCompletion(b));
+        j.assertLogContains("aborted; stopping the process", b);
+        j.assertLogNotContains("InterruptedException", b);
+        j.assertLogNotContains("\tat ", b);
         Await.until(() -> server.processes(capsule).isEmpty(), "the remote process to be stopped");
     }
 
@@ -118,6 +208,7 @@ class WrennExecStepJenkinsTest {
                 pipeline(j, "timeout(time: 3, unit: 'SECONDS') { wrennExec capsule: 'CAPSULE', cmd: 'sleep 60' }"));
         assertTrue(b.getDuration() < 30_000, "took " + b.getDuration() + " ms");
         Await.until(() -> server.processes(capsule).isEmpty(), "the remote process to be stopped");
+        j.assertLogNotContains("InterruptedException", b);
     }
 
     @Test
@@ -172,8 +263,33 @@ class WrennExecStepJenkinsTest {
                 full,
                 "wrennExec args: ['-u', 'server.py'], background: true, capsule: 'cl-abc', cmd: 'python', "
                         + "envs: [PORT: '8080'], waitFor: 'Listening on'");
+        WrennExecStep typed = new WrennExecStep("cl-abc", "serve");
+        Map<String, Object> typedEnvs = new LinkedHashMap<>();
+        typedEnvs.put("DEBUG", true);
+        typedEnvs.put("PORT", 8080);
+        typed.setEnvs(typedEnvs);
+        typed.setLabel("Serve");
+        st.assertRoundTrip(
+                typed, "wrennExec capsule: 'cl-abc', cmd: 'serve', envs: [DEBUG: true, PORT: 8080], label: 'Serve'");
         WrennKillStep kill = new WrennKillStep("cl-abc");
         kill.setTag("web");
         st.assertRoundTrip(kill, "wrennKill capsule: 'cl-abc', tag: 'web'");
+        SnippetizerTester.assertDocGeneration(WrennExecStep.class);
+    }
+
+    @Test
+    void theSnippetGeneratorWritesArgsAndEnvsFromItsRows(JenkinsRule j) throws Exception {
+        SnippetizerTester st = new SnippetizerTester(j);
+        String step = "'stapler-class': '" + WrennExecStep.class.getName() + "', 'capsule': 'cl-abc', 'cmd': 'python'";
+        // Several rows arrive as an array, a single row as an object.
+        st.assertGenerateSnippet(
+                "{" + step + ", 'argRows': [{'arg': '-u'}, {'arg': 'server.py'}],"
+                        + " 'envRows': {'name': 'PORT', 'value': '8080'}}",
+                "wrennExec args: ['-u', 'server.py'], capsule: 'cl-abc', cmd: 'python', envs: [PORT: '8080']",
+                null);
+        st.assertGenerateSnippet(
+                "{" + step + ", 'argRows': {'arg': '-u'}, 'envRows': [{'name': '', 'value': ''}]}",
+                "wrennExec args: ['-u'], capsule: 'cl-abc', cmd: 'python'",
+                null);
     }
 }

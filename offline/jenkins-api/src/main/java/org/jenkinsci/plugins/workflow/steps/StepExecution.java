@@ -10,4 +10,8 @@ public abstract class StepExecution implements Serializable {
     public StepContext getContext() {
         throw new UnsupportedOperationException("declaration only");
     }
+
+    public void stop(Throwable cause) throws Exception {
+        throw new UnsupportedOperationException("declaration only");
+    }
 }

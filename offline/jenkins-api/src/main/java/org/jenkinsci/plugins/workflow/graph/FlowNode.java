@@ -1,0 +1,5 @@
+package org.jenkinsci.plugins.workflow.graph;
+
+import hudson.model.Actionable;
+
+public abstract class FlowNode extends Actionable {}
