@@ -58,8 +58,13 @@ final class FaultRelay implements AutoCloseable {
 
     private void acceptLoop() {
         while (!listener.isClosed()) {
+            Socket client;
             try {
-                Socket client = listener.accept();
+                client = listener.accept();
+            } catch (IOException e) {
+                return;
+            }
+            try {
                 client.setTcpNoDelay(true);
                 Socket upstream = new Socket();
                 upstream.setTcpNoDelay(true);
@@ -68,7 +73,12 @@ final class FaultRelay implements AutoCloseable {
                 byUpstreamPort.put(upstream.getLocalPort(), c);
                 c.start();
             } catch (IOException e) {
-                // The listener closed, or Jetty refused one connection: the client sees it closed.
+                // Jetty refused this one connection (it is stopping): the client sees it closed.
+                try {
+                    client.close();
+                } catch (IOException ignored) {
+                    // Already closed.
+                }
             }
         }
     }
