@@ -2,11 +2,6 @@ package io.jenkins.plugins.wrenn.testserver;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.ByteBuffer;
-import java.nio.CharBuffer;
-import java.nio.charset.CharsetDecoder;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -56,7 +51,7 @@ public final class LocalProcess {
 
     private void reportExit(Consumer<LocalProcess> onExit) {
         try {
-            int code = process.waitFor();
+            int code = exitCodeOf(process.waitFor());
             exitCode = code;
             for (Subscriber s : subscribers) {
                 s.exited(code);
@@ -71,27 +66,17 @@ public final class LocalProcess {
     private void pump(InputStream in, String stream, Consumer<LocalProcess> onExit) {
         Thread t = new Thread(
                 () -> {
-                    CharsetDecoder decoder = StandardCharsets.UTF_8
-                            .newDecoder()
-                            .onMalformedInput(CodingErrorAction.REPLACE)
-                            .onUnmappableCharacter(CodingErrorAction.REPLACE);
-                    ByteBuffer bytes = ByteBuffer.allocate(chunkBytes);
-                    CharBuffer chars = CharBuffer.allocate(chunkBytes);
                     byte[] buf = new byte[chunkBytes];
                     try (in) {
                         int n;
-                        while ((n = in.read(buf, 0, bytes.remaining())) > 0) {
-                            bytes.put(buf, 0, n);
-                            bytes.flip();
-                            // A UTF-8 character cut by the chunk boundary stays in 'bytes' for the next read.
-                            decoder.decode(bytes, chars, false);
-                            bytes.compact();
-                            publish(stream, chars);
+                        // Each read is one message, decoded on its own as the real server does: a
+                        // character cut by the chunk boundary arrives as replacement characters.
+                        while ((n = in.read(buf)) > 0) {
+                            String data = Utf8Chunk.decode(buf, n);
+                            for (Subscriber s : subscribers) {
+                                s.output(stream, data);
+                            }
                         }
-                        bytes.flip();
-                        decoder.decode(bytes, chars, true);
-                        decoder.flush(chars);
-                        publish(stream, chars);
                     } catch (IOException e) {
                         // The process is gone; what it wrote before has been published.
                     } finally {
@@ -105,15 +90,13 @@ public final class LocalProcess {
         t.start();
     }
 
-    private void publish(String stream, CharBuffer chars) {
-        chars.flip();
-        if (chars.hasRemaining()) {
-            String data = chars.toString();
-            for (Subscriber s : subscribers) {
-                s.output(stream, data);
-            }
-        }
-        chars.clear();
+    /**
+     * The exit code the real server reports. Its host agent has no exit status for a process that a
+     * signal ended and sends -1; the JDK reports such a death as 128 + the signal number, so those
+     * values are read as signal deaths (a process that really exits with 129..192 is rare enough).
+     */
+    static int exitCodeOf(int jdkExitValue) {
+        return jdkExitValue > 128 && jdkExitValue <= 128 + 64 ? -1 : jdkExitValue;
     }
 
     void subscribe(Subscriber s) {

@@ -4,21 +4,24 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.websocket.api.Callback;
 import org.eclipse.jetty.websocket.api.Session;
-import org.eclipse.jetty.websocket.server.ServerUpgradeRequest;
 
 /**
  * One WebSocket of the test server: a streaming exec (first message {@code start}) or an attach to
  * a running process. Sends are serialised and blocking, so a slow client slows the process's output
  * pump instead of growing a queue.
+ *
+ * <p>Like the real server, it never sends a close frame: after its last message ({@code exit} or
+ * {@code error}), after a {@code stop}, or when an attach finds nothing to attach to (CURRENT), it
+ * closes the TCP connection at once.
  */
 public final class StreamSocket implements Session.Listener.AutoDemanding, LocalProcess.Subscriber {
 
@@ -27,40 +30,43 @@ public final class StreamSocket implements Session.Listener.AutoDemanding, Local
     private final String attachSelector;
     private final boolean keyOk;
     private final int dropAfter;
+    private final int silenceAfter;
     private final AtomicInteger sent = new AtomicInteger();
+    private final AtomicBoolean authFailed = new AtomicBoolean();
     private long outputBytes;
     private long messages;
     private long firstSend;
     private long lastSend;
     private volatile Session session;
+    private volatile WrennTestServer.TestCapsule capsule;
     private volatile LocalProcess process;
     private volatile LocalProcess.Subscriber subscription;
     private volatile boolean started;
-    /** Set when the stream is to be cut: nothing more is sent, even events the start gate held. */
-    private volatile boolean cut;
+    /** Set once nothing more may be sent: the stream was cut, silenced or has ended. */
+    private volatile boolean done;
 
-    StreamSocket(WrennTestServer server, ServerUpgradeRequest request, String attachSelector) {
+    StreamSocket(WrennTestServer server, String capsuleId, String attachSelector, boolean keyOk) {
         this.server = server;
-        String path = Request.getPathInContext(request);
-        this.capsuleId = path.split("/")[4];
+        this.capsuleId = capsuleId;
         this.attachSelector = attachSelector;
-        this.keyOk = server.keyMatches(request.getHeaders().get("X-API-Key"));
+        this.keyOk = keyOk;
         this.dropAfter = server.takeStreamDrop();
-        server.record("WS", path, null, "");
+        this.silenceAfter = server.takeStreamSilence();
     }
 
     @Override
     public void onWebSocketOpen(Session session) {
         this.session = session;
         if (!keyOk) {
-            // The real server waits for a browser-style auth message before it gives up.
+            // V0_1_5: no valid key on the upgrade, so the first message must authenticate the
+            // browser way; a client that sends nothing is given up on after the read deadline.
             Thread t = new Thread(() -> {
                 try {
                     Thread.sleep(server.authWait().toMillis());
                 } catch (InterruptedException e) {
                     return;
                 }
-                fail("authentication failed");
+                failAuthentication();
             });
             t.setDaemon(true);
             t.start();
@@ -68,76 +74,109 @@ public final class StreamSocket implements Session.Listener.AutoDemanding, Local
         }
         WrennTestServer.Lookup lookup = server.lookUp(capsuleId, true);
         if (lookup instanceof WrennTestServer.Refused r) {
-            fail(r.message());
+            fail(r.streamMessage());
             return;
         }
+        capsule = ((WrennTestServer.Found) lookup).capsule();
         if (attachSelector != null) {
-            WrennTestServer.TestCapsule c = ((WrennTestServer.Found) lookup).capsule();
-            LocalProcess p = WrennTestServer.find(c, attachSelector);
-            if (p == null || p.exitCode() != null) {
-                fail("process not found");
-                return;
-            }
-            process = p;
-            subscription = this;
-            p.subscribe(this);
+            attach();
         }
+    }
+
+    private void attach() {
+        LocalProcess p = WrennTestServer.find(capsule, attachSelector);
+        StartGate gate = new StartGate();
+        if (p != null) {
+            p.subscribe(gate);
+            if (p.exitCode() != null) {
+                // It ended before the subscription took: nothing would ever reach this stream.
+                p.unsubscribe(gate);
+                p = null;
+            }
+        }
+        if (p == null) {
+            if (server.generation() == ServerGeneration.CURRENT) {
+                // The host agent's attach stream just ends, so the control plane sends nothing.
+                end();
+            } else {
+                fail("failed to connect to process: process not found");
+            }
+            return;
+        }
+        process = p;
+        subscription = gate;
+        sendStart(p.pid());
+        gate.open(this);
     }
 
     @Override
     public void onWebSocketText(String message) {
         if (!keyOk) {
+            // Anything but a valid browser token fails at once; an API key has no token to give.
+            failAuthentication();
             return;
         }
-        JsonNode msg;
-        try {
-            msg = WrennTestServer.JSON.readTree(message);
-        } catch (IOException e) {
-            fail("invalid message");
+        if (attachSelector != null || capsule == null) {
+            // The attach route reads the client's messages only to notice that it went away.
             return;
         }
-        String type = msg.path("type").asText();
-        if (type.equals("stop")) {
-            detachAndClose();
-        } else if (type.equals("start") && attachSelector == null && !started) {
-            started = true;
-            start(msg);
+        if (started) {
+            JsonNode msg = parse(message);
+            if (msg != null && "stop".equals(msg.path("type").asText())) {
+                detach();
+                end();
+            }
+            return;
         }
-    }
-
-    private void start(JsonNode msg) {
-        WrennTestServer.Lookup lookup = server.lookUp(capsuleId, true);
-        if (lookup instanceof WrennTestServer.Refused r) {
-            fail(r.message());
+        started = true;
+        JsonNode msg = parse(message);
+        if (msg == null) {
+            fail("failed to read start message: invalid character in JSON");
             return;
         }
         String cmd = msg.path("cmd").asText("");
-        if (cmd.isEmpty()) {
-            fail("cmd is required");
+        if (!"start".equals(msg.path("type").asText()) || cmd.isEmpty()) {
+            fail("first message must be type 'start' with a 'cmd' field");
             return;
         }
+        start(cmd, msg);
+    }
+
+    private static JsonNode parse(String message) {
+        try {
+            return WrennTestServer.JSON.readTree(message);
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    private void start(String cmd, JsonNode msg) {
         List<String> args = new ArrayList<>();
         msg.path("args").forEach(a -> args.add(a.asText()));
         // Subscribed before the process starts, so a 1 ms command loses no output.
         StartGate gate = new StartGate();
         subscription = gate;
         try {
-            process = server.startProcess(
-                    ((WrennTestServer.Found) lookup).capsule(), cmd, args, Map.of(), null, null, gate);
+            process = server.startProcess(capsule, cmd, args, Map.of(), null, null, gate);
         } catch (IOException e) {
-            fail("failed to start process: " + e.getMessage());
+            fail("failed to start exec stream: " + e.getMessage());
             return;
         }
+        sendStart(process.pid());
+        gate.open(this);
+    }
+
+    private void sendStart(long pid) {
         ObjectNode start = WrennTestServer.JSON.createObjectNode();
         start.put("type", "start");
-        start.put("pid", process.pid());
+        start.put("pid", pid);
         send(start.toString());
-        gate.open(this);
+        faultAfter(0);
     }
 
     @Override
     public void output(String stream, String data) {
-        if (cut) {
+        if (done) {
             return;
         }
         synchronized (this) {
@@ -147,34 +186,44 @@ public final class StreamSocket implements Session.Listener.AutoDemanding, Local
         m.put("type", stream);
         m.put("data", data);
         send(m.toString());
-        if (dropAfter >= 0 && sent.incrementAndGet() == dropAfter) {
-            cut = true;
+        faultAfter(sent.incrementAndGet());
+    }
+
+    /** Applies a queued drop or silence once this many output messages have been flushed. */
+    private void faultAfter(int outputMessages) {
+        if (dropAfter == outputMessages) {
             detach();
-            // A moment later, as a real cut lands: the JDK client can drop a message that arrives in
-            // the same read as the end of the connection (InternalError from its demand accounting).
-            CompletableFuture.delayedExecutor(100, TimeUnit.MILLISECONDS).execute(session::disconnect);
+            end();
+        } else if (silenceAfter == outputMessages) {
+            done = true;
+            detach();
+            Session s = session;
+            // Jetty itself must stay quiet too: no idle-timeout close while the client waits.
+            s.setIdleTimeout(Duration.ofDays(1));
+            server.freeze(s.getRemoteSocketAddress());
         }
     }
 
     @Override
     public void exited(int exitCode) {
-        if (cut) {
+        if (done) {
             return;
         }
         ObjectNode m = WrennTestServer.JSON.createObjectNode();
         m.put("type", "exit");
         m.put("exit_code", exitCode);
         send(m.toString());
-        close();
+        end();
     }
 
     @Override
-    public void onWebSocketClose(int statusCode, String reason) {
+    public void onWebSocketClose(int statusCode, String reason, Callback callback) {
         synchronized (this) {
             server.recordStream(new WrennTestServer.StreamStats(outputBytes, messages, firstSend, lastSend, statusCode));
         }
         // Closing the stream ends only the stream: the process keeps running.
         detach();
+        callback.succeed();
     }
 
     private void detach() {
@@ -185,9 +234,10 @@ public final class StreamSocket implements Session.Listener.AutoDemanding, Local
         }
     }
 
-    private void detachAndClose() {
-        detach();
-        close();
+    private void failAuthentication() {
+        if (authFailed.compareAndSet(false, true)) {
+            fail("authentication failed");
+        }
     }
 
     private void fail(String message) {
@@ -195,12 +245,12 @@ public final class StreamSocket implements Session.Listener.AutoDemanding, Local
         m.put("type", "error");
         m.put("data", message);
         send(m.toString());
-        close();
+        end();
     }
 
     private synchronized void send(String text) {
         Session s = session;
-        if (s == null || !s.isOpen()) {
+        if (done || s == null || !s.isOpen()) {
             return;
         }
         long now = System.nanoTime();
@@ -208,19 +258,21 @@ public final class StreamSocket implements Session.Listener.AutoDemanding, Local
             firstSend = now;
         }
         lastSend = now;
-        Callback.Completable done = new Callback.Completable();
-        s.sendText(text, done);
+        Callback.Completable flushed = new Callback.Completable();
+        s.sendText(text, flushed);
         try {
-            done.get(30, TimeUnit.SECONDS);
+            flushed.get(30, TimeUnit.SECONDS);
         } catch (Exception e) {
             s.disconnect();
         }
     }
 
-    private void close() {
+    /** Closes the TCP connection right away, with no close frame, as the real server does. */
+    private synchronized void end() {
+        done = true;
         Session s = session;
-        if (s != null && s.isOpen()) {
-            s.close(1000, null, Callback.NOOP);
+        if (s != null) {
+            s.disconnect();
         }
     }
 

@@ -8,6 +8,8 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
@@ -21,8 +23,10 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Comparator;
-import java.util.Iterator;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -33,6 +37,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import org.eclipse.jetty.http.HttpField;
+import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.pathmap.RegexPathSpec;
 import org.eclipse.jetty.io.Content;
@@ -43,18 +49,27 @@ import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.Fields;
+import org.eclipse.jetty.websocket.server.ServerUpgradeRequest;
+import org.eclipse.jetty.websocket.server.ServerUpgradeResponse;
 import org.eclipse.jetty.websocket.server.WebSocketUpgradeHandler;
 
 /**
- * A local server that speaks the Wrenn API as {@code shared/wrenn-api.md} describes the real one,
- * quirks included, and runs the commands it is sent as real local processes (one working directory
- * per capsule). Tests start it on an ephemeral loopback port, shape capsules' states, inject faults
- * and read back what was asked of it.
+ * A local server that speaks the Wrenn API as the real server's source does, quirks included, in
+ * either {@link ServerGeneration}, and runs the commands it is sent as real local processes (one
+ * working directory per capsule). Tests start it on an ephemeral loopback port, shape capsules'
+ * states, inject faults and read back what was asked of it.
  *
  * <p>Quirks kept on purpose: a foreground exec without {@code timeout_sec} (or with 0) gets 30 s
- * and then a 502; a malformed capsule id is a 400, not a 404; capsule and key problems on WebSocket
- * routes arrive as error messages after the upgrade (a bad key only after a wait); closing a stream
- * does not kill its process; a kill signal other than SIGTERM means SIGKILL.
+ * and then a 502; a malformed capsule id is a 400, not a 404; capsule problems on WebSocket routes
+ * arrive as error messages after the upgrade; every stream ends with a TCP close right after its
+ * last message, without a WebSocket close frame (the real server's WebSocket library closes the
+ * socket, not the protocol); closing a stream does not kill its process; a kill signal other than
+ * SIGTERM means SIGKILL; a process a signal ended reports exit code -1; output chunks are decoded
+ * one by one, so a character split between two chunks arrives as U+FFFD replacement characters.
+ *
+ * <p>Clients reach it through {@link FaultRelay}, a TCP relay that can freeze a connection; and,
+ * like a proxy that does not speak h2c, it drops the body of a request carrying {@code Upgrade: h2c}
+ * unless {@link #setH2cRefused(boolean)} turns that off.
  */
 public final class WrennTestServer implements AutoCloseable {
 
@@ -63,25 +78,31 @@ public final class WrennTestServer implements AutoCloseable {
     private static final Pattern CAPSULE_ID = Pattern.compile("cl-[0-9a-z]{25}");
     private static final Pattern CAPSULE = Pattern.compile("^/api/v1/capsules/([^/]+)(/.*)?$");
     private static final String ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz";
+    private static final String REQUEST_ID_HEADER = "X-Request-ID";
 
     private final String apiKey;
+    private final ServerGeneration generation;
     private final Server jetty;
     private final ServerConnector connector;
+    private final FaultRelay relay;
     private final Path root;
     private final Map<String, TestCapsule> capsules = new ConcurrentHashMap<>();
     private final List<RecordedRequest> requests = new CopyOnWriteArrayList<>();
     private final List<Fault> faults = new CopyOnWriteArrayList<>();
     private final List<StreamStats> streamStats = new CopyOnWriteArrayList<>();
     private final AtomicInteger dropStreamAfter = new AtomicInteger(-1);
+    private final AtomicInteger silenceStreamAfter = new AtomicInteger(-1);
     private final AtomicInteger tagCounter = new AtomicInteger();
     private final SecureRandom random = new SecureRandom();
-    private final ScheduledExecutorService autoPause = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "wrenn-test-auto-pause");
+    private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "wrenn-test-timers");
         t.setDaemon(true);
         return t;
     });
     private volatile Duration authWait = Duration.ofSeconds(5);
+    private volatile Duration transitionDelay = Duration.ofSeconds(1);
     private volatile int chunkBytes = 8192;
+    private volatile boolean h2cRefused = true;
 
     /**
      * What the server sent on one stream, to tell its own send rate apart from the client's.
@@ -90,6 +111,8 @@ public final class WrennTestServer implements AutoCloseable {
      * @param messages messages sent
      * @param firstSendNanos {@link System#nanoTime()} of the first send
      * @param lastSendNanos {@link System#nanoTime()} of the last send
+     * @param closeCode the close code Jetty reported when the stream ended (1006 for the TCP close
+     *     every stream ends with)
      */
     public record StreamStats(long outputBytes, long messages, long firstSendNanos, long lastSendNanos, int closeCode) {
         /** Output bytes per second between the first and the last send. */
@@ -99,13 +122,37 @@ public final class WrennTestServer implements AutoCloseable {
         }
     }
 
-    /** A request as the server received it. */
-    public record RecordedRequest(String method, String path, String query, String body) {}
+    /**
+     * A request as the server received it; WebSocket upgrades have the method {@code WS}.
+     *
+     * @param headers header names in lower case, each with its values joined by {@code ", "}
+     * @param body the body as the server read it (empty when an h2c upgrade made it drop the body)
+     */
+    public record RecordedRequest(String method, String path, String query, String body, Map<String, String> headers) {}
 
-    private record Fault(String method, Pattern path, int status, String contentType, String body, Duration delay) {}
+    private record Fault(
+            String method,
+            Pattern path,
+            int status,
+            String contentType,
+            String body,
+            boolean withRequestId,
+            Duration delay) {}
 
-    private WrennTestServer(String apiKey) throws Exception {
+    /**
+     * An error answer of the real server.
+     *
+     * @param details CURRENT only: extra client-visible facts, such as the capsule's status
+     */
+    record ApiError(int status, String code, String message, boolean retryable, Map<String, String> details) {
+        ApiError(int status, String code, String message) {
+            this(status, code, message, false, Map.of());
+        }
+    }
+
+    private WrennTestServer(String apiKey, ServerGeneration generation) throws Exception {
         this.apiKey = apiKey;
+        this.generation = generation;
         this.root = Files.createTempDirectory("wrenn-test-server");
         this.jetty = new Server();
         this.connector = new ServerConnector(jetty);
@@ -116,34 +163,43 @@ public final class WrennTestServer implements AutoCloseable {
             container.setIdleTimeout(Duration.ofMinutes(10));
             container.addMapping(
                     new RegexPathSpec("^/api/v1/capsules/[^/]+/exec/stream$"),
-                    (req, resp, cb) -> upgradeRefused(req, resp, cb) ? null : new StreamSocket(this, req, null));
+                    (req, resp, cb) -> upgrade(req, resp, cb, false));
             container.addMapping(
                     new RegexPathSpec("^/api/v1/capsules/[^/]+/processes/[^/]+/stream$"),
-                    (req, resp, cb) -> upgradeRefused(req, resp, cb)
-                            ? null
-                            : new StreamSocket(this, req, selectorOf(Request.getPathInContext(req))));
+                    (req, resp, cb) -> upgrade(req, resp, cb, true));
         });
         ws.setHandler(new Api());
         jetty.setHandler(ws);
         jetty.start();
-        autoPause.scheduleAtFixedRate(this::pauseIdleCapsules, 100, 100, TimeUnit.MILLISECONDS);
+        this.relay = new FaultRelay(connector.getLocalPort());
+        timers.scheduleAtFixedRate(this::pauseIdleCapsules, 100, 100, TimeUnit.MILLISECONDS);
     }
 
-    /** Starts a server on an ephemeral loopback port that accepts exactly this API key. */
+    /** Starts a server like Wrenn v0.1.5 on an ephemeral loopback port that accepts exactly this API key. */
     public static WrennTestServer start(String apiKey) throws Exception {
-        return new WrennTestServer(apiKey);
+        return start(apiKey, ServerGeneration.V0_1_5);
+    }
+
+    /** Starts a server of this generation on an ephemeral loopback port that accepts exactly this API key. */
+    public static WrennTestServer start(String apiKey, ServerGeneration generation) throws Exception {
+        return new WrennTestServer(apiKey, generation);
+    }
+
+    /** The generation this server behaves like. */
+    public ServerGeneration generation() {
+        return generation;
     }
 
     /** The base URL to give the client, e.g. {@code http://127.0.0.1:41234/api}. */
     public URI baseUrl() {
-        return URI.create("http://127.0.0.1:" + connector.getLocalPort() + "/api");
+        return URI.create("http://127.0.0.1:" + relay.port() + "/api");
     }
 
     // ---- test controls
 
     /** Creates a running capsule and returns its id, in the server's {@code cl-} format. */
     public String createCapsule() {
-        return newCapsule("base", 0).id;
+        return newCapsule("base", 0, "running").id;
     }
 
     /** Sets a capsule's status, e.g. {@code paused} or {@code stopped}. */
@@ -174,9 +230,14 @@ public final class WrennTestServer implements AutoCloseable {
                 .toList();
     }
 
-    /** How long a WebSocket with a wrong key waits for a browser-style auth message (5 s on the real server). */
+    /** V0_1_5: how long a WebSocket with a wrong key waits for a first message (5 s on the real server). */
     public void setAuthWait(Duration wait) {
         this.authWait = wait;
+    }
+
+    /** CURRENT: how long create, pause, resume and delete stay in their transitional status (default 1 s). */
+    public void setTransitionDelay(Duration delay) {
+        this.transitionDelay = delay;
     }
 
     /** The largest piece of output one stream message carries. */
@@ -185,21 +246,52 @@ public final class WrennTestServer implements AutoCloseable {
     }
 
     /**
-     * Answers the next request matching method and path pattern with this status and body instead;
-     * a WebSocket upgrade is a {@code GET} of its path.
+     * Whether a request carrying {@code Upgrade: h2c} loses its body, as behind a server or proxy
+     * that does not speak h2c and mishandles the upgrade (default true).
+     */
+    public void setH2cRefused(boolean refused) {
+        this.h2cRefused = refused;
+    }
+
+    /**
+     * Answers the next request matching method and path pattern with this status and body instead,
+     * as a proxy in front would (no request id); a WebSocket upgrade is a {@code GET} of its path.
      */
     public void failNext(String method, String pathRegex, int status, String contentType, String body) {
-        faults.add(new Fault(method, Pattern.compile(pathRegex), status, contentType, body, null));
+        faults.add(new Fault(method, Pattern.compile(pathRegex), status, contentType, body, false, null));
+    }
+
+    /**
+     * Answers the next matching request with an error of the server itself, in this generation's
+     * envelope: CURRENT adds {@code request_id} (also as {@code X-Request-ID}) and {@code retryable}.
+     */
+    public void failNextWithError(
+            String method, String pathRegex, int status, String code, String message, boolean retryable) {
+        String body = errorBody(new ApiError(status, code, message, retryable, Map.of()), "%REQUEST_ID%");
+        faults.add(new Fault(method, Pattern.compile(pathRegex), status, "application/json", body, true, null));
     }
 
     /** Delays the next request matching method and path pattern, then handles it normally. */
     public void delayNext(String method, String pathRegex, Duration delay) {
-        faults.add(new Fault(method, Pattern.compile(pathRegex), 0, null, null, delay));
+        faults.add(new Fault(method, Pattern.compile(pathRegex), 0, null, null, false, delay));
     }
 
-    /** Cuts the next stream opened (exec or attach) without a close frame after this many output messages. */
+    /**
+     * Cuts the next stream opened (exec or attach) at the TCP level, without a close frame, right
+     * after this many output messages have been flushed (0: right after its {@code start}); the
+     * process keeps running.
+     */
     public void dropNextStreamAfter(int outputMessages) {
         dropStreamAfter.set(outputMessages);
+    }
+
+    /**
+     * Makes the next stream opened (exec or attach) go silent after this many output messages (0:
+     * right after its {@code start}): nothing more is sent, pings are not answered, and the
+     * connection is never closed from the server's side; the process keeps running.
+     */
+    public void silenceNextStreamAfter(int outputMessages) {
+        silenceStreamAfter.set(outputMessages);
     }
 
     /** Send statistics of every stream that has closed, oldest first. */
@@ -226,10 +318,11 @@ public final class WrennTestServer implements AutoCloseable {
 
     @Override
     public void close() throws Exception {
-        autoPause.shutdownNow();
+        timers.shutdownNow();
         for (TestCapsule c : capsules.values()) {
             killAll(c);
         }
+        relay.close();
         jetty.stop();
         try (Stream<Path> files = Files.walk(root)) {
             files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
@@ -244,26 +337,27 @@ public final class WrennTestServer implements AutoCloseable {
         final Path workDir;
         final Instant createdAt = Instant.now();
         final Map<Long, LocalProcess> processes = new ConcurrentHashMap<>();
-        volatile String status = "running";
+        volatile String status;
         volatile int timeoutSec;
         volatile Instant lastActive = Instant.now();
 
-        TestCapsule(String id, String template, Path workDir, int timeoutSec) {
+        TestCapsule(String id, String template, Path workDir, int timeoutSec, String status) {
             this.id = id;
             this.template = template;
             this.workDir = workDir;
             this.timeoutSec = timeoutSec;
+            this.status = status;
         }
     }
 
-    private TestCapsule newCapsule(String template, int timeoutSec) {
+    private TestCapsule newCapsule(String template, int timeoutSec, String status) {
         StringBuilder id = new StringBuilder("cl-");
         for (int i = 0; i < 25; i++) {
             id.append(ALPHABET.charAt(random.nextInt(ALPHABET.length())));
         }
         try {
             Path dir = Files.createDirectories(root.resolve(id.toString()));
-            TestCapsule c = new TestCapsule(id.toString(), template, dir, timeoutSec);
+            TestCapsule c = new TestCapsule(id.toString(), template, dir, timeoutSec, status);
             capsules.put(c.id, c);
             return c;
         } catch (IOException e) {
@@ -290,29 +384,86 @@ public final class WrennTestServer implements AutoCloseable {
         }
     }
 
+    /** CURRENT: moves a capsule from its transitional status to the target after the transition delay. */
+    private void transition(TestCapsule c, String transitional, String target, Runnable then) {
+        c.status = transitional;
+        timers.schedule(
+                () -> {
+                    if (transitional.equals(c.status)) {
+                        then.run();
+                        c.status = target;
+                        c.lastActive = Instant.now();
+                    }
+                },
+                transitionDelay.toMillis(),
+                TimeUnit.MILLISECONDS);
+    }
+
     private static void killAll(TestCapsule c) {
         for (LocalProcess p : c.processes.values()) {
             p.signal(true);
         }
     }
 
-    /** The capsule a request names, or an API error to answer instead. */
+    // ---- errors, in the words of each generation
+
+    private boolean current() {
+        return generation == ServerGeneration.CURRENT;
+    }
+
+    ApiError invalidId() {
+        return current()
+                ? new ApiError(400, "invalid_request", "Invalid sandbox ID.")
+                : new ApiError(400, "invalid_request", "invalid sandbox ID");
+    }
+
+    private ApiError notFound() {
+        return current()
+                ? new ApiError(404, "sandbox_not_found", "Sandbox not found.")
+                : new ApiError(404, "not_found", "sandbox not found");
+    }
+
+    private ApiError notRunning(String status) {
+        return current()
+                ? new ApiError(409, "sandbox_not_running", "Sandbox is not running.", false, Map.of("status", status))
+                : new ApiError(409, "invalid_state", "sandbox is not running (status: " + status + ")");
+    }
+
+    private ApiError badKey(String key) {
+        if (key == null || key.isEmpty()) {
+            return current()
+                    ? new ApiError(401, "auth_session_required", "A valid session or API key is required.")
+                    : new ApiError(401, "unauthorized", "X-API-Key or Authorization: Bearer <token> required");
+        }
+        return current()
+                ? new ApiError(401, "auth_invalid_api_key", "Invalid API key.")
+                : new ApiError(401, "unauthorized", "invalid API key");
+    }
+
+    private ApiError invalidJson() {
+        return current()
+                ? new ApiError(400, "invalid_request", "Invalid JSON body.")
+                : new ApiError(400, "invalid_request", "invalid JSON body");
+    }
+
+    /** The capsule a request names, or the error to answer instead (HTTP) or to send (as a stream message). */
     sealed interface Lookup permits Found, Refused {}
 
     record Found(TestCapsule capsule) implements Lookup {}
 
-    record Refused(int status, String code, String message) implements Lookup {}
+    record Refused(ApiError http, String streamMessage) implements Lookup {}
 
     Lookup lookUp(String id, boolean mustRun) {
         if (!CAPSULE_ID.matcher(id).matches()) {
-            return new Refused(400, "invalid_request", "invalid sandbox ID");
+            return new Refused(invalidId(), "invalid sandbox ID");
         }
         TestCapsule c = capsules.get(id);
         if (c == null) {
-            return new Refused(404, "not_found", "sandbox not found");
+            return new Refused(notFound(), "sandbox not found");
         }
         if (mustRun && !"running".equals(c.status)) {
-            return new Refused(409, "invalid_state", "sandbox is not running (status: " + c.status + ")");
+            // Stream routes word it the same way in both generations.
+            return new Refused(notRunning(c.status), "sandbox is not running (status: " + c.status + ")");
         }
         return new Found(c);
     }
@@ -329,16 +480,52 @@ public final class WrennTestServer implements AutoCloseable {
         return dropStreamAfter.getAndSet(-1);
     }
 
-    void record(String method, String path, String query, String body) {
-        requests.add(new RecordedRequest(method, path, query, body));
+    int takeStreamSilence() {
+        return silenceStreamAfter.getAndSet(-1);
+    }
+
+    /** Freezes the relayed connection a WebSocket session came in on (see {@link FaultRelay#freeze(int)}). */
+    void freeze(SocketAddress sessionRemote) {
+        relay.freeze(((InetSocketAddress) sessionRemote).getPort());
+    }
+
+    void record(String method, String path, String query, String body, HttpFields headers) {
+        Map<String, String> h = new LinkedHashMap<>();
+        for (HttpField f : headers) {
+            h.merge(f.getLowerCaseName(), f.getValue(), (a, b) -> a + ", " + b);
+        }
+        requests.add(new RecordedRequest(method, path, query, body, Map.copyOf(h)));
     }
 
     /**
-     * A queued fault answers a WebSocket upgrade too, as a proxy in front would; the creator then
-     * returns null, which leaves the upgrade refused with that answer.
+     * The WebSocket upgrade, checked as the real handlers do before upgrading: a queued fault
+     * answers it as a proxy would; a malformed capsule id is a 400; in CURRENT a wrong or missing
+     * key is a 401. Returning null leaves the upgrade refused with the answer written here.
      */
-    private boolean upgradeRefused(Request request, Response response, Callback callback) throws InterruptedException {
-        return applyFault(request.getMethod(), Request.getPathInContext(request), response, callback);
+    private StreamSocket upgrade(
+            ServerUpgradeRequest request, ServerUpgradeResponse response, Callback callback, boolean attach)
+            throws InterruptedException {
+        String path = Request.getPathInContext(request);
+        record("WS", path, request.getHttpURI().getQuery(), "", request.getHeaders());
+        String requestId = current() ? newRequestId() : null;
+        if (requestId != null) {
+            response.getHeaders().put(REQUEST_ID_HEADER, requestId);
+        }
+        if (applyFault(request.getMethod(), path, response, callback, requestId)) {
+            return null;
+        }
+        String capsuleId = path.split("/")[4];
+        if (!CAPSULE_ID.matcher(capsuleId).matches()) {
+            error(response, callback, invalidId(), requestId);
+            return null;
+        }
+        String key = request.getHeaders().get("X-API-Key");
+        boolean keyOk = keyMatches(key);
+        if (!keyOk && current()) {
+            error(response, callback, badKey(key), requestId);
+            return null;
+        }
+        return new StreamSocket(this, capsuleId, attach ? selectorOf(path) : null, keyOk);
     }
 
     static String selectorOf(String path) {
@@ -362,8 +549,7 @@ public final class WrennTestServer implements AutoCloseable {
         pb.environment().putAll(envs);
         Process process = pb.start();
         c.lastActive = Instant.now();
-        String realTag = tag != null && !tag.isEmpty() ? tag : "proc-" + String.format("%08x", tagCounter.incrementAndGet());
-        LocalProcess p = new LocalProcess(process, realTag, cmd, args, chunkBytes);
+        LocalProcess p = new LocalProcess(process, tag, cmd, args, chunkBytes);
         if (first != null) {
             p.subscribe(first);
         }
@@ -385,30 +571,42 @@ public final class WrennTestServer implements AutoCloseable {
             return c.processes.get(Long.parseLong(selector));
         }
         return c.processes.values().stream()
-                .filter(p -> p.tag().equals(selector))
+                .filter(p -> selector.equals(p.tag()))
                 .findFirst()
                 .orElse(null);
     }
 
     /** Answers or delays a request as a queued fault says; true when the request has been answered. */
-    private boolean applyFault(String method, String path, Response response, Callback callback)
+    private boolean applyFault(String method, String path, Response response, Callback callback, String requestId)
             throws InterruptedException {
-        for (Iterator<Fault> it = faults.iterator(); it.hasNext(); ) {
-            Fault f = it.next();
+        for (Fault f : faults) {
             if (f.method().equals(method) && f.path().matcher(path).matches() && faults.remove(f)) {
                 if (f.delay() != null) {
                     Thread.sleep(f.delay().toMillis());
                     return false;
                 }
+                if (!f.withRequestId()) {
+                    response.getHeaders().remove(REQUEST_ID_HEADER);
+                }
                 response.setStatus(f.status());
                 if (f.contentType() != null) {
                     response.getHeaders().put(HttpHeader.CONTENT_TYPE, f.contentType());
                 }
-                Content.Sink.write(response, true, f.body() == null ? "" : f.body(), callback);
+                String body = f.body() == null ? "" : f.body();
+                if (f.withRequestId() && requestId != null) {
+                    body = body.replace("%REQUEST_ID%", requestId);
+                }
+                Content.Sink.write(response, true, body, callback);
                 return true;
             }
         }
         return false;
+    }
+
+    private String newRequestId() {
+        byte[] b = new byte[8];
+        random.nextBytes(b);
+        return "req_" + HexFormat.of().formatHex(b);
     }
 
     // ---- HTTP routes
@@ -420,63 +618,68 @@ public final class WrennTestServer implements AutoCloseable {
             String path = Request.getPathInContext(request);
             String method = request.getMethod();
             String body = Content.Source.asString(request, StandardCharsets.UTF_8);
-            record(method, path, request.getHttpURI().getQuery(), body);
-            if (applyFault(method, path, response, callback)) {
+            String upgrade = request.getHeaders().get(HttpHeader.UPGRADE);
+            if (h2cRefused && upgrade != null && upgrade.toLowerCase(Locale.ROOT).contains("h2c")) {
+                // What a server or proxy that mishandles the h2c upgrade does to such a request.
+                body = "";
+            }
+            record(method, path, request.getHttpURI().getQuery(), body, request.getHeaders());
+            String requestId = current() ? newRequestId() : null;
+            if (requestId != null) {
+                response.getHeaders().put(REQUEST_ID_HEADER, requestId);
+            }
+            Answer answer = new Answer(response, callback, requestId);
+            if (applyFault(method, path, response, callback, requestId)) {
                 return true;
             }
-            if (!keyMatches(request.getHeaders().get("X-API-Key"))) {
-                return error(response, callback, 401, "unauthorized", "invalid API key");
+            String key = request.getHeaders().get("X-API-Key");
+            if (!keyMatches(key)) {
+                return answer.error(badKey(key));
             }
             if (path.equals("/api/v1/capsules")) {
                 return switch (method) {
-                    case "GET" -> json(response, callback, 200, listCapsules());
-                    case "POST" -> create(response, callback, body);
-                    default -> error(response, callback, 405, "method_not_allowed", "method not allowed");
+                    case "GET" -> answer.json(200, listCapsules());
+                    case "POST" -> create(answer, body);
+                    default -> answer.routeNotFound(405);
                 };
             }
             Matcher m = CAPSULE.matcher(path);
             if (!m.matches()) {
-                return error(response, callback, 404, "not_found", "no such route");
+                return answer.routeNotFound(404);
             }
             String id = m.group(1);
             String rest = m.group(2) == null ? "" : m.group(2);
             Fields query = Request.extractQueryParameters(request);
-            return route(method, id, rest, body, query, response, callback);
+            return route(method, id, rest, body, query, answer);
         }
 
-        private boolean route(
-                String method, String id, String rest, String body, Fields query, Response response, Callback callback)
+        private boolean route(String method, String id, String rest, String body, Fields query, Answer answer)
                 throws Exception {
             boolean mustRun = rest.equals("/exec") || rest.equals("/ping") || rest.startsWith("/processes");
             Lookup lookup = lookUp(id, mustRun);
             if (lookup instanceof Refused r) {
-                return error(response, callback, r.status(), r.code(), r.message());
+                return answer.error(r.http());
             }
             TestCapsule c = ((Found) lookup).capsule();
             switch (method + " " + rest) {
                 case "GET " -> {
-                    return json(response, callback, 200, capsuleJson(c));
+                    return answer.json(200, capsuleJson(c));
                 }
                 case "DELETE " -> {
-                    killAll(c);
-                    capsules.remove(c.id);
-                    return empty(response, callback, 204);
+                    return destroy(c, answer);
                 }
                 case "POST /pause" -> {
-                    c.status = "paused";
-                    return json(response, callback, 200, capsuleJson(c));
+                    return pause(c, answer);
                 }
                 case "POST /resume" -> {
-                    c.status = "running";
-                    c.lastActive = Instant.now();
-                    return json(response, callback, 200, capsuleJson(c));
+                    return resume(c, answer);
                 }
                 case "POST /ping" -> {
                     c.lastActive = Instant.now();
-                    return empty(response, callback, 204);
+                    return answer.empty(204);
                 }
                 case "POST /exec" -> {
-                    return exec(c, body, response, callback);
+                    return exec(c, body, answer);
                 }
                 case "GET /processes" -> {
                     ObjectNode out = JSON.createObjectNode();
@@ -484,69 +687,147 @@ public final class WrennTestServer implements AutoCloseable {
                     for (LocalProcess p : processes(c.id)) {
                         ObjectNode n = list.addObject();
                         n.put("pid", p.pid());
-                        n.put("tag", p.tag());
+                        if (p.tag() != null) {
+                            n.put("tag", p.tag());
+                        }
                         n.put("cmd", p.cmd());
-                        n.putPOJO("args", p.args());
+                        if (!p.args().isEmpty()) {
+                            n.putPOJO("args", p.args());
+                        }
                     }
-                    return json(response, callback, 200, out);
+                    return answer.json(200, out);
                 }
                 default -> {
                     if (method.equals("DELETE") && rest.startsWith("/processes/")) {
                         LocalProcess p = find(c, rest.substring("/processes/".length()));
                         if (p == null) {
-                            return error(response, callback, 404, "not_found", "process not found");
+                            return answer.error(
+                                    current()
+                                            ? new ApiError(404, "not_found", "Process not found.")
+                                            : new ApiError(404, "not_found", "process not found"));
                         }
                         p.signal(!"SIGTERM".equals(query.getValue("signal")));
-                        return empty(response, callback, 204);
+                        return answer.empty(204);
                     }
-                    return error(response, callback, 404, "not_found", "no such route");
+                    return answer.routeNotFound(404);
                 }
             }
         }
 
-        private boolean create(Response response, Callback callback, String body) throws IOException {
-            JsonNode spec = body.isBlank() ? JSON.createObjectNode() : JSON.readTree(body);
-            TestCapsule c = newCapsule(
-                    spec.path("template").asText("base"), spec.path("timeout_sec").asInt(0));
-            return json(response, callback, 201, capsuleJson(c));
+        private boolean create(Answer answer, String body) {
+            JsonNode spec;
+            try {
+                // An empty body is a decoding error on the real server, not "all defaults".
+                spec = JSON.readTree(body);
+            } catch (IOException e) {
+                spec = null;
+            }
+            if (spec == null || !spec.isObject()) {
+                return answer.error(invalidJson());
+            }
+            String template = spec.path("template").asText("base");
+            int timeoutSec = spec.path("timeout_sec").asInt(0);
+            if (!current()) {
+                return answer.json(201, capsuleJson(newCapsule(template, timeoutSec, "running")));
+            }
+            TestCapsule c = newCapsule(template, timeoutSec, "starting");
+            ObjectNode out = capsuleJson(c);
+            transition(c, "starting", "running", () -> {});
+            return answer.json(202, out);
         }
 
-        private boolean exec(TestCapsule c, String body, Response response, Callback callback) throws Exception {
+        private boolean pause(TestCapsule c, Answer answer) {
+            if (!current()) {
+                if (!"running".equals(c.status)) {
+                    return answer.error(new ApiError(409, "invalid_state", "sandbox is not running"));
+                }
+                c.status = "paused";
+                return answer.json(200, capsuleJson(c));
+            }
+            if ("paused".equals(c.status)) {
+                return answer.json(202, capsuleJson(c));
+            }
+            if (!"running".equals(c.status)) {
+                return answer.error(notRunning(c.status));
+            }
+            transition(c, "pausing", "paused", () -> {});
+            return answer.json(202, capsuleJson(c));
+        }
+
+        private boolean resume(TestCapsule c, Answer answer) {
+            if (!current()) {
+                if (!"paused".equals(c.status)) {
+                    return answer.error(new ApiError(409, "invalid_state", "sandbox is not paused"));
+                }
+                c.status = "running";
+                c.lastActive = Instant.now();
+                return answer.json(200, capsuleJson(c));
+            }
+            if ("running".equals(c.status)) {
+                return answer.json(202, capsuleJson(c));
+            }
+            if (!"paused".equals(c.status)) {
+                return answer.error(new ApiError(
+                        409, "sandbox_not_paused", "Sandbox is not paused.", false, Map.of("status", c.status)));
+            }
+            transition(c, "resuming", "running", () -> {});
+            return answer.json(202, capsuleJson(c));
+        }
+
+        private boolean destroy(TestCapsule c, Answer answer) {
+            if (!current()) {
+                killAll(c);
+                capsules.remove(c.id);
+                return answer.empty(204);
+            }
+            if (!"stopped".equals(c.status) && !"error".equals(c.status)) {
+                transition(c, "stopping", "stopped", () -> killAll(c));
+            }
+            return answer.empty(202);
+        }
+
+        private boolean exec(TestCapsule c, String body, Answer answer) throws Exception {
             JsonNode req;
             try {
                 req = JSON.readTree(body);
             } catch (IOException e) {
-                return error(response, callback, 400, "invalid_request", "invalid JSON body");
+                req = null;
+            }
+            if (req == null || !req.isObject()) {
+                return answer.error(invalidJson());
             }
             String cmd = req.path("cmd").asText("");
             if (cmd.isEmpty()) {
-                return error(response, callback, 400, "invalid_request", "cmd is required");
+                return answer.error(new ApiError(400, "invalid_request", "cmd is required"));
             }
             List<String> args = new ArrayList<>();
             req.path("args").forEach(a -> args.add(a.asText()));
             if (req.path("background").asBoolean(false)) {
                 Map<String, String> envs = new ConcurrentHashMap<>();
                 req.path("envs").properties().forEach(e -> envs.put(e.getKey(), e.getValue().asText()));
+                String tag = req.path("tag").asText("");
+                if (tag.isEmpty()) {
+                    tag = "proc-" + String.format("%08x", tagCounter.incrementAndGet());
+                }
                 LocalProcess p;
                 try {
-                    p = startProcess(c, cmd, args, envs, req.path("cwd").asText(null), req.path("tag").asText(null), null);
+                    p = startProcess(c, cmd, args, envs, req.path("cwd").asText(null), tag, null);
                 } catch (IOException e) {
-                    return error(response, callback, 502, "agent_error", "failed to start process: " + e.getMessage());
+                    return answer.error(new ApiError(502, "agent_error", "failed to start process: " + e.getMessage()));
                 }
                 ObjectNode out = JSON.createObjectNode();
                 out.put("sandbox_id", c.id);
                 out.put("cmd", cmd);
                 out.put("pid", p.pid());
                 out.put("tag", p.tag());
-                return json(response, callback, 202, out);
+                return answer.json(202, out);
             }
             // Foreground: envs and cwd are ignored here, as on the real server.
             int timeoutSec = req.path("timeout_sec").asInt(0);
-            return runForeground(c, cmd, args, timeoutSec <= 0 ? 30 : timeoutSec, response, callback);
+            return runForeground(c, cmd, args, timeoutSec <= 0 ? 30 : timeoutSec, answer);
         }
 
-        private boolean runForeground(
-                TestCapsule c, String cmd, List<String> args, int timeoutSec, Response response, Callback callback)
+        private boolean runForeground(TestCapsule c, String cmd, List<String> args, int timeoutSec, Answer answer)
                 throws Exception {
             List<String> command = new ArrayList<>();
             command.add(cmd);
@@ -557,14 +838,14 @@ public final class WrennTestServer implements AutoCloseable {
             try {
                 process = new ProcessBuilder(command).directory(c.workDir.toFile()).start();
             } catch (IOException e) {
-                return error(response, callback, 502, "agent_error", "failed to start process: " + e.getMessage());
+                return answer.error(new ApiError(502, "agent_error", "failed to start process: " + e.getMessage()));
             }
             Collector out = new Collector(process.getInputStream());
             Collector err = new Collector(process.getErrorStream());
             if (!process.waitFor(timeoutSec, TimeUnit.SECONDS)) {
                 process.descendants().forEach(ProcessHandle::destroyForcibly);
                 process.destroyForcibly();
-                return error(response, callback, 502, "agent_error", "command timed out after " + timeoutSec + "s");
+                return answer.error(new ApiError(502, "agent_error", "command timed out after " + timeoutSec + "s"));
             }
             byte[] stdout = out.bytes();
             byte[] stderr = err.bytes();
@@ -574,16 +855,81 @@ public final class WrennTestServer implements AutoCloseable {
             result.put("cmd", cmd);
             result.put("stdout", encode(stdout, text));
             result.put("stderr", encode(stderr, text));
-            result.put("exit_code", process.exitValue());
+            result.put("exit_code", LocalProcess.exitCodeOf(process.exitValue()));
             result.put("duration_ms", (System.nanoTime() - started) / 1_000_000);
             result.put("encoding", text ? "utf-8" : "base64");
-            return json(response, callback, 200, result);
+            return answer.json(200, result);
         }
+    }
+
+    /** Writes one HTTP answer; carries the request id a CURRENT server puts into error bodies. */
+    private final class Answer {
+        private final Response response;
+        private final Callback callback;
+        private final String requestId;
+
+        Answer(Response response, Callback callback, String requestId) {
+            this.response = response;
+            this.callback = callback;
+            this.requestId = requestId;
+        }
+
+        boolean json(int status, JsonNode body) {
+            response.setStatus(status);
+            response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
+            Content.Sink.write(response, true, body.toString(), callback);
+            return true;
+        }
+
+        boolean empty(int status) {
+            response.setStatus(status);
+            callback.succeeded();
+            return true;
+        }
+
+        boolean error(ApiError e) {
+            return WrennTestServer.this.error(response, callback, e, requestId);
+        }
+
+        /** The router's own answer for an unknown route or method: plain text, not the JSON envelope. */
+        boolean routeNotFound(int status) {
+            response.setStatus(status);
+            response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/plain; charset=utf-8");
+            Content.Sink.write(response, true, status == 404 ? "404 page not found\n" : "", callback);
+            return true;
+        }
+    }
+
+    private boolean error(Response response, Callback callback, ApiError e, String requestId) {
+        response.setStatus(e.status());
+        response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
+        Content.Sink.write(response, true, errorBody(e, requestId), callback);
+        return true;
+    }
+
+    /** The error envelope of this generation (field order as the real server's structs). */
+    private String errorBody(ApiError e, String requestId) {
+        ObjectNode body = JSON.createObjectNode();
+        ObjectNode error = body.putObject("error");
+        error.put("code", e.code());
+        error.put("message", e.message());
+        if (current()) {
+            if (requestId != null) {
+                error.put("request_id", requestId);
+            }
+            error.put("retryable", e.retryable());
+            if (!e.details().isEmpty()) {
+                ObjectNode details = error.putObject("details");
+                e.details().forEach(details::put);
+            }
+        }
+        return body.toString();
     }
 
     private ArrayNode listCapsules() {
         ArrayNode list = JSON.createArrayNode();
         capsules.values().stream()
+                .filter(c -> !"stopped".equals(c.status) && !"error".equals(c.status))
                 .sorted(Comparator.comparing(c -> c.createdAt))
                 .forEach(c -> list.add(capsuleJson(c)));
         return list;
@@ -602,27 +948,6 @@ public final class WrennTestServer implements AutoCloseable {
         n.put("last_active_at", c.lastActive.toString());
         n.put("last_updated", Instant.now().toString());
         return n;
-    }
-
-    private static boolean json(Response response, Callback callback, int status, JsonNode body) {
-        response.setStatus(status);
-        response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
-        Content.Sink.write(response, true, body.toString(), callback);
-        return true;
-    }
-
-    private static boolean empty(Response response, Callback callback, int status) {
-        response.setStatus(status);
-        callback.succeeded();
-        return true;
-    }
-
-    private static boolean error(Response response, Callback callback, int status, String code, String message) {
-        ObjectNode body = JSON.createObjectNode();
-        ObjectNode error = body.putObject("error");
-        error.put("code", code);
-        error.put("message", message);
-        return json(response, callback, status, body);
     }
 
     private static boolean isUtf8(byte[] bytes) {
