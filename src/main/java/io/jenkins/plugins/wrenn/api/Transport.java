@@ -64,7 +64,14 @@ final class Transport {
         if ("http".equalsIgnoreCase(b.baseUrl.getScheme())) {
             b.httpClient.version(HttpClient.Version.HTTP_1_1);
         }
-        this.http = b.httpClient.connectTimeout(b.connectTimeout).build();
+        // Stream messages are handed to the listener on the thread that read them. With a pool in
+        // between, the JDK reads a connection's end (the server closes right after its last
+        // message, without a close frame) while that message still waits for the pool, and then
+        // drops it: an exit code, or the error that says why a stream was refused, went missing.
+        this.http = b.httpClient
+                .connectTimeout(b.connectTimeout)
+                .executor(Runnable::run)
+                .build();
         ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1, r -> {
             Thread t = new Thread(r, "Wrenn WebSocket keep-alive");
             t.setDaemon(true);
@@ -188,11 +195,16 @@ final class Transport {
         }
     }
 
-    ProcessStream openStream(String operation, String id, String path, StreamListener listener)
+    ProcessStream openStream(
+            String operation,
+            String id,
+            String path,
+            StreamListener listener,
+            ProcessStream.SilentEndExplainer explainer)
             throws WrennApiException, InterruptedException {
         Objects.requireNonNull(listener, "listener");
         URI uri = webSocketUri(path);
-        ProcessStream stream = new ProcessStream(operation, id, listener);
+        ProcessStream stream = new ProcessStream(operation, id, listener, explainer);
         CompletableFuture<WebSocket> opening = http.newWebSocketBuilder()
                 .header(API_KEY_HEADER, apiKey)
                 .connectTimeout(connectTimeout)
