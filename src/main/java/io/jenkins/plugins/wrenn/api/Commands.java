@@ -16,9 +16,13 @@ import java.util.List;
 public final class Commands {
 
     private final Transport transport;
+    private final Capsules capsules;
+    private final Processes processes;
 
-    Commands(Transport transport) {
+    Commands(Transport transport, Capsules capsules, Processes processes) {
         this.transport = transport;
+        this.capsules = capsules;
+        this.processes = processes;
     }
 
     /**
@@ -115,12 +119,19 @@ public final class Commands {
         if (cmd == null || cmd.isBlank()) {
             throw new IllegalArgumentException("cmd: the command must not be empty");
         }
-        ProcessStream stream = transport.openStream("exec stream", id, Transport.capsulePath(id) + "/exec/stream", listener);
+        ProcessStream stream = transport.openStream(
+                "exec stream",
+                id,
+                Transport.capsulePath(id) + "/exec/stream",
+                listener,
+                lost -> SilentEnds.explain(capsules, processes, id, null, lost));
         try {
             stream.start(cmd, args);
         } catch (WrennApiException e) {
             stream.close();
-            throw e;
+            throw e.kind() == WrennApiException.Kind.CONNECTION_LOST
+                    ? SilentEnds.explain(capsules, processes, id, null, e)
+                    : e;
         }
         return stream;
     }

@@ -46,10 +46,26 @@ public final class ProcessStream implements AutoCloseable {
     /** True while a message is being handed to the listener: a slow log is not a silent server. */
     private volatile boolean delivering;
 
-    ProcessStream(String operation, String capsuleId, StreamListener listener) {
+    /**
+     * Finds out why a stream ended before its first message. A server that refuses a stream sends
+     * its reason and closes the connection at once, and the JDK client can lose that last message;
+     * newer servers close an attach to an ended process without any message.
+     */
+    @FunctionalInterface
+    interface SilentEndExplainer {
+        /** Returns the failure to report: the reason found, or {@code lost} itself. */
+        WrennApiException explain(WrennApiException lost) throws InterruptedException;
+    }
+
+    private final SilentEndExplainer explainer;
+    /** Whether any message has arrived; until then an end may be a lost refusal. */
+    private volatile boolean heardMessage;
+
+    ProcessStream(String operation, String capsuleId, StreamListener listener, SilentEndExplainer explainer) {
         this.operation = operation;
         this.capsuleId = capsuleId;
         this.listener = listener;
+        this.explainer = explainer;
         exit.whenComplete((code, failure) -> stopPinging());
     }
 
@@ -195,18 +211,31 @@ public final class ProcessStream implements AutoCloseable {
 
     /** The connection ended without an exit code: lost, unless this side asked to stop. */
     private void lost(String what, Throwable cause) {
-        end(new WrennApiException(
+        WrennApiException failure = new WrennApiException(
                 stopping ? WrennApiException.Kind.STREAM_CLOSED : WrennApiException.Kind.CONNECTION_LOST,
                 operation,
                 capsuleId,
                 0,
                 null,
                 what,
-                cause));
+                cause);
+        if (stopping || heardMessage || exit.isDone()) {
+            end(failure);
+            return;
+        }
+        // Asking takes requests: not on the thread that delivers this stream's events.
+        Thread.ofVirtual().name("Wrenn stream end check " + capsuleId).start(() -> {
+            try {
+                end(explainer.explain(failure));
+            } catch (InterruptedException e) {
+                end(failure);
+            }
+        });
     }
 
     private void handle(String text) throws IOException {
         JsonNode message = Transport.JSON.readTree(text);
+        heardMessage = true;
         switch (message.path("type").asText()) {
             case "start" -> {
                 pid = message.path("pid").asLong(-1);

@@ -8,9 +8,11 @@ import java.util.List;
 public final class Processes {
 
     private final Transport transport;
+    private final Capsules capsules;
 
-    Processes(Transport transport) {
+    Processes(Transport transport, Capsules capsules) {
         this.transport = transport;
+        this.capsules = capsules;
     }
 
     public List<ProcessInfo> list(String id) throws WrennApiException, InterruptedException {
@@ -39,13 +41,19 @@ public final class Processes {
 
     /**
      * Attaches to a running process's output. Output written before the attach is not replayed,
-     * and a process that already exited cannot be attached to.
+     * and a process that already exited cannot be attached to: the stream then fails with
+     * {@link WrennApiException.Kind#NOT_FOUND} and the code {@link WrennApiException#PROCESS_NOT_FOUND}.
      *
      * @param selector a numeric pid or a tag
      */
     public ProcessStream attach(String id, String selector, StreamListener listener)
             throws WrennApiException, InterruptedException {
         String path = Transport.capsulePath(id) + "/processes/" + Transport.encode(checkSelector(selector)) + "/stream";
-        return transport.openStream("attach to process " + selector, id, path, listener);
+        return transport.openStream(
+                "attach to process " + selector,
+                id,
+                path,
+                listener,
+                lost -> SilentEnds.explain(capsules, this, id, selector, lost));
     }
 }

@@ -58,8 +58,8 @@ public final class WrennClient implements AutoCloseable {
     private WrennClient(Builder b) {
         this.transport = new Transport(b);
         this.capsules = new Capsules(transport);
-        this.commands = new Commands(transport);
-        this.processes = new Processes(transport);
+        this.processes = new Processes(transport, capsules);
+        this.commands = new Commands(transport, capsules, processes);
     }
 
     /**
