@@ -5,35 +5,45 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.jenkins.plugins.wrenn.testserver.ServerGeneration;
 import io.jenkins.plugins.wrenn.testserver.WrennTestServer;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.AfterParameterizedClassInvocation;
+import org.junit.jupiter.params.BeforeParameterizedClassInvocation;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.condition.DisabledOnOs;
 import org.junit.jupiter.api.condition.OS;
 
 /** How the client reports answers that are not the happy path, including ones no Wrenn server gives. */
 @DisabledOnOs(value = OS.WINDOWS, disabledReason = "the test server runs commands through /bin/sh")
+@ParameterizedClass(name = "{0} server")
+@EnumSource(ServerGeneration.class)
 class ErrorHandlingTest {
 
     static final String KEY = "wrn_test_errors";
     static WrennTestServer server;
     static WrennClient client;
 
-    @BeforeAll
-    static void start() throws Exception {
-        server = WrennTestServer.start(KEY);
+    /** Which generation of the real server the test server speaks in this run. */
+    @Parameter
+    ServerGeneration generation;
+
+    @BeforeParameterizedClassInvocation
+    static void start(ServerGeneration serverGeneration) throws Exception {
+        server = WrennTestServer.start(KEY, serverGeneration);
         client = WrennClient.builder(server.baseUrl(), KEY)
                 .requestTimeout(Duration.ofSeconds(2))
                 .readRetries(3, Duration.ofMillis(50))
                 .build();
     }
 
-    @AfterAll
+    @AfterParameterizedClassInvocation
     static void stop() throws Exception {
         client.close();
         server.close();

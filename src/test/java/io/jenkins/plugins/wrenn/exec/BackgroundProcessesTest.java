@@ -11,6 +11,7 @@ import io.jenkins.plugins.wrenn.api.WrennClient;
 import io.jenkins.plugins.wrenn.exec.CapsuleExecutionTest.Log;
 import io.jenkins.plugins.wrenn.testserver.Await;
 import io.jenkins.plugins.wrenn.testserver.LocalProcess;
+import io.jenkins.plugins.wrenn.testserver.ServerGeneration;
 import io.jenkins.plugins.wrenn.testserver.WrennTestServer;
 import java.nio.file.Files;
 import java.time.Duration;
@@ -18,13 +19,18 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.AfterParameterizedClassInvocation;
+import org.junit.jupiter.params.BeforeParameterizedClassInvocation;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.condition.DisabledOnOs;
 import org.junit.jupiter.api.condition.OS;
 
 @DisabledOnOs(value = OS.WINDOWS, disabledReason = "the test server runs commands through /bin/sh")
+@ParameterizedClass(name = "{0} server")
+@EnumSource(ServerGeneration.class)
 class BackgroundProcessesTest {
 
     static final String KEY = "wrn_background_key_91";
@@ -32,16 +38,20 @@ class BackgroundProcessesTest {
     static WrennClient client;
     static BackgroundProcesses background;
 
-    @BeforeAll
-    static void start() throws Exception {
-        server = WrennTestServer.start(KEY);
+    /** Which generation of the real server the test server speaks in this run. */
+    @Parameter
+    ServerGeneration generation;
+
+    @BeforeParameterizedClassInvocation
+    static void start(ServerGeneration serverGeneration) throws Exception {
+        server = WrennTestServer.start(KEY, serverGeneration);
         client = WrennClient.builder(server.baseUrl(), KEY)
                 .keepAlive(Duration.ofMillis(250), Duration.ofSeconds(2))
                 .build();
         background = new BackgroundProcesses(client, KEY, Duration.ofSeconds(1), StderrMarker.NONE);
     }
 
-    @AfterAll
+    @AfterParameterizedClassInvocation
     static void stop() throws Exception {
         client.close();
         server.close();
@@ -170,8 +180,8 @@ class BackgroundProcessesTest {
         server.setStatus(paused, "paused");
         ExecutionFailure notRunning = assertThrows(
                 ExecutionFailure.class, () -> background.start(spec(paused, "sleep 60", null, null, null), new Log()));
-        assertEquals(
-                "Capsule " + paused + " is not running (status: paused) - start or resume it first.",
+        assertTrue(
+                notRunning.getMessage().startsWith("Capsule " + paused + " is not running (status: paused) - start or resume it first."),
                 notRunning.getMessage());
         assertTrue(server.processes(paused).isEmpty());
     }

@@ -10,6 +10,7 @@ import io.jenkins.plugins.wrenn.api.ProcessInfo;
 import io.jenkins.plugins.wrenn.api.WrennClient;
 import io.jenkins.plugins.wrenn.testserver.Await;
 import io.jenkins.plugins.wrenn.testserver.LocalProcess;
+import io.jenkins.plugins.wrenn.testserver.ServerGeneration;
 import io.jenkins.plugins.wrenn.testserver.WrennTestServer;
 import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
@@ -20,13 +21,18 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.AfterParameterizedClassInvocation;
+import org.junit.jupiter.params.BeforeParameterizedClassInvocation;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.condition.DisabledOnOs;
 import org.junit.jupiter.api.condition.OS;
 
 @DisabledOnOs(value = OS.WINDOWS, disabledReason = "the test server runs commands through /bin/sh")
+@ParameterizedClass(name = "{0} server")
+@EnumSource(ServerGeneration.class)
 class CapsuleExecutionTest {
 
     static final String KEY = "wrn_engine_key_5f3a9";
@@ -34,9 +40,13 @@ class CapsuleExecutionTest {
     static WrennClient client;
     static CapsuleExecution engine;
 
-    @BeforeAll
-    static void start() throws Exception {
-        server = WrennTestServer.start(KEY);
+    /** Which generation of the real server the test server speaks in this run. */
+    @Parameter
+    ServerGeneration generation;
+
+    @BeforeParameterizedClassInvocation
+    static void start(ServerGeneration serverGeneration) throws Exception {
+        server = WrennTestServer.start(KEY, serverGeneration);
         server.setAuthWait(Duration.ofMillis(200));
         client = WrennClient.builder(server.baseUrl(), KEY)
                 .keepAlive(Duration.ofMillis(250), Duration.ofSeconds(2))
@@ -44,7 +54,7 @@ class CapsuleExecutionTest {
         engine = new CapsuleExecution(client, KEY, Duration.ofSeconds(1), null, StderrMarker.NONE);
     }
 
-    @AfterAll
+    @AfterParameterizedClassInvocation
     static void stop() throws Exception {
         client.close();
         server.close();
@@ -225,8 +235,8 @@ class CapsuleExecutionTest {
         server.setStatus(paused, "paused");
         ExecutionFailure notRunning =
                 assertThrows(ExecutionFailure.class, () -> engine.run(shell(paused, "true"), new Log()));
-        assertEquals(
-                "Capsule " + paused + " is not running (status: paused) - start or resume it first.",
+        assertTrue(
+                notRunning.getMessage().startsWith("Capsule " + paused + " is not running (status: paused) - start or resume it first."),
                 notRunning.getMessage());
         assertTrue(server.processes(paused).isEmpty(), "a process started in a paused capsule");
     }
