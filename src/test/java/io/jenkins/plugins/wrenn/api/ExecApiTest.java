@@ -189,4 +189,14 @@ class ExecApiTest {
                 WrennApiException.class, () -> client.processes().kill(id, "no-such-tag", Signal.SIGTERM));
         assertEquals(WrennApiException.Kind.NOT_FOUND, e.kind());
     }
+
+    @Test
+    void cleartextRequestsAreHttp11WithoutAnH2cUpgrade() throws Exception {
+        // The test server, like a proxy that does not speak h2c, drops the body of such requests.
+        String id = server.createCapsule();
+        ExecResult r = client.commands().run(id, ExecRequest.foreground("echo", List.of("body arrived"), null));
+        assertEquals("body arrived\n", r.stdout());
+        WrennTestServer.RecordedRequest post = server.requests("POST", ".*/" + id + "/exec").getLast();
+        assertFalse(post.headers().keySet().stream().anyMatch(h -> h.equalsIgnoreCase("Upgrade")), post.headers().toString());
+    }
 }

@@ -508,4 +508,47 @@ class CapsuleExecutionTest {
         assertEquals(ExecOutcome.KILLED_BY_SIGNAL, out.exitCode());
         assertFalse(out.succeeded());
     }
+
+    @Test
+    void aConnectionCutRightAfterAMessageIsSeenAtOnceAndTheExitCodeStillArrives() throws Exception {
+        // The recipe of the independent server: a TCP close with no close frame after the 3rd message.
+        String id = server.createCapsule();
+        server.dropNextStreamAfter(3);
+        Log log = new Log();
+        long t0 = System.nanoTime();
+        ExecOutcome out = engine.run(
+                shell(id, "for i in $(seq 1 10); do echo $i; sleep 0.2; done; exit 7"), log);
+        assertEquals(7, out.exitCode());
+        assertTrue(log.text().contains("re-attaching to process"), log.text());
+        assertTrue(System.nanoTime() - t0 < 10_000_000_000L, "the cut was not noticed at once");
+    }
+
+    @Test
+    void aSilentConnectionIsNoticedByTheKeepAliveAndReattached() throws Exception {
+        String id = server.createCapsule();
+        server.silenceNextStreamAfter(1);
+        Log log = new Log();
+        try (WrennClient keepingAlive = WrennClient.builder(server.baseUrl(), KEY)
+                .keepAlive(Duration.ofSeconds(1), Duration.ofSeconds(2))
+                .build()) {
+            long t0 = System.nanoTime();
+            ExecOutcome out = new CapsuleExecution(keepingAlive, KEY, Duration.ofSeconds(1), null, StderrMarker.NONE)
+                    .run(shell(id, "echo one; sleep 8; echo two; exit 5"), log);
+            long seconds = (System.nanoTime() - t0) / 1_000_000_000L;
+            assertEquals(5, out.exitCode());
+            assertTrue(log.text().contains("not even an answer to a keep-alive ping"), log.text());
+            assertTrue(output(log).endsWith("two\n"), log.text());
+            assertTrue(seconds < 15, "took " + seconds + " s");
+        }
+    }
+
+    @Test
+    void aProcessThatEndedBeforeTheReattachIsNotAMissingCapsule() {
+        String id = server.createCapsule();
+        server.dropNextStreamAfter(3);
+        ExecutionFailure e = assertThrows(
+                ExecutionFailure.class, () -> engine.run(shell(id, "echo 1; sleep 0.1; echo 2; sleep 0.1; echo 3; exit 7"), new Log()));
+        assertEquals(ExecutionFailure.Reason.CONNECTION_LOST, e.reason());
+        assertTrue(e.getMessage().contains("ended before it could be re-attached"), e.getMessage());
+    }
 }
