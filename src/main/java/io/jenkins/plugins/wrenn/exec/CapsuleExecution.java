@@ -37,8 +37,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * paused capsule on the stream, and those refusals read the same as over HTTP. A command still
  * running after {@link #CAPSULE_CHECK_DELAY} gets one GET of its capsule. Its idle timeout sets how
  * often the engine pings the capsule while the command runs, so the server does not pause it; and
- * when the stream has not even started by then, the GET names the reason (a wrong key keeps the
- * server silent for 5 s) and the run ends with it. Short commands cost no extra request, which
+ * when the stream has not even started by then, the GET names the reason (a server that waits for
+ * a browser-style auth message keeps a stream silent) and the run ends with it. Short commands cost no extra request, which
  * keeps many short steps close to the cost of bare API calls.
  *
  * <p>If the stream is cut while the process lives, the engine re-attaches by pid. It never reports
@@ -237,8 +237,8 @@ public final class CapsuleExecution {
 
     /**
      * The delayed look at the capsule, on the run's timer. It starts the pings; and when the
-     * capsule check says the command cannot run while the stream has still not started (a wrong
-     * key keeps the server silent for 5 s), it records why and closes the stream, so that the run
+     * capsule check says the command cannot run while the stream has still not started (a
+     * server waiting for an auth message stays silent), it records why and closes the stream, so that the run
      * ends with that reason. A check that fails for another reason leaves the stream to speak.
      */
     private void checkCapsule(
