@@ -48,7 +48,7 @@ public final class MemoryProbe {
         try (WrennClient client = WrennClient.builder(base, key).build()) {
             if (mode.equals("stream")) {
                 ExecOutcome out = new CapsuleExecution(client, key, Duration.ofSeconds(5), null, StderrMarker.NONE)
-                        .run(ExecutionSpec.of(capsule, Command.shell(line)), sink);
+                        .run(ExecutionSpec.of(capsule, Command.shell(line)), CommandOutput.of(sink));
                 if (out.exitCode() != 0) {
                     throw new IllegalStateException("exit " + out.exitCode());
                 }
