@@ -43,15 +43,14 @@ final class WrennCredentials {
         if (credentialsId == null) {
             throw new AbortException(Messages.WrennCredentials_NoId());
         }
-        List<DomainRequirement> reqs = requirements(WrennGlobalConfiguration.get().getApiUrl());
+        List<DomainRequirement> reqs =
+                requirements(WrennGlobalConfiguration.get().getApiUrl());
         StringCredentials secret =
                 CredentialsProvider.findCredentialById(credentialsId, StringCredentials.class, run, reqs);
         if (secret != null) {
             return secret.getSecret().getPlainText();
         }
-        if (CredentialsProvider.findCredentialById(
-                        credentialsId, IdCredentials.class, run, reqs)
-                != null) {
+        if (CredentialsProvider.findCredentialById(credentialsId, IdCredentials.class, run, reqs) != null) {
             throw new AbortException(Messages.WrennCredentials_WrongType(credentialsId));
         }
         throw new AbortException(Messages.WrennCredentials_NotFound(credentialsId));
@@ -88,11 +87,7 @@ final class WrennCredentials {
         }
         model.includeEmptyValue()
                 .includeMatchingAs(
-                        ACL.SYSTEM2,
-                        item,
-                        StringCredentials.class,
-                        requirements(apiUrl),
-                        CredentialsMatchers.always())
+                        ACL.SYSTEM2, item, StringCredentials.class, requirements(apiUrl), CredentialsMatchers.always())
                 .includeCurrentValue(value);
         return model;
     }

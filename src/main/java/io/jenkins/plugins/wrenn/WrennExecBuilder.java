@@ -170,9 +170,11 @@ public class WrennExecBuilder extends Builder implements SimpleBuildStep {
     }
 
     private static List<String> lines(String text) {
-        return text == null ? List.of() : Arrays.asList(text.split("\\R", -1)).stream()
-                .filter(s -> !s.isEmpty())
-                .toList();
+        return text == null
+                ? List.of()
+                : Arrays.asList(text.split("\\R", -1)).stream()
+                        .filter(s -> !s.isEmpty())
+                        .toList();
     }
 
     /**
@@ -205,7 +207,8 @@ public class WrennExecBuilder extends Builder implements SimpleBuildStep {
 
         @POST
         public ListBoxModel doFillCredentialsIdItems(@AncestorInPath Item item, @QueryParameter String credentialsId) {
-            return WrennCredentials.fillItems(item, credentialsId, WrennGlobalConfiguration.get().getApiUrl());
+            return WrennCredentials.fillItems(
+                    item, credentialsId, WrennGlobalConfiguration.get().getApiUrl());
         }
 
         /**
@@ -251,7 +254,8 @@ public class WrennExecBuilder extends Builder implements SimpleBuildStep {
                             ? FormValidation.ok(Messages.WrennExecBuilder_TestRunning(c.id()))
                             : FormValidation.warning(Messages.WrennExecBuilder_TestNotRunning(c.id(), c.status()));
                 } catch (WrennApiException e) {
-                    return FormValidation.error(ApiFailures.of(client, capsuleId, id, e).getMessage());
+                    return FormValidation.error(
+                            ApiFailures.of(client, capsuleId, id, e).getMessage());
                 }
             }
         }

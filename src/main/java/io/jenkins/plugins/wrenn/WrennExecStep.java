@@ -488,7 +488,8 @@ public class WrennExecStep extends Step {
 
         @POST
         public ListBoxModel doFillCredentialsIdItems(@AncestorInPath Item item, @QueryParameter String credentialsId) {
-            return WrennCredentials.fillItems(item, credentialsId, WrennGlobalConfiguration.get().getApiUrl());
+            return WrennCredentials.fillItems(
+                    item, credentialsId, WrennGlobalConfiguration.get().getApiUrl());
         }
     }
 }

@@ -68,9 +68,7 @@ class JenkinsFreePackagesTest {
     @Test
     void theCheckCatchesImportsAndQualifiedNames(@TempDir Path tmp) throws IOException {
         Path pkg = Files.createDirectories(tmp.resolve("exec"));
-        Files.writeString(
-                pkg.resolve("Bad.java"),
-                """
+        Files.writeString(pkg.resolve("Bad.java"), """
                 package x.exec;
                 import hudson.model.Run;
                 // jenkins.model.Jenkins in a comment is fine

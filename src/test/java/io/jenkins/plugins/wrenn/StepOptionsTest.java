@@ -195,9 +195,7 @@ class StepOptionsTest {
         assertEquals(List.of(), StepFormRows.args(null));
         assertEquals(Map.of("PORT", "8080"), StepFormRows.envs(Map.of("name", " PORT ", "value", "8080")));
         Map<String, Object> envs = StepFormRows.envs(List.of(
-                Map.of("name", "B", "value", "2"),
-                Map.of("name", "", "value", ""),
-                Map.of("name", "A", "value", "")));
+                Map.of("name", "B", "value", "2"), Map.of("name", "", "value", ""), Map.of("name", "A", "value", "")));
         assertEquals(List.of("B", "A"), List.copyOf(envs.keySet()));
         assertEquals("", envs.get("A"));
         assertEquals(Map.of(), StepFormRows.envs(null));

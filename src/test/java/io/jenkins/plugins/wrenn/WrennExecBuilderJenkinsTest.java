@@ -77,8 +77,8 @@ class WrennExecBuilderJenkinsTest {
     @Test
     void failsOnMissingAndPausedCapsules(JenkinsRule j) throws Exception {
         configure(j);
-        FreeStyleBuild missing = j.buildAndAssertStatus(
-                Result.FAILURE, project(j, "cl-0000000000000000000000000", "true"));
+        FreeStyleBuild missing =
+                j.buildAndAssertStatus(Result.FAILURE, project(j, "cl-0000000000000000000000000", "true"));
         j.assertLogContains("Capsule not found: cl-0000000000000000000000000", missing);
 
         String paused = server.createCapsule();

@@ -58,23 +58,23 @@ class WrennExecStepJenkinsTest {
                 .add(new StringCredentialsImpl(CredentialsScope.GLOBAL, "wrenn-key", "Wrenn", Secret.fromString(KEY)));
         WrennGlobalConfiguration.get().setApiUrl(server.baseUrl().toString());
         WrennGlobalConfiguration.get().setDefaultCredentialsId("wrenn-key");
-        WorkflowJob job = j.jenkins.createProject(WorkflowJob.class, "p" + j.jenkins.getItems().size());
+        WorkflowJob job = j.jenkins.createProject(
+                WorkflowJob.class, "p" + j.jenkins.getItems().size());
         job.setDefinition(new CpsFlowDefinition(script.replace("CAPSULE", capsule), true));
         return job;
     }
 
     @Test
     void theMinimalFormWorksAsWritten(JenkinsRule j) throws Exception {
-        WorkflowRun b = j.buildAndAssertSuccess(pipeline(j, "wrennExec capsule: 'CAPSULE', cmd: 'echo hello pipeline'"));
+        WorkflowRun b =
+                j.buildAndAssertSuccess(pipeline(j, "wrennExec capsule: 'CAPSULE', cmd: 'echo hello pipeline'"));
         j.assertLogContains("hello pipeline", b);
         j.assertLogNotContains(KEY, b);
     }
 
     @Test
     void returnStdoutAndReturnStatusBehaveLikeSh(JenkinsRule j) throws Exception {
-        WorkflowRun b = j.buildAndAssertSuccess(pipeline(
-                j,
-                """
+        WorkflowRun b = j.buildAndAssertSuccess(pipeline(j, """
                 def out = wrennExec capsule: 'CAPSULE', cmd: 'echo result; echo progress >&2', returnStdout: true
                 echo "got [${out.trim()}]"
                 def code = wrennExec capsule: 'CAPSULE', cmd: 'exit 3', returnStatus: true
@@ -107,9 +107,7 @@ class WrennExecStepJenkinsTest {
 
     @Test
     void envsTakeNumbersBooleansAndGroovyStrings(JenkinsRule j) throws Exception {
-        WorkflowRun b = j.buildAndAssertSuccess(pipeline(
-                j,
-                """
+        WorkflowRun b = j.buildAndAssertSuccess(pipeline(j, """
                 def host = 'example'
                 wrennExec capsule: 'CAPSULE', cmd: 'echo "port=$PORT debug=$DEBUG url=$URL"',
                         envs: [PORT: 8080, DEBUG: true, URL: "http://${host}"]
@@ -157,8 +155,7 @@ class WrennExecStepJenkinsTest {
         j.assertLogContains(
                 "Capsule not found: cl-0000000000000000000000000",
                 j.buildAndAssertStatus(
-                        Result.FAILURE,
-                        pipeline(j, "wrennExec capsule: 'cl-0000000000000000000000000', cmd: 'true'")));
+                        Result.FAILURE, pipeline(j, "wrennExec capsule: 'cl-0000000000000000000000000', cmd: 'true'")));
         server.setStatus(capsule, "paused");
         j.assertLogContains(
                 "is not running (status: paused) - start or resume it first",
@@ -181,9 +178,7 @@ class WrennExecStepJenkinsTest {
     void anAbortEndsQuietlyLikeShWithoutAStackTrace(JenkinsRule j) throws Exception {
         // Jenkins prints what the step's thread adds to the abort cause when the build ends. Catching the
         // abort and waiting before rethrowing it makes the build end after that thread, every time.
-        WorkflowJob job = pipeline(
-                j,
-                """
+        WorkflowJob job = pipeline(j, """
                 try {
                     wrennExec capsule: 'CAPSULE', cmd: 'echo go$((1+1)); sleep 60'
                 } catch (e) {
@@ -213,9 +208,7 @@ class WrennExecStepJenkinsTest {
 
     @Test
     void backgroundServerWaitAndKill(JenkinsRule j) throws Exception {
-        WorkflowRun b = j.buildAndAssertSuccess(pipeline(
-                j,
-                """
+        WorkflowRun b = j.buildAndAssertSuccess(pipeline(j, """
                 def srv = wrennExec capsule: 'CAPSULE', cmd: 'echo Listening on 8080; exec sleep 60',
                         background: true, waitFor: 'Listening on'
                 echo "tag=${srv.tag} pid=${srv.pid}"
@@ -230,9 +223,7 @@ class WrennExecStepJenkinsTest {
 
     @Test
     void leftoverBackgroundProcessesStopAtBuildEndUnlessKeptAlive(JenkinsRule j) throws Exception {
-        WorkflowRun b = j.buildAndAssertSuccess(pipeline(
-                j,
-                """
+        WorkflowRun b = j.buildAndAssertSuccess(pipeline(j, """
                 wrennExec capsule: 'CAPSULE', cmd: 'sleep 60', background: true, tag: 'left'
                 wrennExec capsule: 'CAPSULE', cmd: 'sleep 60', background: true, tag: 'kept', keepAlive: true
                 """));
@@ -244,8 +235,7 @@ class WrennExecStepJenkinsTest {
     @Test
     void killingAnEndedProcessIsNotAnErrorUnlessAsked(JenkinsRule j) throws Exception {
         j.assertLogContains(
-                "had already ended",
-                j.buildAndAssertSuccess(pipeline(j, "wrennKill capsule: 'CAPSULE', tag: 'gone'")));
+                "had already ended", j.buildAndAssertSuccess(pipeline(j, "wrennKill capsule: 'CAPSULE', tag: 'gone'")));
         j.buildAndAssertStatus(
                 Result.FAILURE, pipeline(j, "wrennKill capsule: 'CAPSULE', tag: 'gone', failIfNotRunning: true"));
     }

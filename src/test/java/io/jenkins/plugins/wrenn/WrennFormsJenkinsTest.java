@@ -196,7 +196,8 @@ class WrennFormsJenkinsTest {
         FreeStyleProject p = j.createFreeStyleProject();
         p.getBuildersList().add(new WrennExecBuilder(capsule, "true"));
         // The field is in the "Advanced" part, hidden until opened: read the page as sent.
-        String html = j.createWebClient().getPage(p, "configure").getWebResponse().getContentAsString();
+        String html =
+                j.createWebClient().getPage(p, "configure").getWebResponse().getContentAsString();
         assertTrue(html.contains("Timeout in seconds"), "the label keeps its unit");
     }
 
@@ -209,15 +210,12 @@ class WrennFormsJenkinsTest {
         new SnippetizerTester(j).assertRoundTrip(kill, "wrennKill capsule: 'cl-abc', signal: 'SIGKILL', tag: 'web'");
 
         WorkflowJob job = j.jenkins.createProject(WorkflowJob.class, "kill");
-        job.setDefinition(new CpsFlowDefinition(
-                """
+        job.setDefinition(new CpsFlowDefinition("""
                 wrennExec capsule: 'CAPSULE', cmd: 'sleep 60', background: true, tag: 'srv'
                 def sent = wrennKill capsule: 'CAPSULE', tag: 'srv', signal: 'SIGKILL'
                 echo "sent ${sent}"
                 wrennKill capsule: 'CAPSULE', tag: 'srv', signal: 'SIGHUP'
-                """
-                        .replace("CAPSULE", capsule),
-                true));
+                """.replace("CAPSULE", capsule), true));
         WorkflowRun b = j.buildAndAssertStatus(Result.FAILURE, job);
         j.assertLogContains("Sent SIGKILL to process srv", b);
         j.assertLogContains("sent true", b);
@@ -246,8 +244,7 @@ class WrennFormsJenkinsTest {
         j.assertLogContains("via step", j.buildAndAssertSuccess(job));
 
         WorkflowJob symbol = j.jenkins.createProject(WorkflowJob.class, "symbol");
-        symbol.setDefinition(
-                new CpsFlowDefinition("wrennBuildStep capsule: '" + capsule + "', command: 'true'", true));
+        symbol.setDefinition(new CpsFlowDefinition("wrennBuildStep capsule: '" + capsule + "', command: 'true'", true));
         j.assertLogContains("No such DSL method 'wrennBuildStep'", j.buildAndAssertStatus(Result.FAILURE, symbol));
     }
 
@@ -266,7 +263,11 @@ class WrennFormsJenkinsTest {
 
         BackgroundProcessesAction loaded = afterReload(j, p.getFullName());
         assertNotNull(loaded, "the record is on disk");
-        assertEquals(List.of("srv"), loaded.leftOver().stream().map(BackgroundProcessesAction.Entry::getTag).toList());
+        assertEquals(
+                List.of("srv"),
+                loaded.leftOver().stream()
+                        .map(BackgroundProcessesAction.Entry::getTag)
+                        .toList());
 
         // The loaded record is tied to its build again, so a change is saved too.
         loaded.stopped("cl-abc", "srv");

@@ -27,12 +27,24 @@ final class BareStream implements WebSocket.Listener {
         this.onData = onData;
     }
 
-    static BareStream start(HttpClient http, URI baseUrl, String key, String capsule, String cmd, List<String> args,
-            Consumer<String> onData) throws Exception {
+    static BareStream start(
+            HttpClient http,
+            URI baseUrl,
+            String key,
+            String capsule,
+            String cmd,
+            List<String> args,
+            Consumer<String> onData)
+            throws Exception {
         BareStream stream = new BareStream(onData);
-        URI ws = URI.create(baseUrl.toString().replaceFirst("^http", "ws") + "/v1/capsules/" + capsule + "/exec/stream");
-        WebSocket socket = http.newWebSocketBuilder().header("X-API-Key", key).buildAsync(ws, stream).get();
-        socket.sendText(JSON.writeValueAsString(Map.of("type", "start", "cmd", cmd, "args", args)), true).get();
+        URI ws =
+                URI.create(baseUrl.toString().replaceFirst("^http", "ws") + "/v1/capsules/" + capsule + "/exec/stream");
+        WebSocket socket = http.newWebSocketBuilder()
+                .header("X-API-Key", key)
+                .buildAsync(ws, stream)
+                .get();
+        socket.sendText(JSON.writeValueAsString(Map.of("type", "start", "cmd", cmd, "args", args)), true)
+                .get();
         return stream;
     }
 
@@ -50,7 +62,9 @@ final class BareStream implements WebSocket.Listener {
                 switch (m.path("type").asText()) {
                     case "stdout", "stderr" -> onData.accept(m.path("data").asText());
                     case "exit" -> exit.complete(m.path("exit_code").asInt());
-                    case "error" -> exit.completeExceptionally(new IllegalStateException(m.path("data").asText()));
+                    case "error" ->
+                        exit.completeExceptionally(
+                                new IllegalStateException(m.path("data").asText()));
                     default -> {}
                 }
             } catch (Exception e) {

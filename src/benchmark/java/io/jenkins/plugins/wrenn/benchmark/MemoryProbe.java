@@ -1,7 +1,7 @@
 package io.jenkins.plugins.wrenn.benchmark;
 
-import io.jenkins.plugins.wrenn.api.ExecRequest;
 import io.jenkins.plugins.wrenn.api.ExecCompletion;
+import io.jenkins.plugins.wrenn.api.ExecRequest;
 import io.jenkins.plugins.wrenn.api.WrennClient;
 import io.jenkins.plugins.wrenn.exec.CapsuleExecution;
 import io.jenkins.plugins.wrenn.exec.Command;
@@ -33,18 +33,18 @@ public final class MemoryProbe {
         CRC32 crc = new CRC32();
         long[] count = {0};
         OutputStream sink = new OutputStream() {
-                    @Override
-                    public void write(int b) {
-                        crc.update(b);
-                        count[0]++;
-                    }
+            @Override
+            public void write(int b) {
+                crc.update(b);
+                count[0]++;
+            }
 
-                    @Override
-                    public void write(byte[] b, int off, int len) {
-                        crc.update(b, off, len);
-                        count[0] += len;
-                    }
-                };
+            @Override
+            public void write(byte[] b, int off, int len) {
+                crc.update(b, off, len);
+                count[0] += len;
+            }
+        };
         try (WrennClient client = WrennClient.builder(base, key).build()) {
             if (mode.equals("stream")) {
                 ExecOutcome out = new CapsuleExecution(client, key, Duration.ofSeconds(5), null, StderrMarker.NONE)
@@ -53,11 +53,12 @@ public final class MemoryProbe {
                     throw new IllegalStateException("exit " + out.exitCode());
                 }
             } else {
-                ExecCompletion done = client.commands().run(
-                        capsule,
-                        ExecRequest.foreground("/bin/sh", List.of("-c", line), 600),
-                        sink,
-                        OutputStream.nullOutputStream());
+                ExecCompletion done = client.commands()
+                        .run(
+                                capsule,
+                                ExecRequest.foreground("/bin/sh", List.of("-c", line), 600),
+                                sink,
+                                OutputStream.nullOutputStream());
                 if (done.exitCode() != 0) {
                     throw new IllegalStateException("exit " + done.exitCode());
                 }

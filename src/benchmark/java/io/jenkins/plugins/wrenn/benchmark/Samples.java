@@ -46,8 +46,7 @@ final class Samples {
         for (int i = 0; i < values.size(); i++) {
             ratios.add(values.get(i) / other.values.get(i));
         }
-        return String.format(
-                "%.2fx [%.2f..%.2f]", ratios.median(), ratios.percentile(25), ratios.percentile(75));
+        return String.format("%.2fx [%.2f..%.2f]", ratios.median(), ratios.percentile(25), ratios.percentile(75));
     }
 
     /** e.g. {@code 1.23 [1.10..1.40]}: median and interquartile range. */

@@ -59,6 +59,7 @@ public final class WrennBenchmark {
             .version(HttpClient.Version.HTTP_1_1)
             .executor(Runnable::run)
             .build();
+
     private final String capsule;
     private final List<String[]> rows = new ArrayList<>();
     /** Runs that did not complete intact: the table is still printed, then the run fails. */
@@ -76,8 +77,11 @@ public final class WrennBenchmark {
         boolean quick = List.of(args).contains("--quick");
         WrennBenchmark b = new WrennBenchmark(quick);
         try {
-            System.out.printf("Wrenn benchmark (%s), %d cores, %s%n", quick ? "smoke run" : "full run",
-                    Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"));
+            System.out.printf(
+                    "Wrenn benchmark (%s), %d cores, %s%n",
+                    quick ? "smoke run" : "full run",
+                    Runtime.getRuntime().availableProcessors(),
+                    System.getProperty("java.version"));
             b.latency();
             b.throughput();
             b.overhead();
@@ -152,8 +156,8 @@ public final class WrennBenchmark {
             }
         });
         BlockingQueue<Long> bareArrivals = new LinkedBlockingQueue<>();
-        BareStream bareRun = BareStream.start(bare, server.baseUrl(), KEY, capsule, "cat",
-                List.of(bareFifo.toString()), data -> {
+        BareStream bareRun =
+                BareStream.start(bare, server.baseUrl(), KEY, capsule, "cat", List.of(bareFifo.toString()), data -> {
                     long now = System.nanoTime();
                     data.chars().filter(c -> c == '\n').forEach(c -> bareArrivals.add(now));
                 });
@@ -174,8 +178,12 @@ public final class WrennBenchmark {
         }
         engineRun.get(30, TimeUnit.SECONDS);
         bareRun.exit.get(30, TimeUnit.SECONDS);
-        row("streaming latency, one line (ms, " + rounds + " lines)", engineMs.describe("%.3f"),
-                bareMs.describe("%.3f"), String.format("%.2fx", engineMs.median() / bareMs.median()), "<= 1.5x");
+        row(
+                "streaming latency, one line (ms, " + rounds + " lines)",
+                engineMs.describe("%.3f"),
+                bareMs.describe("%.3f"),
+                String.format("%.2fx", engineMs.median() / bareMs.median()),
+                "<= 1.5x");
     }
 
     private static double ping(OutputStream fifo, BlockingQueue<Long> arrivals) throws Exception {
@@ -229,8 +237,14 @@ public final class WrennBenchmark {
             long[] received = {0};
             int bareBefore = server.streamStats().size();
             long t1 = System.nanoTime();
-            BareStream s = BareStream.start(bare, server.baseUrl(), KEY, capsule, "/bin/sh",
-                    List.of("-c", generator(size)), data -> received[0] += data.length());
+            BareStream s = BareStream.start(
+                    bare,
+                    server.baseUrl(),
+                    KEY,
+                    capsule,
+                    "/bin/sh",
+                    List.of("-c", generator(size)),
+                    data -> received[0] += data.length());
             s.exit.get(10, TimeUnit.MINUTES);
             double bareSeconds = (System.nanoTime() - t1) / 1e9;
             check(received[0] == size, "bare client received " + received[0] + " of " + size + " bytes");
@@ -242,8 +256,11 @@ public final class WrennBenchmark {
                 serverRate.add(bareServer.bytesPerSecond() / (1 << 20));
             }
         }
-        row("streaming throughput (MiB/s, " + (size >> 20) + " MiB x " + rounds + ")", engineRate.describe("%.1f"),
-                bareRate.describe("%.1f"), engineRate.ratioTo(bareRate),
+        row(
+                "streaming throughput (MiB/s, " + (size >> 20) + " MiB x " + rounds + ")",
+                engineRate.describe("%.1f"),
+                bareRate.describe("%.1f"),
+                engineRate.ratioTo(bareRate),
                 ">= 0.7x");
         row("  test server's own send rate during those runs (MiB/s)", serverRate.describe("%.1f"), "", "", "");
     }
@@ -299,8 +316,8 @@ public final class WrennBenchmark {
             BareStream s = BareStream.start(bare, server.baseUrl(), KEY, capsule, "true", List.of(), d -> {});
             check(s.exit.get(30, TimeUnit.SECONDS) == 0, "bare stream: true failed");
         });
-        Timed spawnRun = new Timed(
-                () -> check(new ProcessBuilder("true").start().waitFor() == 0, "local true failed"));
+        Timed spawnRun =
+                new Timed(() -> check(new ProcessBuilder("true").start().waitFor() == 0, "local true failed"));
         List<Timed> all = List.of(engineRun, postRun, clientStreamRun, bareStreamRun, spawnRun);
         Samples curlMs = new Samples();
         String curlLoop = "for i in $(seq " + commands + "); do curl -s -o /dev/null -X POST -H 'X-API-Key: " + KEY
@@ -317,7 +334,10 @@ public final class WrennBenchmark {
                 }
             }
             long t1 = System.nanoTime();
-            int rc = new ProcessBuilder("/bin/sh", "-c", curlLoop).inheritIO().start().waitFor();
+            int rc = new ProcessBuilder("/bin/sh", "-c", curlLoop)
+                    .inheritIO()
+                    .start()
+                    .waitFor();
             check(rc == 0, "curl loop exited " + rc);
             double curl = (System.nanoTime() - t1) / 1e6 / commands;
             if (round > 0) {
@@ -344,8 +364,12 @@ public final class WrennBenchmark {
                 bareStreamRun.ms(),
                 postRun.ms(),
                 "(information) no client on this route goes below it");
-        row("  test server's own cost per command: spawning and reaping `true` in its JVM (ms)", "",
-                spawnRun.ms().describe("%.2f"), "", "(information)");
+        row(
+                "  test server's own cost per command: spawning and reaping `true` in its JVM (ms)",
+                "",
+                spawnRun.ms().describe("%.2f"),
+                "",
+                "(information)");
         pairedRow("per-command time, engine vs curl in a shell loop (ms)", engine, curlMs, "< 1x");
     }
 
@@ -360,10 +384,18 @@ public final class WrennBenchmark {
         long streamSize = wholeLines(quick ? 32L << 20 : 1L << 30);
         long foregroundSize = wholeLines(quick ? 8L << 20 : 200L << 20);
         System.out.println("memory at -Xmx64m ...");
-        row("stream " + (streamSize >> 20) + " MiB through the engine at -Xmx64m", probe("stream", streamSize), "",
-                "", "completes, intact");
-        row("foreground exec with " + (foregroundSize >> 20) + " MiB stdout at -Xmx64m",
-                probe("foreground", foregroundSize), "", "", "completes, intact");
+        row(
+                "stream " + (streamSize >> 20) + " MiB through the engine at -Xmx64m",
+                probe("stream", streamSize),
+                "",
+                "",
+                "completes, intact");
+        row(
+                "foreground exec with " + (foregroundSize >> 20) + " MiB stdout at -Xmx64m",
+                probe("foreground", foregroundSize),
+                "",
+                "",
+                "completes, intact");
     }
 
     private String probe(String mode, long size) throws Exception {
@@ -452,7 +484,9 @@ public final class WrennBenchmark {
         if (intact < commands) {
             damaged.add((commands - intact) + " of " + commands + " concurrent commands: output differs");
         }
-        row(commands + " streamed commands at once: wall time (s)", String.format("%.2f", parallelSeconds),
+        row(
+                commands + " streamed commands at once: wall time (s)",
+                String.format("%.2f", parallelSeconds),
                 String.format("%.2f (serial total)", serialSeconds),
                 String.format("%.2fx", parallelSeconds / serialSeconds),
                 "all intact: " + intact + "/" + commands + "; threads " + before + " -> peak "

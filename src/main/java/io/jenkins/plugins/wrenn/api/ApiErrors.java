@@ -90,7 +90,9 @@ final class ApiErrors {
                 if ("invalid_state".equals(code) || "sandbox_not_running".equals(code)) {
                     yield WrennApiException.Kind.NOT_RUNNING;
                 }
-                yield code == null && message != null && message.toLowerCase(Locale.ROOT).contains("not running")
+                yield code == null
+                                && message != null
+                                && message.toLowerCase(Locale.ROOT).contains("not running")
                         ? WrennApiException.Kind.NOT_RUNNING
                         : WrennApiException.Kind.CONFLICT;
             }

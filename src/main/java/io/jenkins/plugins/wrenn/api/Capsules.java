@@ -18,11 +18,16 @@ public final class Capsules {
     }
 
     public Capsule get(String id) throws WrennApiException, InterruptedException {
-        return transport.read("get capsule", id, Transport.capsulePath(id), in -> Transport.JSON.readValue(in, Capsule.class));
+        return transport.read(
+                "get capsule", id, Transport.capsulePath(id), in -> Transport.JSON.readValue(in, Capsule.class));
     }
 
     public List<Capsule> list() throws WrennApiException, InterruptedException {
-        return transport.read("list capsules", null, "/v1/capsules", in -> Arrays.asList(Transport.JSON.readValue(in, Capsule[].class)));
+        return transport.read(
+                "list capsules",
+                null,
+                "/v1/capsules",
+                in -> Arrays.asList(Transport.JSON.readValue(in, Capsule[].class)));
     }
 
     public Capsule create(CapsuleSpec spec) throws WrennApiException, InterruptedException {
@@ -42,7 +47,12 @@ public final class Capsules {
     }
 
     public void destroy(String id) throws WrennApiException, InterruptedException {
-        transport.send("destroy capsule", id, transport.request(Transport.capsulePath(id)).DELETE().build(), in -> null, false);
+        transport.send(
+                "destroy capsule",
+                id,
+                transport.request(Transport.capsulePath(id)).DELETE().build(),
+                in -> null,
+                false);
     }
 
     public Capsule pause(String id) throws WrennApiException, InterruptedException {
@@ -65,7 +75,12 @@ public final class Capsules {
 
     /** Marks the capsule active, so the server does not pause it under a long-running command. */
     public void ping(String id) throws WrennApiException, InterruptedException {
-        transport.send("ping capsule", id, transport.post(Transport.capsulePath(id) + "/ping", null, transport.requestTimeout()), in -> null, false);
+        transport.send(
+                "ping capsule",
+                id,
+                transport.post(Transport.capsulePath(id) + "/ping", null, transport.requestTimeout()),
+                in -> null,
+                false);
     }
 
     private static void putPositive(ObjectNode body, String field, int value) {

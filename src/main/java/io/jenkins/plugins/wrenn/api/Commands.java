@@ -54,12 +54,17 @@ public final class Commands {
                 ? WrennClient.SERVER_DEFAULT_TIMEOUT_SEC
                 : request.timeoutSec();
         Duration timeout = transport.requestTimeout().plusSeconds(serverTimeout);
-        return transport.send("exec", id, transport.post(Transport.capsulePath(id) + "/exec", execBody(request), timeout), in -> {
-            try (ExecResponseReader answer = new ExecResponseReader(in).read()) {
-                answer.writeTo(stdout, stderr);
-                return new ExecCompletion(answer.exitCode(), answer.durationMs());
-            }
-        }, false);
+        return transport.send(
+                "exec",
+                id,
+                transport.post(Transport.capsulePath(id) + "/exec", execBody(request), timeout),
+                in -> {
+                    try (ExecResponseReader answer = new ExecResponseReader(in).read()) {
+                        answer.writeTo(stdout, stderr);
+                        return new ExecCompletion(answer.exitCode(), answer.durationMs());
+                    }
+                },
+                false);
     }
 
     /** Starts a command in the background and returns its pid and tag at once. */

@@ -86,8 +86,9 @@ final class ExecResponseReader implements AutoCloseable {
 
     private void copy(Spool spool, OutputStream sink) throws IOException {
         try (InputStream raw = spool.read();
-                InputStream decoded =
-                        "base64".equalsIgnoreCase(encoding) ? Base64.getMimeDecoder().wrap(raw) : raw) {
+                InputStream decoded = "base64".equalsIgnoreCase(encoding)
+                        ? Base64.getMimeDecoder().wrap(raw)
+                        : raw) {
             decoded.transferTo(sink);
         }
         sink.flush();
@@ -163,23 +164,25 @@ final class ExecResponseReader implements AutoCloseable {
             return null;
         }
         StringBuilder text = new StringBuilder();
-        stringBody(new Writer() {
-            @Override
-            public void write(char[] cbuf, int off, int len) {
-                text.append(cbuf, off, len);
-            }
+        stringBody(
+                new Writer() {
+                    @Override
+                    public void write(char[] cbuf, int off, int len) {
+                        text.append(cbuf, off, len);
+                    }
 
-            @Override
-            public void write(int c) {
-                text.append((char) c);
-            }
+                    @Override
+                    public void write(int c) {
+                        text.append((char) c);
+                    }
 
-            @Override
-            public void flush() {}
+                    @Override
+                    public void flush() {}
 
-            @Override
-            public void close() {}
-        }, MAX_SMALL_VALUE);
+                    @Override
+                    public void close() {}
+                },
+                MAX_SMALL_VALUE);
         return text.toString();
     }
 

@@ -192,7 +192,8 @@ public final class ProcessStream implements AutoCloseable {
             if (exit.isCompletedExceptionally() && exit.exceptionNow() instanceof WrennApiException refused) {
                 throw refused;
             }
-            WrennApiException failure = ApiErrors.transportFailure(operation, capsuleId, e.getCause() == null ? e : e.getCause());
+            WrennApiException failure =
+                    ApiErrors.transportFailure(operation, capsuleId, e.getCause() == null ? e : e.getCause());
             end(failure);
             throw failure;
         }
@@ -258,8 +259,9 @@ public final class ProcessStream implements AutoCloseable {
                             null));
                 }
             }
-            case "error" -> end(ApiErrors.streamError(
-                    operation, capsuleId, message.path("data").asText("")));
+            case "error" ->
+                end(ApiErrors.streamError(
+                        operation, capsuleId, message.path("data").asText("")));
             default -> {
                 // Message types this client does not know yet carry nothing it needs.
             }

@@ -28,8 +28,10 @@ public final class Processes {
      * @param selector a numeric pid or a tag
      */
     public void kill(String id, String selector, Signal signal) throws WrennApiException, InterruptedException {
-        String path = Transport.capsulePath(id) + "/processes/" + Transport.encode(checkSelector(selector)) + "?signal=" + signal.name();
-        transport.send("kill process " + selector, id, transport.request(path).DELETE().build(), in -> null, false);
+        String path = Transport.capsulePath(id) + "/processes/" + Transport.encode(checkSelector(selector)) + "?signal="
+                + signal.name();
+        transport.send(
+                "kill process " + selector, id, transport.request(path).DELETE().build(), in -> null, false);
     }
 
     private static String checkSelector(String selector) {

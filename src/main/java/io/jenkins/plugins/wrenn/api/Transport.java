@@ -147,7 +147,8 @@ final class Transport {
      * Servers of the first generation do not say; their 502 and 503 are passing host troubles.
      */
     private static boolean isRetryable(WrennApiException e) {
-        if (e.kind() == WrennApiException.Kind.CONNECTION_FAILED || e.kind() == WrennApiException.Kind.CONNECTION_LOST) {
+        if (e.kind() == WrennApiException.Kind.CONNECTION_FAILED
+                || e.kind() == WrennApiException.Kind.CONNECTION_LOST) {
             return true;
         }
         if (e.retryable() != null) {
@@ -243,7 +244,6 @@ final class Transport {
                 : "ws:" + base.substring("http:".length());
         return URI.create(ws + path);
     }
-
 
     /**
      * Closes the transport. A stream that has its exit code gets up to a second to finish the close

@@ -111,10 +111,15 @@ public final class BackgroundProcesses {
 
     private BackgroundProcess launch(BackgroundSpec spec) throws ExecutionFailure, InterruptedException {
         try {
-            return client.commands().startBackground(
-                    spec.capsuleId(),
-                    ExecRequest.background(
-                            spec.command().program(), spec.command().args(), spec.tag(), spec.envs(), spec.cwd()));
+            return client.commands()
+                    .startBackground(
+                            spec.capsuleId(),
+                            ExecRequest.background(
+                                    spec.command().program(),
+                                    spec.command().args(),
+                                    spec.tag(),
+                                    spec.envs(),
+                                    spec.cwd()));
         } catch (WrennApiException e) {
             throw ApiFailures.of(client, spec.capsuleId(), spec.credentialsName(), e);
         }
@@ -129,7 +134,9 @@ public final class BackgroundProcesses {
             throw new ExecutionFailure(
                     ExecutionFailure.Reason.TIMED_OUT,
                     Messages.Failure_NotReady(
-                            Long.toString(p.pid()), spec.waitFor(), Long.toString(spec.waitTimeout().toSeconds())),
+                            Long.toString(p.pid()),
+                            spec.waitFor(),
+                            Long.toString(spec.waitTimeout().toSeconds())),
                     null);
         } catch (ExecutionException e) {
             // The stream ended without an exit code; decided below.

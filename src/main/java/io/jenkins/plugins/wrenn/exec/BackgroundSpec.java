@@ -43,7 +43,8 @@ public record BackgroundSpec(
             tag = null;
         }
         if (tag != null && (tag.indexOf('/') >= 0 || tag.chars().allMatch(Character::isDigit))) {
-            throw new IllegalArgumentException("tag: must not contain '/' or be all digits (that is a pid), got '" + tag + "'");
+            throw new IllegalArgumentException(
+                    "tag: must not contain '/' or be all digits (that is a pid), got '" + tag + "'");
         }
         if (waitFor != null && waitFor.isEmpty()) {
             waitFor = null;
@@ -51,7 +52,8 @@ public record BackgroundSpec(
         if (waitTimeout == null) {
             waitTimeout = DEFAULT_WAIT;
         } else if (waitTimeout.isNegative() || waitTimeout.isZero()) {
-            throw new IllegalArgumentException("waitForTimeout: must be positive, got " + waitTimeout.toSeconds() + " s");
+            throw new IllegalArgumentException(
+                    "waitForTimeout: must be positive, got " + waitTimeout.toSeconds() + " s");
         }
     }
 }

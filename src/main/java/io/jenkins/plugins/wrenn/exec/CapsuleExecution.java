@@ -10,7 +10,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
@@ -111,8 +110,9 @@ public final class CapsuleExecution {
             throws ExecutionFailure, InterruptedException, IOException {
         LogOutput output = new LogOutput(log, List.of(apiKey), spec.captureStdout(), stderrMarker);
         output.note(Messages.Note_Running(spec.command().display(), spec.capsuleId()));
-        ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
-                Thread.ofVirtual().name("Wrenn capsule check and pings " + spec.capsuleId()).factory());
+        ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(Thread.ofVirtual()
+                .name("Wrenn capsule check and pings " + spec.capsuleId())
+                .factory());
         ProcessStream stream = null;
         try {
             long startedAt = System.nanoTime();
@@ -124,7 +124,9 @@ public final class CapsuleExecution {
                     () -> checkCapsule(spec, first, output, timer, startedAt, refusal),
                     CAPSULE_CHECK_DELAY.toMillis(),
                     TimeUnit.MILLISECONDS);
-            long deadline = spec.timeout() == null ? Long.MAX_VALUE : System.nanoTime() + spec.timeout().toNanos();
+            long deadline = spec.timeout() == null
+                    ? Long.MAX_VALUE
+                    : System.nanoTime() + spec.timeout().toNanos();
             int reattached = 0;
             while (true) {
                 try {
@@ -132,12 +134,14 @@ public final class CapsuleExecution {
                     output.finish();
                     return new ExecOutcome(code, output.captured());
                 } catch (TimeoutException e) {
-                    output.note(Messages.Note_TimedOut(Long.toString(spec.timeout().toSeconds())));
+                    output.note(
+                            Messages.Note_TimedOut(Long.toString(spec.timeout().toSeconds())));
                     stopProcess(spec.capsuleId(), output.pid(), stream, output);
                     output.finish();
                     throw new ExecutionFailure(
                             ExecutionFailure.Reason.TIMED_OUT,
-                            Messages.Failure_TimedOut(Long.toString(spec.timeout().toSeconds()), spec.capsuleId()),
+                            Messages.Failure_TimedOut(
+                                    Long.toString(spec.timeout().toSeconds()), spec.capsuleId()),
                             null);
                 } catch (InterruptedException e) {
                     output.note(Messages.Note_Aborted());

@@ -26,8 +26,7 @@ public final class EnvironmentLines {
             }
             int eq = line.indexOf('=');
             if (eq <= 0) {
-                throw new IllegalArgumentException(
-                        "envs: line " + (i + 1) + " is not KEY=VALUE: '" + line + "'");
+                throw new IllegalArgumentException("envs: line " + (i + 1) + " is not KEY=VALUE: '" + line + "'");
             }
             envs.put(line.substring(0, eq).strip(), line.substring(eq + 1));
         }

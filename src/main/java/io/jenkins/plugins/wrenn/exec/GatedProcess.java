@@ -61,8 +61,8 @@ final class GatedProcess {
         List<String> args = new ArrayList<>(List.of("-c", GATE, "wrenn-gate", gate, command.program()));
         args.addAll(command.args());
         try {
-            BackgroundProcess p = client.commands().startBackground(
-                    capsuleId, ExecRequest.background("/bin/sh", args, name, envs, cwd));
+            BackgroundProcess p = client.commands()
+                    .startBackground(capsuleId, ExecRequest.background("/bin/sh", args, name, envs, cwd));
             return new GatedProcess(client, capsuleId, credentialsName, p, gate);
         } catch (WrennApiException e) {
             throw ApiFailures.of(client, capsuleId, credentialsName, e);
@@ -90,7 +90,8 @@ final class GatedProcess {
             if (touched.exitCode() != 0) {
                 throw new ExecutionFailure(
                         ExecutionFailure.Reason.UNEXPECTED,
-                        Messages.Failure_GateFailed(gate, capsuleId, touched.stderr().strip()),
+                        Messages.Failure_GateFailed(
+                                gate, capsuleId, touched.stderr().strip()),
                         null);
             }
         } catch (WrennApiException e) {

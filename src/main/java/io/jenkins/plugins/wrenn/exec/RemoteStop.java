@@ -54,9 +54,10 @@ final class RemoteStop {
                 stopping.interrupt();
                 note.accept(Messages.Note_StopUnconfirmed(
                         Long.toString(pid), Messages.Note_NoAnswerWithin(Long.toString(deadline.toSeconds()))));
-                LOGGER.log(Level.WARNING, "No confirmation within {0} s that process {1} in {2} was stopped", new Object[] {
-                    deadline.toSeconds(), pid, capsuleId
-                });
+                LOGGER.log(
+                        Level.WARNING,
+                        "No confirmation within {0} s that process {1} in {2} was stopped",
+                        new Object[] {deadline.toSeconds(), pid, capsuleId});
             }
         } catch (InterruptedException e) {
             stopping.interrupt();
@@ -70,8 +71,7 @@ final class RemoteStop {
      * @return false when the process had already ended, so nothing more needs doing; true when the
      *     signal was sent, or refused (said in the log: SIGKILL still follows a refused SIGTERM)
      */
-    private boolean kill(String capsuleId, long pid, Signal signal, Consumer<String> note)
-            throws InterruptedException {
+    private boolean kill(String capsuleId, long pid, Signal signal, Consumer<String> note) throws InterruptedException {
         try {
             client.processes().kill(capsuleId, Long.toString(pid), signal);
             return true;

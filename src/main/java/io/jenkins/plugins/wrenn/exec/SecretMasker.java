@@ -33,7 +33,8 @@ public final class SecretMasker {
             return chunk;
         }
         // Nearly always nothing is held back: then the chunk is used as it is, without a copy.
-        String text = replaceAll(pending.isEmpty() ? chunk : pending.append(chunk).toString());
+        String text =
+                replaceAll(pending.isEmpty() ? chunk : pending.append(chunk).toString());
         int keep = longestSecretPrefixAtEnd(text);
         pending.setLength(0);
         pending.append(text, text.length() - keep, text.length());

@@ -78,7 +78,8 @@ class CapsuleApiTest {
         Await.until(
                 () -> {
                     try {
-                        return "stopped".equals(client.capsules().get(created.id()).status());
+                        return "stopped"
+                                .equals(client.capsules().get(created.id()).status());
                     } catch (WrennApiException e) {
                         return e.kind() == WrennApiException.Kind.NOT_FOUND;
                     }
@@ -92,12 +93,13 @@ class CapsuleApiTest {
 
     @Test
     void unknownCapsuleIsNotFoundWithTheServersWords() {
-        WrennApiException e = assertThrows(
-                WrennApiException.class, () -> client.capsules().get("cl-0000000000000000000000000"));
+        WrennApiException e =
+                assertThrows(WrennApiException.class, () -> client.capsules().get("cl-0000000000000000000000000"));
         assertEquals(WrennApiException.Kind.NOT_FOUND, e.kind());
         assertEquals(404, e.httpStatus());
         assertEquals(generation == ServerGeneration.V0_1_5 ? "not_found" : "sandbox_not_found", e.errorCode());
-        assertEquals("sandbox not found", e.serverMessage().toLowerCase(Locale.ROOT).replace(".", ""));
+        assertEquals(
+                "sandbox not found", e.serverMessage().toLowerCase(Locale.ROOT).replace(".", ""));
         assertEquals(generation == ServerGeneration.CURRENT, e.requestId() != null, "request id");
         assertEquals("cl-0000000000000000000000000", e.capsuleId());
         assertEquals("get capsule", e.operation());
@@ -106,18 +108,20 @@ class CapsuleApiTest {
 
     @Test
     void malformedIdIsTheServers400NotA404() {
-        WrennApiException e = assertThrows(WrennApiException.class, () -> client.capsules().get("cap_abc123"));
+        WrennApiException e =
+                assertThrows(WrennApiException.class, () -> client.capsules().get("cap_abc123"));
         assertEquals(WrennApiException.Kind.INVALID_REQUEST, e.kind());
         assertEquals(400, e.httpStatus());
-        assertEquals("invalid sandbox id", e.serverMessage().toLowerCase(Locale.ROOT).replace(".", ""));
+        assertEquals(
+                "invalid sandbox id", e.serverMessage().toLowerCase(Locale.ROOT).replace(".", ""));
         assertEquals("cap_abc123", e.capsuleId());
     }
 
     @Test
     void idsWithSlashOrSpaceAreRefusedBeforeAnyRequest() {
         int before = server.requests().size();
-        IllegalArgumentException slash =
-                assertThrows(IllegalArgumentException.class, () -> client.capsules().get("cl-a/../b"));
+        IllegalArgumentException slash = assertThrows(
+                IllegalArgumentException.class, () -> client.capsules().get("cl-a/../b"));
         assertTrue(slash.getMessage().startsWith("capsule id:"), slash.getMessage());
         assertThrows(IllegalArgumentException.class, () -> client.capsules().get("cl a"));
         assertThrows(IllegalArgumentException.class, () -> client.capsules().get(""));
@@ -128,7 +132,8 @@ class CapsuleApiTest {
     void pausedCapsuleIsNotRunningWithItsStatus() throws Exception {
         String id = server.createCapsule();
         server.setStatus(id, "paused");
-        WrennApiException e = assertThrows(WrennApiException.class, () -> client.processes().list(id));
+        WrennApiException e =
+                assertThrows(WrennApiException.class, () -> client.processes().list(id));
         assertEquals(WrennApiException.Kind.NOT_RUNNING, e.kind());
         assertEquals(409, e.httpStatus());
         assertEquals(generation == ServerGeneration.V0_1_5 ? "invalid_state" : "sandbox_not_running", e.errorCode());
@@ -139,7 +144,8 @@ class CapsuleApiTest {
     void wrongKeyIsAuthenticationFailedAndTheKeyNeverShows() throws Exception {
         String secret = "wrn_wrong_key_must_not_leak_42";
         try (WrennClient wrong = WrennClient.builder(server.baseUrl(), secret).build()) {
-            WrennApiException e = assertThrows(WrennApiException.class, () -> wrong.capsules().list());
+            WrennApiException e =
+                    assertThrows(WrennApiException.class, () -> wrong.capsules().list());
             assertEquals(WrennApiException.Kind.AUTHENTICATION_FAILED, e.kind());
             assertEquals(401, e.httpStatus());
             assertFalse(e.getMessage().contains(secret));

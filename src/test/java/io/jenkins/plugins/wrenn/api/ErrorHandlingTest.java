@@ -12,13 +12,13 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.DisabledOnOs;
+import org.junit.jupiter.api.condition.OS;
 import org.junit.jupiter.params.AfterParameterizedClassInvocation;
 import org.junit.jupiter.params.BeforeParameterizedClassInvocation;
 import org.junit.jupiter.params.Parameter;
 import org.junit.jupiter.params.ParameterizedClass;
 import org.junit.jupiter.params.provider.EnumSource;
-import org.junit.jupiter.api.condition.DisabledOnOs;
-import org.junit.jupiter.api.condition.OS;
 
 /** How the client reports answers that are not the happy path, including ones no Wrenn server gives. */
 @DisabledOnOs(value = OS.WINDOWS, disabledReason = "the test server runs commands through /bin/sh")
@@ -60,7 +60,8 @@ class ErrorHandlingTest {
                 "<html><head><title>502 Bad Gateway</title><style>body{}</style></head>"
                         + "<body><h1>Bad Gateway</h1></body></html>");
         WrennApiException e = assertThrows(
-                WrennApiException.class, () -> client.commands().run(id, ExecRequest.foreground("true", List.of(), null)));
+                WrennApiException.class,
+                () -> client.commands().run(id, ExecRequest.foreground("true", List.of(), null)));
         assertEquals(WrennApiException.Kind.SERVER_ERROR, e.kind());
         assertEquals(502, e.httpStatus());
         assertTrue(e.serverMessage().contains("not a Wrenn API error"), e.serverMessage());
@@ -73,8 +74,9 @@ class ErrorHandlingTest {
     void aRefusedStreamUpgradeGivesTheSameKindsAsHttp() throws Exception {
         String id = server.createCapsule();
         server.failNext("GET", ".*/exec/stream", 502, "text/html", "<html><body><h1>Bad Gateway</h1></body></html>");
-        WrennApiException proxy =
-                assertThrows(WrennApiException.class, () -> client.commands().stream(id, "true", List.of(), new CollectingListener()));
+        WrennApiException proxy = assertThrows(
+                WrennApiException.class,
+                () -> client.commands().stream(id, "true", List.of(), new CollectingListener()));
         assertEquals(WrennApiException.Kind.SERVER_ERROR, proxy.kind());
         assertEquals(502, proxy.httpStatus());
         assertTrue(proxy.serverMessage().contains("Bad Gateway"), proxy.serverMessage());
@@ -86,8 +88,9 @@ class ErrorHandlingTest {
                 401,
                 "application/json",
                 "{\"error\":{\"code\":\"unauthorized\",\"message\":\"invalid API key\"}}");
-        WrennApiException key =
-                assertThrows(WrennApiException.class, () -> client.commands().stream(id, "true", List.of(), new CollectingListener()));
+        WrennApiException key = assertThrows(
+                WrennApiException.class,
+                () -> client.commands().stream(id, "true", List.of(), new CollectingListener()));
         assertEquals(WrennApiException.Kind.AUTHENTICATION_FAILED, key.kind());
         assertEquals("invalid API key", key.serverMessage());
         assertTrue(server.processes(id).isEmpty());
@@ -96,7 +99,8 @@ class ErrorHandlingTest {
     @Test
     void emptyErrorBodyIsNamedAsSuch() {
         server.failNext("GET", "/api/v1/capsules", 500, null, "");
-        WrennApiException e = assertThrows(WrennApiException.class, () -> client.capsules().list());
+        WrennApiException e =
+                assertThrows(WrennApiException.class, () -> client.capsules().list());
         assertEquals(WrennApiException.Kind.SERVER_ERROR, e.kind());
         assertEquals(500, e.httpStatus());
         assertEquals("HTTP 500 with an empty body", e.serverMessage());
@@ -105,8 +109,13 @@ class ErrorHandlingTest {
     @Test
     void forbiddenIsItsOwnKind() {
         server.failNext(
-                "GET", "/api/v1/capsules", 403, "application/json", "{\"error\":{\"code\":\"forbidden\",\"message\":\"no\"}}");
-        WrennApiException e = assertThrows(WrennApiException.class, () -> client.capsules().list());
+                "GET",
+                "/api/v1/capsules",
+                403,
+                "application/json",
+                "{\"error\":{\"code\":\"forbidden\",\"message\":\"no\"}}");
+        WrennApiException e =
+                assertThrows(WrennApiException.class, () -> client.capsules().list());
         assertEquals(WrennApiException.Kind.FORBIDDEN, e.kind());
         assertEquals("forbidden", e.errorCode());
     }
@@ -128,7 +137,8 @@ class ErrorHandlingTest {
         for (int i = 0; i < 3; i++) {
             server.failNext("GET", path, 503, "application/json", "{\"error\":{\"code\":\"no_hosts_available\"}}");
         }
-        WrennApiException e = assertThrows(WrennApiException.class, () -> client.processes().list(id));
+        WrennApiException e =
+                assertThrows(WrennApiException.class, () -> client.processes().list(id));
         assertEquals(503, e.httpStatus());
         assertEquals("no_hosts_available", e.errorCode());
         assertEquals(3, server.requests("GET", path).size());
@@ -140,7 +150,8 @@ class ErrorHandlingTest {
         server.failNext("POST", ".*/exec", 503, "application/json", "{\"error\":{\"code\":\"host_unavailable\"}}");
         WrennApiException e = assertThrows(
                 WrennApiException.class,
-                () -> client.commands().startBackground(id, ExecRequest.background("sleep", List.of("1"), null, null, null)));
+                () -> client.commands()
+                        .startBackground(id, ExecRequest.background("sleep", List.of("1"), null, null, null)));
         assertEquals(WrennApiException.Kind.SERVER_ERROR, e.kind());
         assertEquals(1, server.requests("POST", ".*" + id + "/exec").size());
     }
@@ -149,7 +160,8 @@ class ErrorHandlingTest {
     void slowAnswerIsATimeout() throws Exception {
         String id = server.createCapsule();
         server.delayNext("POST", ".*/ping", Duration.ofSeconds(4));
-        WrennApiException e = assertThrows(WrennApiException.class, () -> client.capsules().ping(id));
+        WrennApiException e =
+                assertThrows(WrennApiException.class, () -> client.capsules().ping(id));
         assertEquals(WrennApiException.Kind.TIMEOUT, e.kind());
         assertEquals(0, e.httpStatus());
     }
@@ -163,7 +175,8 @@ class ErrorHandlingTest {
         try (WrennClient nowhere = WrennClient.builder(URI.create("http://127.0.0.1:" + freePort + "/api"), KEY)
                 .readRetries(2, Duration.ofMillis(10))
                 .build()) {
-            WrennApiException e = assertThrows(WrennApiException.class, () -> nowhere.capsules().list());
+            WrennApiException e = assertThrows(
+                    WrennApiException.class, () -> nowhere.capsules().list());
             assertEquals(WrennApiException.Kind.CONNECTION_FAILED, e.kind());
         }
     }
@@ -171,8 +184,8 @@ class ErrorHandlingTest {
     @Test
     void badBaseUrlsAreRefusedNamingTheField() {
         for (String url : List.of("ftp://example.com/api", "app.wrenn.dev/api", "https:///api", "https://h/api?x=1")) {
-            IllegalArgumentException e = assertThrows(
-                    IllegalArgumentException.class, () -> WrennClient.builder(URI.create(url), KEY));
+            IllegalArgumentException e =
+                    assertThrows(IllegalArgumentException.class, () -> WrennClient.builder(URI.create(url), KEY));
             assertTrue(e.getMessage().startsWith("API base URL:"), e.getMessage());
         }
         IllegalArgumentException key = assertThrows(
@@ -190,7 +203,8 @@ class ErrorHandlingTest {
                 "application/json",
                 "{\"error\":{\"code\":\"sandbox_not_running\",\"message\":\"Sandbox is not running.\","
                         + "\"request_id\":\"req_7f3a\",\"retryable\":false,\"details\":{\"status\":\"paused\"}}}");
-        WrennApiException e = assertThrows(WrennApiException.class, () -> client.capsules().get(id));
+        WrennApiException e =
+                assertThrows(WrennApiException.class, () -> client.capsules().get(id));
         assertEquals(WrennApiException.Kind.NOT_RUNNING, e.kind());
         assertEquals("paused", e.capsuleStatus());
         assertEquals("req_7f3a", e.requestId());
@@ -205,7 +219,8 @@ class ErrorHandlingTest {
                 "{\"error\":{\"code\":\"sandbox_not_paused\",\"message\":\"Sandbox is not paused.\"}}");
         assertEquals(
                 WrennApiException.Kind.CONFLICT,
-                assertThrows(WrennApiException.class, () -> client.capsules().get(id)).kind());
+                assertThrows(WrennApiException.class, () -> client.capsules().get(id))
+                        .kind());
 
         server.failNext(
                 "POST",
@@ -214,7 +229,8 @@ class ErrorHandlingTest {
                 "application/json",
                 "{\"error\":{\"code\":\"rate_limited\",\"message\":\"Too many requests.\",\"retryable\":true}}");
         WrennApiException limited = assertThrows(
-                WrennApiException.class, () -> client.commands().run(id, ExecRequest.foreground("true", List.of(), null)));
+                WrennApiException.class,
+                () -> client.commands().run(id, ExecRequest.foreground("true", List.of(), null)));
         assertEquals(WrennApiException.Kind.RATE_LIMITED, limited.kind());
         assertEquals(1, server.requests("POST", ".*/" + id + "/exec").size(), "an exec is never sent twice");
     }
@@ -238,7 +254,8 @@ class ErrorHandlingTest {
                 503,
                 "application/json",
                 "{\"error\":{\"code\":\"service_unavailable\",\"message\":\"Down.\",\"retryable\":false}}");
-        WrennApiException e = assertThrows(WrennApiException.class, () -> client.capsules().get(id));
+        WrennApiException e =
+                assertThrows(WrennApiException.class, () -> client.capsules().get(id));
         assertEquals(WrennApiException.Kind.SERVER_ERROR, e.kind());
         assertEquals(3, server.requests("GET", path).size(), "retried although the server said not to");
     }

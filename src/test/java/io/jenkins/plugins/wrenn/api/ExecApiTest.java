@@ -13,13 +13,13 @@ import java.nio.file.Files;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.DisabledOnOs;
+import org.junit.jupiter.api.condition.OS;
 import org.junit.jupiter.params.AfterParameterizedClassInvocation;
 import org.junit.jupiter.params.BeforeParameterizedClassInvocation;
 import org.junit.jupiter.params.Parameter;
 import org.junit.jupiter.params.ParameterizedClass;
 import org.junit.jupiter.params.provider.EnumSource;
-import org.junit.jupiter.api.condition.DisabledOnOs;
-import org.junit.jupiter.api.condition.OS;
 
 @DisabledOnOs(value = OS.WINDOWS, disabledReason = "the test server runs commands through /bin/sh")
 @ParameterizedClass(name = "{0} server")
@@ -49,8 +49,8 @@ class ExecApiTest {
     @Test
     void foregroundReturnsOutputsAndExitCode() throws Exception {
         String id = server.createCapsule();
-        ExecResult r = client.commands().run(
-                id, ExecRequest.foreground("/bin/sh", List.of("-c", "echo out; echo err >&2; exit 3"), 10));
+        ExecResult r = client.commands()
+                .run(id, ExecRequest.foreground("/bin/sh", List.of("-c", "echo out; echo err >&2; exit 3"), 10));
         assertEquals("out\n", r.stdout());
         assertEquals("err\n", r.stderr());
         assertEquals(3, r.exitCode());
@@ -77,10 +77,11 @@ class ExecApiTest {
     @Test
     void binaryOutputArrivesBase64AndIsDecoded() throws Exception {
         String id = server.createCapsule();
-        ExecResult r = client.commands().run(
-                id,
-                ExecRequest.foreground(
-                        "/bin/sh", List.of("-c", "printf 'caf\\303\\251 \\377'; printf 'plain' >&2"), null));
+        ExecResult r = client.commands()
+                .run(
+                        id,
+                        ExecRequest.foreground(
+                                "/bin/sh", List.of("-c", "printf 'caf\\303\\251 \\377'; printf 'plain' >&2"), null));
         assertEquals("café \uFFFD", r.stdout());
         assertEquals("plain", r.stderr());
         assertTrue(server.requests("POST", ".*/exec").size() >= 1);
@@ -90,9 +91,11 @@ class ExecApiTest {
     void outputLargerThanJacksonsDefaultStringLimitIsRead() throws Exception {
         String id = server.createCapsule();
         // 24 MiB of 'x': above the 20 million characters a default Jackson parser accepts.
-        ExecResult r = client.commands().run(
-                id,
-                ExecRequest.foreground("/bin/sh", List.of("-c", "head -c 25165824 /dev/zero | tr '\\0' x"), 60));
+        ExecResult r = client.commands()
+                .run(
+                        id,
+                        ExecRequest.foreground(
+                                "/bin/sh", List.of("-c", "head -c 25165824 /dev/zero | tr '\\0' x"), 60));
         assertEquals(25_165_824, r.stdout().length());
         assertTrue(r.stdout().chars().allMatch(c -> c == 'x'));
     }
@@ -102,11 +105,13 @@ class ExecApiTest {
         String id = server.createCapsule();
         java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
         java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
-        ExecCompletion done = client.commands().run(
-                id,
-                ExecRequest.foreground("/bin/sh", List.of("-c", "seq 1 300000; printf 'e\\377' >&2; exit 5"), 60),
-                out,
-                err);
+        ExecCompletion done = client.commands()
+                .run(
+                        id,
+                        ExecRequest.foreground(
+                                "/bin/sh", List.of("-c", "seq 1 300000; printf 'e\\377' >&2; exit 5"), 60),
+                        out,
+                        err);
         assertEquals(5, done.exitCode());
         assertEquals(1_988_895, out.size());
         assertTrue(out.toString().endsWith("299999\n300000\n"));
@@ -143,14 +148,15 @@ class ExecApiTest {
     void backgroundStartsWithEnvsCwdAndTagAndIsListedAndKilled() throws Exception {
         String id = server.createCapsule();
         Files.createDirectories(server.workDir(id).resolve("sub"));
-        BackgroundProcess p = client.commands().startBackground(
-                id,
-                ExecRequest.background(
-                        "/bin/sh",
-                        List.of("-c", "echo \"$GREETING\" > seen.txt; pwd >> seen.txt; exec sleep 60"),
-                        "web-server",
-                        Map.of("GREETING", "hello"),
-                        "sub"));
+        BackgroundProcess p = client.commands()
+                .startBackground(
+                        id,
+                        ExecRequest.background(
+                                "/bin/sh",
+                                List.of("-c", "echo \"$GREETING\" > seen.txt; pwd >> seen.txt; exec sleep 60"),
+                                "web-server",
+                                Map.of("GREETING", "hello"),
+                                "sub"));
         assertEquals("web-server", p.tag());
         assertTrue(p.pid() > 0);
         String body = server.requests("POST", ".*/exec").getLast().body();
@@ -162,8 +168,12 @@ class ExecApiTest {
         assertEquals("web-server", listed.getFirst().tag());
         assertEquals("/bin/sh", listed.getFirst().cmd());
 
-        Await.until(() -> Files.exists(server.workDir(id).resolve("sub/seen.txt"))
-                && Files.readAllLines(server.workDir(id).resolve("sub/seen.txt")).size() == 2, "the background process to write seen.txt");
+        Await.until(
+                () -> Files.exists(server.workDir(id).resolve("sub/seen.txt"))
+                        && Files.readAllLines(server.workDir(id).resolve("sub/seen.txt"))
+                                        .size()
+                                == 2,
+                "the background process to write seen.txt");
         List<String> seen = Files.readAllLines(server.workDir(id).resolve("sub/seen.txt"));
         assertEquals("hello", seen.get(0));
         assertTrue(seen.get(1).endsWith("/sub"), seen.get(1));
@@ -171,7 +181,12 @@ class ExecApiTest {
         LocalProcess local = server.processes(id).getFirst();
         client.processes().kill(id, "web-server", Signal.SIGTERM);
         Await.until(() -> !local.isAlive(), "the process state to change");
-        assertEquals("SIGTERM", server.requests("DELETE", ".*/processes/web-server").getLast().query().substring(7));
+        assertEquals(
+                "SIGTERM",
+                server.requests("DELETE", ".*/processes/web-server")
+                        .getLast()
+                        .query()
+                        .substring(7));
         Await.until(() -> client.processes().list(id).isEmpty(), "the process state to change");
     }
 
@@ -179,14 +194,16 @@ class ExecApiTest {
     void serverChoosesATagAndKillByPidUsesSigkill() throws Exception {
         String id = server.createCapsule();
         // A process that ignores SIGTERM still ends on SIGKILL.
-        BackgroundProcess p = client.commands().startBackground(
-                id, ExecRequest.background("/bin/sh", List.of("-c", "trap '' TERM; sleep 60"), null, null, null));
+        BackgroundProcess p = client.commands()
+                .startBackground(
+                        id,
+                        ExecRequest.background("/bin/sh", List.of("-c", "trap '' TERM; sleep 60"), null, null, null));
         assertTrue(p.tag().startsWith("proc-"), p.tag());
         LocalProcess local = server.processes(id).getFirst();
         client.processes().kill(id, Long.toString(p.pid()), Signal.SIGKILL);
         Await.until(() -> !local.isAlive(), "the process state to change");
-        WrennApiException e = assertThrows(
-                WrennApiException.class, () -> client.processes().kill(id, "no-such-tag", Signal.SIGTERM));
+        WrennApiException e =
+                assertThrows(WrennApiException.class, () -> client.processes().kill(id, "no-such-tag", Signal.SIGTERM));
         assertEquals(WrennApiException.Kind.NOT_FOUND, e.kind());
     }
 
@@ -196,7 +213,10 @@ class ExecApiTest {
         String id = server.createCapsule();
         ExecResult r = client.commands().run(id, ExecRequest.foreground("echo", List.of("body arrived"), null));
         assertEquals("body arrived\n", r.stdout());
-        WrennTestServer.RecordedRequest post = server.requests("POST", ".*/" + id + "/exec").getLast();
-        assertFalse(post.headers().keySet().stream().anyMatch(h -> h.equalsIgnoreCase("Upgrade")), post.headers().toString());
+        WrennTestServer.RecordedRequest post =
+                server.requests("POST", ".*/" + id + "/exec").getLast();
+        assertFalse(
+                post.headers().keySet().stream().anyMatch(h -> h.equalsIgnoreCase("Upgrade")),
+                post.headers().toString());
     }
 }

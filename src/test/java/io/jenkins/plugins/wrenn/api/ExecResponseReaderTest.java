@@ -36,7 +36,8 @@ class ExecResponseReaderTest {
 
     @Test
     void everyEscapeAndAnyFieldOrderComesBackAsJacksonWroteIt() throws Exception {
-        String tricky = "quote \" backslash \\ slash / tab \t nl \n cr \r ctl \u0001 bmp \u00e9\u4e2d astral \ud83d\ude00";
+        String tricky =
+                "quote \" backslash \\ slash / tab \t nl \n cr \r ctl \u0001 bmp \u00e9\u4e2d astral \ud83d\ude00";
         Map<String, Object> answer = new LinkedHashMap<>();
         answer.put("sandbox_id", "cl-x");
         answer.put("extra", Map.of("nested", new Object[] {1, "}\"]", Map.of()}));
@@ -86,7 +87,11 @@ class ExecResponseReaderTest {
     @Test
     void malformedAnswersAreRefused() {
         for (String bad : new String[] {
-            "", "[]", "{\"stdout\":\"unterminated", "{\"exit_code\":1 \"x\":2}", "{\"stdout\":\"\\q\",\"exit_code\":0}",
+            "",
+            "[]",
+            "{\"stdout\":\"unterminated",
+            "{\"exit_code\":1 \"x\":2}",
+            "{\"stdout\":\"\\q\",\"exit_code\":0}",
             "{\"stdout\":\"ok\"}"
         }) {
             IOException e = assertThrows(IOException.class, () -> read(bad), bad);

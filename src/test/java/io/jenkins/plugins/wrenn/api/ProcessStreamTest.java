@@ -15,13 +15,13 @@ import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.DisabledOnOs;
+import org.junit.jupiter.api.condition.OS;
 import org.junit.jupiter.params.AfterParameterizedClassInvocation;
 import org.junit.jupiter.params.BeforeParameterizedClassInvocation;
 import org.junit.jupiter.params.Parameter;
 import org.junit.jupiter.params.ParameterizedClass;
 import org.junit.jupiter.params.provider.EnumSource;
-import org.junit.jupiter.api.condition.DisabledOnOs;
-import org.junit.jupiter.api.condition.OS;
 
 @DisabledOnOs(value = OS.WINDOWS, disabledReason = "the test server runs commands through /bin/sh")
 @ParameterizedClass(name = "{0} server")
@@ -52,7 +52,8 @@ class ProcessStreamTest {
     }
 
     static WrennApiException failureOf(ProcessStream stream) throws Exception {
-        ExecutionException e = assertThrows(ExecutionException.class, () -> stream.exitCode().get(20, TimeUnit.SECONDS));
+        ExecutionException e =
+                assertThrows(ExecutionException.class, () -> stream.exitCode().get(20, TimeUnit.SECONDS));
         return assertInstanceOf(WrennApiException.class, e.getCause());
     }
 
@@ -60,7 +61,8 @@ class ProcessStreamTest {
     void streamsStartOutputAndExitInOrder() throws Exception {
         String id = server.createCapsule();
         CollectingListener l = new CollectingListener();
-        try (ProcessStream s = client.commands().stream(id, "/bin/sh", List.of("-c", "echo one; echo two >&2; exit 7"), l)) {
+        try (ProcessStream s =
+                client.commands().stream(id, "/bin/sh", List.of("-c", "echo one; echo two >&2; exit 7"), l)) {
             assertEquals(7, s.exitCode().get(20, TimeUnit.SECONDS));
             assertTrue(s.pid() > 0);
             assertEquals(s.pid(), l.pid);
@@ -96,12 +98,12 @@ class ProcessStreamTest {
         client.processes().kill(id, Long.toString(running.pid()), Signal.SIGKILL);
     }
 
-
     @Test
     void outputArrivesWhileTheProcessStillRuns() throws Exception {
         String id = server.createCapsule();
         CollectingListener l = new CollectingListener();
-        try (ProcessStream s = client.commands().stream(id, "/bin/sh", List.of("-c", "echo first; sleep 3; echo second"), l)) {
+        try (ProcessStream s =
+                client.commands().stream(id, "/bin/sh", List.of("-c", "echo first; sleep 3; echo second"), l)) {
             assertTrue(l.firstOutput.await(2, TimeUnit.SECONDS), "the first line did not arrive within 2 s");
             assertEquals("first\n", l.stdout.toString());
             assertFalse(s.exitCode().isDone());
@@ -230,7 +232,8 @@ class ProcessStreamTest {
         String id = server.createCapsule();
         server.dropNextStreamAfter(1);
         CollectingListener l = new CollectingListener();
-        ProcessStream s = client.commands().stream(id, "/bin/sh", List.of("-c", "echo a; sleep 1; echo b; sleep 30"), l);
+        ProcessStream s =
+                client.commands().stream(id, "/bin/sh", List.of("-c", "echo a; sleep 1; echo b; sleep 30"), l);
         assertEquals(WrennApiException.Kind.CONNECTION_LOST, failureOf(s).kind());
         assertTrue(server.processes(id).getFirst().isAlive(), "the process must outlive its stream");
         client.processes().kill(id, Long.toString(s.pid()), Signal.SIGKILL);
@@ -240,14 +243,17 @@ class ProcessStreamTest {
     @Test
     void attachSeesLiveOutputAndTheExitCode() throws Exception {
         String id = server.createCapsule();
-        BackgroundProcess bg = client.commands().startBackground(
-                id,
-                ExecRequest.background(
-                        "/bin/sh",
-                        List.of("-c", "i=0; while [ $i -lt 40 ]; do echo tick $i; i=$((i+1)); sleep 0.05; done; exit 4"),
-                        "ticker",
-                        null,
-                        null));
+        BackgroundProcess bg = client.commands()
+                .startBackground(
+                        id,
+                        ExecRequest.background(
+                                "/bin/sh",
+                                List.of(
+                                        "-c",
+                                        "i=0; while [ $i -lt 40 ]; do echo tick $i; i=$((i+1)); sleep 0.05; done; exit 4"),
+                                "ticker",
+                                null,
+                                null));
         CollectingListener l = new CollectingListener();
         try (ProcessStream s = client.processes().attach(id, "ticker", l)) {
             assertEquals(4, s.exitCode().get(20, TimeUnit.SECONDS));
@@ -262,7 +268,8 @@ class ProcessStreamTest {
         BackgroundProcess bg =
                 client.commands().startBackground(id, ExecRequest.background("true", List.of(), null, null, null));
         Await.until(() -> server.processes(id).isEmpty(), "the process to end");
-        WrennApiException e = failureOf(client.processes().attach(id, Long.toString(bg.pid()), new CollectingListener()));
+        WrennApiException e =
+                failureOf(client.processes().attach(id, Long.toString(bg.pid()), new CollectingListener()));
         assertEquals(WrennApiException.Kind.NOT_FOUND, e.kind());
         assertEquals(WrennApiException.PROCESS_NOT_FOUND, e.errorCode());
     }

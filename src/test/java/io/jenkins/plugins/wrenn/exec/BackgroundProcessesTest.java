@@ -20,13 +20,13 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.DisabledOnOs;
+import org.junit.jupiter.api.condition.OS;
 import org.junit.jupiter.params.AfterParameterizedClassInvocation;
 import org.junit.jupiter.params.BeforeParameterizedClassInvocation;
 import org.junit.jupiter.params.Parameter;
 import org.junit.jupiter.params.ParameterizedClass;
 import org.junit.jupiter.params.provider.EnumSource;
-import org.junit.jupiter.api.condition.DisabledOnOs;
-import org.junit.jupiter.api.condition.OS;
 
 @DisabledOnOs(value = OS.WINDOWS, disabledReason = "the test server runs commands through /bin/sh")
 @ParameterizedClass(name = "{0} server")
@@ -81,7 +81,8 @@ class BackgroundProcessesTest {
         assertTrue(log.text().contains("started background process " + p.pid() + " (tag web)"), log.text());
         Await.until(() -> Files.exists(server.workDir(id).resolve("srv/port.txt")), "port.txt to be written");
         Await.until(
-                () -> Files.readString(server.workDir(id).resolve("srv/port.txt")).equals("8080\n"),
+                () -> Files.readString(server.workDir(id).resolve("srv/port.txt"))
+                        .equals("8080\n"),
                 "port.txt to hold the port");
         assertTrue(server.processes(id).getFirst().isAlive());
 
@@ -116,7 +117,12 @@ class BackgroundProcessesTest {
         try {
             String id = server.createCapsule();
             BackgroundProcess p = background.start(
-                    spec(id, "printf 'boot...\\nServer Listening on 9000\\n'; exec sleep 60", "split", "Listening on", null),
+                    spec(
+                            id,
+                            "printf 'boot...\\nServer Listening on 9000\\n'; exec sleep 60",
+                            "split",
+                            "Listening on",
+                            null),
                     new Log());
             assertEquals("split", p.tag());
             background.kill(id, "split", Signal.SIGKILL, null);
@@ -181,7 +187,10 @@ class BackgroundProcessesTest {
         ExecutionFailure notRunning = assertThrows(
                 ExecutionFailure.class, () -> background.start(spec(paused, "sleep 60", null, null, null), new Log()));
         assertTrue(
-                notRunning.getMessage().startsWith("Capsule " + paused + " is not running (status: paused) - start or resume it first."),
+                notRunning
+                        .getMessage()
+                        .startsWith(
+                                "Capsule " + paused + " is not running (status: paused) - start or resume it first."),
                 notRunning.getMessage());
         assertTrue(server.processes(paused).isEmpty());
     }
@@ -211,8 +220,8 @@ class BackgroundProcessesTest {
 
     @Test
     void badTagsAreRefusedNamingTheField() {
-        IllegalArgumentException e = assertThrows(
-                IllegalArgumentException.class, () -> spec("cl-x", "true", "1234", null, null));
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> spec("cl-x", "true", "1234", null, null));
         assertTrue(e.getMessage().startsWith("tag:"), e.getMessage());
     }
 }

@@ -22,13 +22,13 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.DisabledOnOs;
+import org.junit.jupiter.api.condition.OS;
 import org.junit.jupiter.params.AfterParameterizedClassInvocation;
 import org.junit.jupiter.params.BeforeParameterizedClassInvocation;
 import org.junit.jupiter.params.Parameter;
 import org.junit.jupiter.params.ParameterizedClass;
 import org.junit.jupiter.params.provider.EnumSource;
-import org.junit.jupiter.api.condition.DisabledOnOs;
-import org.junit.jupiter.api.condition.OS;
 
 @DisabledOnOs(value = OS.WINDOWS, disabledReason = "the test server runs commands through /bin/sh")
 @ParameterizedClass(name = "{0} server")
@@ -113,12 +113,10 @@ class CapsuleExecutionTest {
 
     @Test
     void stderrChunksGetTheMarkerAndStdoutNever() throws Exception {
-        CapsuleExecution marking = new CapsuleExecution(
-                client, KEY, Duration.ofSeconds(1), null, chunk -> "<E" + chunk.length() + ">");
+        CapsuleExecution marking =
+                new CapsuleExecution(client, KEY, Duration.ofSeconds(1), null, chunk -> "<E" + chunk.length() + ">");
         Log log = new Log();
-        ExecOutcome out = marking.run(
-                capturing(server.createCapsule(), "echo result; echo oops >&2"),
-                log);
+        ExecOutcome out = marking.run(capturing(server.createCapsule(), "echo result; echo oops >&2"), log);
         assertEquals("result\n", out.stdout());
         assertEquals("<E5>oops\n", output(log));
 
@@ -193,9 +191,7 @@ class CapsuleExecutionTest {
     @Test
     void missingCwdFailsTheCommandWithTheShellsMessage() throws Exception {
         Log log = new Log();
-        ExecOutcome out = engine.run(
-                shell(server.createCapsule(), "true", null, "/no/such/dir"),
-                log);
+        ExecOutcome out = engine.run(shell(server.createCapsule(), "true", null, "/no/such/dir"), log);
         assertEquals(125, out.exitCode());
         assertTrue(log.text().contains("/no/such/dir"), log.text());
     }
@@ -211,9 +207,7 @@ class CapsuleExecutionTest {
     @Test
     void capturesStdoutInsteadOfLoggingIt() throws Exception {
         Log log = new Log();
-        ExecOutcome out = engine.run(
-                capturing(server.createCapsule(), "echo result; echo progress >&2"),
-                log);
+        ExecOutcome out = engine.run(capturing(server.createCapsule(), "echo result; echo progress >&2"), log);
         assertEquals("result\n", out.stdout());
         assertEquals("progress\n", output(log));
     }
@@ -236,7 +230,10 @@ class CapsuleExecutionTest {
         ExecutionFailure notRunning =
                 assertThrows(ExecutionFailure.class, () -> engine.run(shell(paused, "true"), new Log()));
         assertTrue(
-                notRunning.getMessage().startsWith("Capsule " + paused + " is not running (status: paused) - start or resume it first."),
+                notRunning
+                        .getMessage()
+                        .startsWith(
+                                "Capsule " + paused + " is not running (status: paused) - start or resume it first."),
                 notRunning.getMessage());
         assertTrue(server.processes(paused).isEmpty(), "a process started in a paused capsule");
     }
@@ -246,13 +243,12 @@ class CapsuleExecutionTest {
         server.setAuthWait(Duration.ofSeconds(5));
         String id = server.createCapsule();
         long t0 = System.nanoTime();
-        try (WrennClient wrong = WrennClient.builder(server.baseUrl(), "wrn_not_it").build()) {
+        try (WrennClient wrong =
+                WrennClient.builder(server.baseUrl(), "wrn_not_it").build()) {
             ExecutionFailure e = assertThrows(
                     ExecutionFailure.class,
                     () -> CapsuleExecution.withDefaults(wrong, "wrn_not_it", StderrMarker.NONE)
-                            .run(
-                                    shell(id, "true").withCredentialsName("wrenn-key"),
-                                    new Log()));
+                            .run(shell(id, "true").withCredentialsName("wrenn-key"), new Log()));
             assertEquals(ExecutionFailure.Reason.AUTHENTICATION_FAILED, e.reason());
             assertTrue(e.getMessage().startsWith("Authentication failed for credentials wrenn-key"), e.getMessage());
             assertFalse(e.getMessage().contains("wrn_not_it"));
@@ -325,7 +321,8 @@ class CapsuleExecutionTest {
         assertTrue(e.getMessage().startsWith("The command timed out after 1 s"), e.getMessage());
         assertTrue(System.nanoTime() - t0 < 10_000_000_000L);
         Await.until(() -> server.processes(id).isEmpty(), "the timed-out process is still running");
-        assertEquals(1, server.requests("DELETE", ".*/" + id + "/processes/\\d+").size());
+        assertEquals(
+                1, server.requests("DELETE", ".*/" + id + "/processes/\\d+").size());
     }
 
     @Test
@@ -362,7 +359,8 @@ class CapsuleExecutionTest {
     void pingsKeepABusyCapsuleFromBeingPaused() throws Exception {
         String id = server.createCapsule();
         server.setIdleTimeout(id, 1);
-        CapsuleExecution pinging = new CapsuleExecution(client, KEY, Duration.ofSeconds(1), Duration.ofMillis(300), StderrMarker.NONE);
+        CapsuleExecution pinging =
+                new CapsuleExecution(client, KEY, Duration.ofSeconds(1), Duration.ofMillis(300), StderrMarker.NONE);
         ExecOutcome out = pinging.run(shell(id, "sleep 2.5; echo done"), new Log());
         assertEquals(0, out.exitCode());
         assertEquals("running", server.status(id));
@@ -371,7 +369,8 @@ class CapsuleExecutionTest {
         String idle = server.createCapsule();
         server.setIdleTimeout(idle, 1);
         Thread.sleep(1500);
-        assertEquals("paused", server.status(idle), "the test server's auto-pause must work for this test to mean anything");
+        assertEquals(
+                "paused", server.status(idle), "the test server's auto-pause must work for this test to mean anything");
     }
 
     @Test
@@ -385,7 +384,8 @@ class CapsuleExecutionTest {
         assertTrue(text.startsWith("one\n"), text);
         assertTrue(text.contains("re-attaching to process"), text);
         assertTrue(text.endsWith("two\n"), text);
-        assertEquals(1, server.requests("WS", ".*/" + id + "/processes/\\d+/stream").size());
+        assertEquals(
+                1, server.requests("WS", ".*/" + id + "/processes/\\d+/stream").size());
     }
 
     @Test
@@ -406,7 +406,8 @@ class CapsuleExecutionTest {
         Log log = new Log();
         CompletableFuture<ExecOutcome> run = CompletableFuture.supplyAsync(() -> {
             try {
-                return engine.run(shell(id, "echo started; sleep 2; echo \"$TOKEN\"", Map.of("TOKEN", secret), null), log);
+                return engine.run(
+                        shell(id, "echo started; sleep 2; echo \"$TOKEN\"", Map.of("TOKEN", secret), null), log);
             } catch (Exception e) {
                 throw new RuntimeException(e);
             }
@@ -516,8 +517,7 @@ class CapsuleExecutionTest {
         server.dropNextStreamAfter(3);
         Log log = new Log();
         long t0 = System.nanoTime();
-        ExecOutcome out = engine.run(
-                shell(id, "for i in $(seq 1 10); do echo $i; sleep 0.2; done; exit 7"), log);
+        ExecOutcome out = engine.run(shell(id, "for i in $(seq 1 10); do echo $i; sleep 0.2; done; exit 7"), log);
         assertEquals(7, out.exitCode());
         assertTrue(log.text().contains("re-attaching to process"), log.text());
         assertTrue(System.nanoTime() - t0 < 10_000_000_000L, "the cut was not noticed at once");
@@ -547,7 +547,8 @@ class CapsuleExecutionTest {
         String id = server.createCapsule();
         server.dropNextStreamAfter(3);
         ExecutionFailure e = assertThrows(
-                ExecutionFailure.class, () -> engine.run(shell(id, "echo 1; sleep 0.1; echo 2; sleep 0.1; echo 3; exit 7"), new Log()));
+                ExecutionFailure.class,
+                () -> engine.run(shell(id, "echo 1; sleep 0.1; echo 2; sleep 0.1; echo 3; exit 7"), new Log()));
         assertEquals(ExecutionFailure.Reason.CONNECTION_LOST, e.reason());
         assertTrue(e.getMessage().contains("ended before it could be re-attached"), e.getMessage());
     }

@@ -219,7 +219,8 @@ public final class StreamSocket implements Session.Listener.AutoDemanding, Local
     @Override
     public void onWebSocketClose(int statusCode, String reason, Callback callback) {
         synchronized (this) {
-            server.recordStream(new WrennTestServer.StreamStats(outputBytes, messages, firstSend, lastSend, statusCode));
+            server.recordStream(
+                    new WrennTestServer.StreamStats(outputBytes, messages, firstSend, lastSend, statusCode));
         }
         // Closing the stream ends only the stream: the process keeps running.
         detach();

@@ -619,7 +619,9 @@ public final class WrennTestServer implements AutoCloseable {
             String method = request.getMethod();
             String body = Content.Source.asString(request, StandardCharsets.UTF_8);
             String upgrade = request.getHeaders().get(HttpHeader.UPGRADE);
-            if (h2cRefused && upgrade != null && upgrade.toLowerCase(Locale.ROOT).contains("h2c")) {
+            if (h2cRefused
+                    && upgrade != null
+                    && upgrade.toLowerCase(Locale.ROOT).contains("h2c")) {
                 // What a server or proxy that mishandles the h2c upgrade does to such a request.
                 body = "";
             }
@@ -804,7 +806,9 @@ public final class WrennTestServer implements AutoCloseable {
             req.path("args").forEach(a -> args.add(a.asText()));
             if (req.path("background").asBoolean(false)) {
                 Map<String, String> envs = new ConcurrentHashMap<>();
-                req.path("envs").properties().forEach(e -> envs.put(e.getKey(), e.getValue().asText()));
+                req.path("envs")
+                        .properties()
+                        .forEach(e -> envs.put(e.getKey(), e.getValue().asText()));
                 String tag = req.path("tag").asText("");
                 if (tag.isEmpty()) {
                     tag = "proc-" + String.format("%08x", tagCounter.incrementAndGet());
@@ -836,7 +840,9 @@ public final class WrennTestServer implements AutoCloseable {
             c.lastActive = Instant.now();
             Process process;
             try {
-                process = new ProcessBuilder(command).directory(c.workDir.toFile()).start();
+                process = new ProcessBuilder(command)
+                        .directory(c.workDir.toFile())
+                        .start();
             } catch (IOException e) {
                 return answer.error(new ApiError(502, "agent_error", "failed to start process: " + e.getMessage()));
             }
@@ -964,7 +970,9 @@ public final class WrennTestServer implements AutoCloseable {
     }
 
     private static String encode(byte[] bytes, boolean text) {
-        return text ? new String(bytes, StandardCharsets.UTF_8) : Base64.getEncoder().encodeToString(bytes);
+        return text
+                ? new String(bytes, StandardCharsets.UTF_8)
+                : Base64.getEncoder().encodeToString(bytes);
     }
 
     /** Reads a whole output pipe on its own thread, so a chatty process never blocks on a full pipe. */

@@ -66,8 +66,7 @@ class WrennTestServerTest {
 
         HttpResponse<String> missing = get("/v1/capsules/cl-0000000000000000000000000", KEY);
         assertEquals(404, missing.statusCode());
-        assertEquals(
-                "{\"error\":{\"code\":\"not_found\",\"message\":\"sandbox not found\"}}", missing.body());
+        assertEquals("{\"error\":{\"code\":\"not_found\",\"message\":\"sandbox not found\"}}", missing.body());
         assertTrue(missing.headers().firstValue("X-Request-ID").isEmpty());
 
         HttpResponse<String> paused = post("/v1/capsules/" + id + "/exec", "{\"cmd\":\"true\"}", KEY);
@@ -92,7 +91,9 @@ class WrennTestServerTest {
         HttpResponse<String> missing = get("/v1/capsules/cl-0000000000000000000000000", KEY);
         assertEquals(404, missing.statusCode());
         JsonNode e = assertError(missing, "sandbox_not_found", "Sandbox not found.");
-        assertEquals(missing.headers().firstValue("X-Request-ID").orElseThrow(), e.path("request_id").asText());
+        assertEquals(
+                missing.headers().firstValue("X-Request-ID").orElseThrow(),
+                e.path("request_id").asText());
         assertFalse(e.path("retryable").asBoolean(true));
 
         HttpResponse<String> paused = post("/v1/capsules/" + id + "/exec", "{\"cmd\":\"true\"}", KEY);
@@ -112,7 +113,9 @@ class WrennTestServerTest {
         assertEquals(429, limited.statusCode());
         JsonNode e = assertError(limited, "rate_limited", "Too many requests.");
         assertTrue(e.path("retryable").asBoolean(false));
-        assertEquals(limited.headers().firstValue("X-Request-ID").orElseThrow(), e.path("request_id").asText());
+        assertEquals(
+                limited.headers().firstValue("X-Request-ID").orElseThrow(),
+                e.path("request_id").asText());
         assertEquals(200, get("/v1/capsules", KEY).statusCode(), "only the next request fails");
     }
 
@@ -144,7 +147,9 @@ class WrennTestServerTest {
         assertEquals(202, created.statusCode());
         assertEquals("starting", json(created.body()).path("status").asText());
         String id = json(created.body()).path("id").asText();
-        assertEquals(409, post("/v1/capsules/" + id + "/exec", "{\"cmd\":\"true\"}", KEY).statusCode());
+        assertEquals(
+                409,
+                post("/v1/capsules/" + id + "/exec", "{\"cmd\":\"true\"}", KEY).statusCode());
         awaitStatus(id, "running");
 
         HttpResponse<String> pausing = post("/v1/capsules/" + id + "/pause", "", KEY);
@@ -168,7 +173,8 @@ class WrennTestServerTest {
         server = WrennTestServer.start(KEY);
         String id = server.createCapsule();
         // Left at HTTP_2, the JDK client asks a cleartext server for an h2c upgrade.
-        HttpClient h2 = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).build();
+        HttpClient h2 =
+                HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).build();
         String body = "{\"cmd\":\"true\",\"background\":true}";
         HttpRequest exec = HttpRequest.newBuilder(uri("/v1/capsules/" + id + "/exec"))
                 .header("X-API-Key", KEY)
@@ -177,8 +183,11 @@ class WrennTestServerTest {
 
         HttpResponse<String> dropped = h2.send(exec, HttpResponse.BodyHandlers.ofString());
         assertError(dropped, "invalid_request", "invalid JSON body");
-        WrennTestServer.RecordedRequest seen = server.requests("POST", ".*/exec").getLast();
-        assertTrue(seen.headers().getOrDefault("upgrade", "").contains("h2c"), seen.headers().toString());
+        WrennTestServer.RecordedRequest seen =
+                server.requests("POST", ".*/exec").getLast();
+        assertTrue(
+                seen.headers().getOrDefault("upgrade", "").contains("h2c"),
+                seen.headers().toString());
         assertEquals("", seen.body());
 
         server.setH2cRefused(false);
@@ -214,7 +223,10 @@ class WrennTestServerTest {
         RawWs killed = RawWs.open(server, "/v1/capsules/" + id + "/exec/stream", KEY);
         killed.start("sleep", "30");
         long pid = killed.next().path("pid").asLong();
-        assertEquals(204, send("DELETE", "/v1/capsules/" + id + "/processes/" + pid, null, KEY).statusCode());
+        assertEquals(
+                204,
+                send("DELETE", "/v1/capsules/" + id + "/processes/" + pid, null, KEY)
+                        .statusCode());
         JsonNode exit = killed.next();
         assertEquals("exit", exit.path("type").asText());
         assertEquals(-1, exit.path("exit_code").asInt(0));
@@ -271,8 +283,7 @@ class WrennTestServerTest {
         server = WrennTestServer.start(KEY, ServerGeneration.CURRENT);
         String id = server.createCapsule();
         CompletionException e = assertThrows(
-                CompletionException.class,
-                () -> Ws.open(server, "/v1/capsules/" + id + "/exec/stream", "wrn_wrong"));
+                CompletionException.class, () -> Ws.open(server, "/v1/capsules/" + id + "/exec/stream", "wrn_wrong"));
         WebSocketHandshakeException refused = assertInstanceOf(WebSocketHandshakeException.class, e.getCause());
         assertEquals(401, refused.getResponse().statusCode());
         try (RawWs raw = RawWs.open(server, "/v1/capsules/" + id + "/exec/stream", null)) {
@@ -288,7 +299,10 @@ class WrennTestServerTest {
                 String id = s.createCapsule();
                 s.setStatus(id, "paused");
                 RawWs paused = RawWs.open(s, "/v1/capsules/" + id + "/exec/stream", KEY);
-                assertEquals("sandbox is not running (status: paused)", paused.next().path("data").asText(), g.name());
+                assertEquals(
+                        "sandbox is not running (status: paused)",
+                        paused.next().path("data").asText(),
+                        g.name());
                 paused.assertEndedWithoutCloseFrame();
                 RawWs missing = RawWs.open(s, "/v1/capsules/cl-0000000000000000000000000/exec/stream", KEY);
                 assertEquals("sandbox not found", missing.next().path("data").asText(), g.name());
@@ -302,7 +316,9 @@ class WrennTestServerTest {
         String id = server.createCapsule();
         RawWs ws = RawWs.open(server, "/v1/capsules/" + id + "/exec/stream", KEY);
         ws.sendText("{\"type\":\"stop\"}");
-        assertEquals("first message must be type 'start' with a 'cmd' field", ws.next().path("data").asText());
+        assertEquals(
+                "first message must be type 'start' with a 'cmd' field",
+                ws.next().path("data").asText());
     }
 
     @Test
@@ -327,7 +343,9 @@ class WrennTestServerTest {
         server = WrennTestServer.start(KEY);
         String id = server.createCapsule();
         RawWs old = RawWs.open(server, "/v1/capsules/" + id + "/processes/999999/stream", KEY);
-        assertEquals("failed to connect to process: process not found", old.next().path("data").asText());
+        assertEquals(
+                "failed to connect to process: process not found",
+                old.next().path("data").asText());
         server.close();
 
         server = WrennTestServer.start(KEY, ServerGeneration.CURRENT);
@@ -412,8 +430,7 @@ class WrennTestServerTest {
         return WrennTestServer.JSON.readTree(text);
     }
 
-    private static JsonNode assertError(HttpResponse<String> response, String code, String message)
-            throws Exception {
+    private static JsonNode assertError(HttpResponse<String> response, String code, String message) throws Exception {
         JsonNode error = json(response.body()).path("error");
         assertEquals(code, error.path("code").asText(), response.body());
         assertEquals(message, error.path("message").asText(), response.body());
@@ -530,9 +547,8 @@ class WrennTestServerTest {
             Object[] frame = readFrame();
             if (frame != null) {
                 String what = (int) frame[0] == 8 ? "a close frame" : "a frame with opcode " + frame[0];
-                throw new AssertionError(
-                        "expected the connection to end, got " + what + ": "
-                                + new String((byte[]) frame[1], StandardCharsets.UTF_8));
+                throw new AssertionError("expected the connection to end, got " + what + ": "
+                        + new String((byte[]) frame[1], StandardCharsets.UTF_8));
             }
         }
 
