@@ -2,6 +2,7 @@ package io.jenkins.plugins.wrenn;
 
 import com.cloudbees.plugins.credentials.CredentialsMatchers;
 import com.cloudbees.plugins.credentials.CredentialsProvider;
+import com.cloudbees.plugins.credentials.CredentialsScope;
 import com.cloudbees.plugins.credentials.common.IdCredentials;
 import com.cloudbees.plugins.credentials.common.StandardListBoxModel;
 import com.cloudbees.plugins.credentials.domains.DomainRequirement;
@@ -9,7 +10,9 @@ import com.cloudbees.plugins.credentials.domains.URIRequirementBuilder;
 import hudson.AbortException;
 import hudson.Util;
 import hudson.model.Item;
+import hudson.model.Queue;
 import hudson.model.Run;
+import hudson.model.queue.Tasks;
 import hudson.security.ACL;
 import hudson.util.ListBoxModel;
 import java.util.List;
@@ -85,9 +88,17 @@ final class WrennCredentials {
             model.includeCurrentValue(value);
             return model;
         }
+        // Offer what a build could use: the build's own identity in a job (Authorize Project may
+        // narrow it), and no SYSTEM-scoped credentials at the top level, which builds never see.
         model.includeEmptyValue()
                 .includeMatchingAs(
-                        ACL.SYSTEM2, item, StringCredentials.class, requirements(apiUrl), CredentialsMatchers.always())
+                        item instanceof Queue.Task task ? Tasks.getAuthenticationOf2(task) : ACL.SYSTEM2,
+                        item,
+                        StringCredentials.class,
+                        requirements(apiUrl),
+                        item == null
+                                ? CredentialsMatchers.not(CredentialsMatchers.withScope(CredentialsScope.SYSTEM))
+                                : CredentialsMatchers.always())
                 .includeCurrentValue(value);
         return model;
     }

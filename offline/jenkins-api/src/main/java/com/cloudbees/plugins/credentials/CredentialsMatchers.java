@@ -7,6 +7,14 @@ public class CredentialsMatchers {
         throw new UnsupportedOperationException("declaration only");
     }
 
+    public static CredentialsMatcher not(CredentialsMatcher matcher) {
+        throw new UnsupportedOperationException("declaration only");
+    }
+
+    public static CredentialsMatcher withScope(CredentialsScope scope) {
+        throw new UnsupportedOperationException("declaration only");
+    }
+
     public static CredentialsMatcher withId(String id) {
         throw new UnsupportedOperationException("declaration only");
     }

@@ -1,0 +1,7 @@
+package hudson.model;
+
+public class Queue {
+    protected Queue() {}
+
+    public interface Task {}
+}
