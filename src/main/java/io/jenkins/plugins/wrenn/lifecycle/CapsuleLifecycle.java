@@ -23,13 +23,19 @@ public final class CapsuleLifecycle {
 
     private static final Set<String> PAUSED = Set.of("paused", "hibernated");
 
-    /** Polls often at first, when a capsule usually comes up, then less often. */
-    private static final Duration FAST_POLL_FOR = Duration.ofSeconds(10);
+    /**
+     * Polls often at first, when a capsule usually comes up, so that a build does not wait much
+     * longer than the capsule takes; then once a second.
+     */
+    private static final Duration FAST_POLL_FOR = Duration.ofSeconds(5);
 
     private static final Duration SLOW_POLL = Duration.ofSeconds(1);
 
     /** A line while the status does not change, so that a long wait does not look like a hang. */
     private static final Duration PROGRESS_EVERY = Duration.ofSeconds(15);
+
+    /** The interval between status reads in the first seconds of a wait. */
+    public static final Duration DEFAULT_POLL = Duration.ofMillis(100);
 
     private final WrennClient client;
     private final String credentialsName;
@@ -52,9 +58,9 @@ public final class CapsuleLifecycle {
         this.attempts = attempts;
     }
 
-    /** Polls every 250 ms at first; three attempts to destroy, 2 s then 4 s apart. */
+    /** Polls every 100 ms at first; three attempts to destroy, 2 s then 4 s apart. */
     public static CapsuleLifecycle withDefaults(WrennClient client, String credentialsName) {
-        return new CapsuleLifecycle(client, credentialsName, Duration.ofMillis(250), Duration.ofSeconds(2), 3);
+        return new CapsuleLifecycle(client, credentialsName, DEFAULT_POLL, Duration.ofSeconds(2), 3);
     }
 
     /**
@@ -173,7 +179,10 @@ public final class CapsuleLifecycle {
             }
         }
         throw new CapsuleFailure(
-                Messages.Failure_NotDestroyed(id, Integer.toString(attempts), said(last), client.baseUrl()), last);
+                withRequestId(
+                        Messages.Failure_NotDestroyed(id, Integer.toString(attempts), said(last), client.baseUrl()),
+                        last),
+                last);
     }
 
     private void pause(String id, PrintStream log) throws CapsuleFailure, InterruptedException {
@@ -197,7 +206,8 @@ public final class CapsuleLifecycle {
                 }
             }
         }
-        throw new CapsuleFailure(Messages.Failure_NotPaused(id, Integer.toString(attempts), said(last)), last);
+        throw new CapsuleFailure(
+                withRequestId(Messages.Failure_NotPaused(id, Integer.toString(attempts), said(last)), last), last);
     }
 
     /** Reads the status until it is running; fails on a status it cannot leave, or at the deadline. */
@@ -261,10 +271,15 @@ public final class CapsuleLifecycle {
                                         .getMessage();
                     default -> ApiFailures.of(client, null, credentialsName, e).getMessage();
                 };
-        if (e.requestId() != null && !text.contains(e.requestId())) {
-            text = text + " " + Messages.Failure_RequestId(e.requestId());
+        return new CapsuleFailure(withRequestId(text, e), e);
+    }
+
+    /** The message with the server's request id, which users quote to Wrenn support, unless it has it already. */
+    private static String withRequestId(String text, WrennApiException e) {
+        if (e == null || e.requestId() == null || text.contains(e.requestId())) {
+            return text;
         }
-        return new CapsuleFailure(text, e);
+        return text + " " + Messages.Failure_RequestId(e.requestId());
     }
 
     private String credentials() {
