@@ -15,7 +15,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import org.jenkinsci.plugins.workflow.steps.BodyExecution;
 import org.jenkinsci.plugins.workflow.steps.BodyExecutionCallback;
 import org.jenkinsci.plugins.workflow.steps.EnvironmentExpander;
@@ -170,12 +169,15 @@ public class WrennCapsuleStep extends Step {
 
         private static final long serialVersionUID = 1L;
 
-        private final CapsuleOptions options;
+        /** Only needed until the body starts, which a restart does not outlive. */
+        private final transient CapsuleOptions options;
+
         private final String credentialsId;
         private volatile CapsuleLease lease;
         private volatile BodyExecution body;
-        private transient volatile Future<?> preparing;
-        private transient volatile boolean stopped;
+        private transient boolean submitted;
+        private transient Thread worker;
+        private transient Throwable stopCause;
 
         Execution(CapsuleOptions options, String credentialsId, StepContext context) {
             super(context);
@@ -189,21 +191,33 @@ public class WrennCapsuleStep extends Step {
             if (problem != null) {
                 throw new AbortException(problem);
             }
-            preparing = LIFECYCLE.submit(this::prepare);
+            synchronized (this) {
+                submitted = true;
+            }
+            LIFECYCLE.submit(this::prepare);
             return false;
         }
 
         private void prepare() {
             StepContext context = getContext();
+            synchronized (this) {
+                if (stopCause != null) {
+                    context.onFailure(stopCause);
+                    return;
+                }
+                worker = Thread.currentThread();
+            }
             try {
-                TaskListener listener = context.get(TaskListener.class);
                 CapsuleLease acquired;
                 try (WrennConnection connection = WrennConnection.forBuild(credentialsId, context.get(Run.class))) {
-                    acquired = connection.lifecycle().acquire(options, listener.getLogger());
+                    acquired = connection
+                            .lifecycle()
+                            .acquire(options, context.get(TaskListener.class).getLogger());
                 }
                 lease = acquired;
                 synchronized (this) {
-                    if (!stopped) {
+                    if (stopCause == null) {
+                        worker = null;
                         body = context.newBodyInvoker()
                                 .withContexts(
                                         new WrennCapsuleContext(acquired.capsuleId(), credentialsId),
@@ -216,42 +230,55 @@ public class WrennCapsuleStep extends Step {
                         return;
                     }
                 }
-                // Stopped just as the capsule became ready: the step has ended already.
+                // Stopped just as the capsule became ready; the stop's interrupt must not cut the clean-up.
+                Thread.interrupted();
                 GiveBack.release(context, acquired, credentialsId);
+                context.onFailure(stopCause);
             } catch (CapsuleFailure e) {
-                context.onFailure(new AbortException(e.getMessage()));
-            } catch (InterruptedException e) {
-                if (!stopped) {
-                    context.onFailure(e);
-                }
+                context.onFailure(stopCauseOr(new AbortException(e.getMessage())));
             } catch (Exception e) {
-                if (!stopped) {
-                    context.onFailure(e);
+                // InterruptedException included: after a stop, the capsule has been destroyed by now.
+                context.onFailure(stopCauseOr(e));
+            } finally {
+                synchronized (this) {
+                    worker = null;
                 }
+                // A pool thread must not carry a stop's interrupt into its next task.
+                Thread.interrupted();
             }
+        }
+
+        private synchronized Throwable stopCauseOr(Throwable failure) {
+            return stopCause != null ? stopCause : failure;
         }
 
         /**
          * An abort or {@code timeout {}}: a running body is cancelled, and its callback gives the
          * capsule back; while the capsule is still being prepared, the preparation is interrupted,
-         * which destroys a capsule it created.
+         * destroys a capsule it created, and then ends the step with the stop's cause, so that the
+         * log shows the clean-up before the build ends.
          */
         @Override
         public void stop(Throwable cause) throws Exception {
             BodyExecution running;
+            Thread preparing;
+            boolean pending;
             synchronized (this) {
-                stopped = true;
+                if (stopCause == null) {
+                    stopCause = cause;
+                }
                 running = body;
+                preparing = worker;
+                pending = submitted;
             }
             if (running != null) {
                 running.cancel(cause);
-                return;
+            } else if (preparing != null) {
+                preparing.interrupt();
+            } else if (!pending) {
+                // After a restart: no preparation is left to end the step.
+                getContext().onFailure(cause);
             }
-            Future<?> p = preparing;
-            if (p != null) {
-                p.cancel(true);
-            }
-            getContext().onFailure(cause);
         }
 
         /**

@@ -193,5 +193,6 @@ class WrennCapsuleStepJenkinsTest {
         st.assertRoundTrip(
                 existingStep,
                 "wrennCapsule(capsule: 'cl-abc', pauseAfter: true, resume: true) {\n    // some block\n}");
+        SnippetizerTester.assertDocGeneration(WrennCapsuleStep.class);
     }
 }
