@@ -356,8 +356,11 @@ public class WrennCapsuleStep extends Step {
 
         static void release(StepContext context, CapsuleLease lease, String credentialsId) throws Exception {
             TaskListener listener = context.get(TaskListener.class);
-            try (WrennConnection connection = WrennConnection.forBuild(credentialsId, context.get(Run.class))) {
-                connection.lifecycle().release(lease, listener.getLogger());
+            Run<?, ?> run = context.get(Run.class);
+            try (WrennConnection connection = WrennConnection.forBuild(credentialsId, run)) {
+                if (connection.lifecycle().release(lease, listener.getLogger())) {
+                    processesGone(run, lease.capsuleId());
+                }
             }
         }
 
@@ -366,6 +369,22 @@ public class WrennCapsuleStep extends Step {
                 context.get(TaskListener.class).getLogger().println(text);
             } catch (Exception e) {
                 // No log to write to: the build is gone.
+            }
+        }
+    }
+
+    /**
+     * Background processes the build started in a capsule it has destroyed went with the capsule:
+     * the build-end clean-up must not try to stop them.
+     */
+    static void processesGone(Run<?, ?> run, String capsuleId) {
+        BackgroundProcessesAction action = run.getAction(BackgroundProcessesAction.class);
+        if (action == null) {
+            return;
+        }
+        for (BackgroundProcessesAction.Entry e : action.leftOver()) {
+            if (capsuleId.equals(e.getCapsule())) {
+                action.stopped(capsuleId, Long.toString(e.getPid()));
             }
         }
     }

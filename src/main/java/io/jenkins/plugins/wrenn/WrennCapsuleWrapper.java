@@ -223,7 +223,9 @@ public class WrennCapsuleWrapper extends SimpleBuildWrapper {
             // After an abort the executor's thread may still be interrupted; the capsule must go anyway.
             boolean interrupted = Thread.interrupted();
             try (WrennConnection connection = WrennConnection.forBuild(credentialsId, build)) {
-                connection.lifecycle().release(lease, listener.getLogger());
+                if (connection.lifecycle().release(lease, listener.getLogger())) {
+                    WrennCapsuleStep.processesGone(build, lease.capsuleId());
+                }
             } catch (CapsuleFailure e) {
                 throw new AbortException(e.getMessage());
             } finally {

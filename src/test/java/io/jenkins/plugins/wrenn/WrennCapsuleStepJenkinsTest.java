@@ -170,6 +170,16 @@ class WrennCapsuleStepJenkinsTest {
     }
 
     @Test
+    void backgroundProcessesGoWithTheDestroyedCapsuleWithoutACleanUpError(JenkinsRule j) throws Exception {
+        WorkflowRun b =
+                j.buildAndAssertSuccess(pipeline(j, "wrennCapsule { wrennExec cmd: 'sleep 60', background: true }"));
+        j.assertLogContains("Destroyed capsule " + createdIn(b), b);
+        j.assertLogNotContains("stopping background process", b);
+        j.assertLogNotContains("Could not stop background process", b);
+        assertOnlyTheExistingCapsuleIsLeft();
+    }
+
+    @Test
     void keepLeavesTheCapsuleAndPrintsItsId(JenkinsRule j) throws Exception {
         WorkflowRun b = j.buildAndAssertSuccess(pipeline(j, "wrennCapsule(keep: true) { echo 'kept' }"));
         String id = createdIn(b);

@@ -142,19 +142,23 @@ public final class CapsuleLifecycle {
      * Gives the capsule back as the lease says: destroys a capsule the build created (unless kept),
      * pauses an existing one when asked, or leaves it.
      *
+     * @return whether the capsule is gone, and with it every process that ran in it
      * @throws CapsuleFailure when the destroy or pause still failed after the retries; the message
      *     says which capsule is left and how to remove it
      */
-    public void release(CapsuleLease lease, PrintStream log) throws CapsuleFailure, InterruptedException {
+    public boolean release(CapsuleLease lease, PrintStream log) throws CapsuleFailure, InterruptedException {
         if (lease.created()) {
             if (lease.keep()) {
                 note(log, Messages.Note_Kept(lease.capsuleId()));
-            } else {
-                destroy(lease.capsuleId(), log);
+                return false;
             }
-        } else if (lease.pauseAfter()) {
+            destroy(lease.capsuleId(), log);
+            return true;
+        }
+        if (lease.pauseAfter()) {
             pause(lease.capsuleId(), log);
         }
+        return false;
     }
 
     private void destroy(String id, PrintStream log) throws CapsuleFailure, InterruptedException {

@@ -95,7 +95,7 @@ class CapsuleLifecycleTest {
             assertTrue(log().contains("Created capsule " + lease.capsuleId() + " (status: starting)"), log());
         }
 
-        lifecycle.release(lease, log);
+        assertTrue(lifecycle.release(lease, log), "the capsule is gone");
         assertTrue(log().contains("[wrenn] Destroyed capsule " + lease.capsuleId()), log());
         assertFalse(
                 server.requests("DELETE", CAPSULES + "/" + lease.capsuleId()).isEmpty());
@@ -104,7 +104,7 @@ class CapsuleLifecycleTest {
     @Test
     void keepLeavesTheCapsuleRunningAndNamesIt() throws Exception {
         CapsuleLease lease = lifecycle.acquire(fresh(null, 10, true), log);
-        lifecycle.release(lease, log);
+        assertFalse(lifecycle.release(lease, log));
         assertTrue(server.requests("DELETE", CAPSULES + "/" + lease.capsuleId()).isEmpty());
         assertEquals("running", server.status(lease.capsuleId()));
         assertTrue(log().contains("Keeping capsule " + lease.capsuleId() + " (keep: true)"), log());
@@ -252,7 +252,7 @@ class CapsuleLifecycleTest {
     void anExistingRunningCapsuleIsLeftAsItIs() throws Exception {
         String id = server.createCapsule();
         CapsuleLease lease = lifecycle.acquire(existing(id, false, false), log);
-        lifecycle.release(lease, log);
+        assertFalse(lifecycle.release(lease, log));
         assertEquals("running", server.status(id));
         assertTrue(server.requests("DELETE", CAPSULES + "/" + id).isEmpty());
         server.setStatus(id, "stopped");
