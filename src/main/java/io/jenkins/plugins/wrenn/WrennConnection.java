@@ -6,6 +6,7 @@ import io.jenkins.plugins.wrenn.api.WrennClient;
 import io.jenkins.plugins.wrenn.exec.BackgroundProcesses;
 import io.jenkins.plugins.wrenn.exec.CapsuleExecution;
 import io.jenkins.plugins.wrenn.exec.SecretMasker;
+import io.jenkins.plugins.wrenn.lifecycle.CapsuleLifecycle;
 import java.util.List;
 
 /**
@@ -54,6 +55,11 @@ final class WrennConnection implements AutoCloseable {
     /** Starts, kills and stops background processes. */
     BackgroundProcesses backgroundProcesses() {
         return new BackgroundProcesses(client, apiKey, CapsuleExecution.DEFAULT_KILL_GRACE, StderrNote.MARKER);
+    }
+
+    /** Creates, waits for, and destroys or pauses the capsule of a block or a freestyle build. */
+    CapsuleLifecycle lifecycle() {
+        return CapsuleLifecycle.withDefaults(client, credentialsId);
     }
 
     @Override

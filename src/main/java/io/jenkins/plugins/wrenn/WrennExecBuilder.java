@@ -136,7 +136,8 @@ public class WrennExecBuilder extends Builder implements SimpleBuildStep {
         } catch (IllegalArgumentException e) {
             throw new AbortException(e.getMessage());
         }
-        try (WrennConnection connection = WrennConnection.forBuild(credentialsId, run)) {
+        WrennCapsuleContext.Target target = buildTarget(run, spec.capsuleId());
+        try (WrennConnection connection = WrennConnection.forBuild(target.credentialsId(), run)) {
             ExecOutcome outcome = connection
                     .commands()
                     .run(spec.withCredentialsName(connection.credentialsId()), listener.getLogger());
@@ -149,9 +150,13 @@ public class WrennExecBuilder extends Builder implements SimpleBuildStep {
     }
 
     private ExecutionSpec spec(EnvVars env) {
+        // Empty in a build with the Wrenn capsule build environment, which sets WRENN_CAPSULE.
         String capsuleId = Util.fixEmptyAndTrim(env.expand(capsule));
         if (capsuleId == null) {
-            throw new IllegalArgumentException(Messages.WrennExecBuilder_CapsuleRequired());
+            capsuleId = Util.fixEmptyAndTrim(env.get(WrennCapsuleStep.ENV_CAPSULE));
+        }
+        if (capsuleId == null) {
+            throw new IllegalArgumentException(Messages.WrennCapsuleContext_NoCapsule());
         }
         String line = env.expand(command);
         if (Util.fixEmptyAndTrim(line) == null) {
@@ -167,6 +172,16 @@ public class WrennExecBuilder extends Builder implements SimpleBuildStep {
                 timeout > 0 ? Duration.ofSeconds(timeout) : null,
                 false,
                 null);
+    }
+
+    /** The capsule's credentials: the step's own, else those of the build's Wrenn capsule when it runs there. */
+    private WrennCapsuleContext.Target buildTarget(Run<?, ?> run, String capsuleId) throws AbortException {
+        WrennCapsuleWrapper.BuildCapsule buildCapsule = run.getAction(WrennCapsuleWrapper.BuildCapsule.class);
+        WrennCapsuleContext block = buildCapsule == null ? null : buildCapsule.asContext();
+        if (block != null && !block.getCapsuleId().equals(capsuleId)) {
+            block = null;
+        }
+        return WrennCapsuleContext.targetIn(block, capsuleId, credentialsId);
     }
 
     private static List<String> lines(String text) {

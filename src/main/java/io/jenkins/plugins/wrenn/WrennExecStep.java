@@ -225,9 +225,6 @@ public class WrennExecStep extends Step {
 
     /** Refuses combinations that cannot mean anything, naming the fields. */
     void checkOptions() {
-        if (capsule == null) {
-            throw new IllegalArgumentException(Messages.WrennExecBuilder_CapsuleRequired());
-        }
         if (cmd == null || cmd.isBlank()) {
             throw new IllegalArgumentException(Messages.WrennExecStep_CmdRequired());
         }
@@ -375,10 +372,12 @@ public class WrennExecStep extends Step {
             } catch (IllegalArgumentException e) {
                 throw new AbortException(e.getMessage());
             }
-            try (WrennConnection connection = WrennConnection.forBuild(step.credentialsId, run)) {
+            WrennCapsuleContext.Target target =
+                    WrennCapsuleContext.target(getContext(), step.capsule, step.credentialsId);
+            try (WrennConnection connection = WrennConnection.forBuild(target.credentialsId(), run)) {
                 return step.background
-                        ? startBackground(run, listener, connection)
-                        : runForeground(listener, connection);
+                        ? startBackground(run, listener, connection, target.capsule())
+                        : runForeground(listener, connection, target.capsule());
             } catch (ExecutionFailure e) {
                 throw new AbortException(e.getMessage());
             } catch (IllegalArgumentException e) {
@@ -386,9 +385,10 @@ public class WrennExecStep extends Step {
             }
         }
 
-        private Object runForeground(TaskListener listener, WrennConnection connection) throws Exception {
+        private Object runForeground(TaskListener listener, WrennConnection connection, String capsule)
+                throws Exception {
             ExecutionSpec spec = new ExecutionSpec(
-                    step.capsule,
+                    capsule,
                     step.command(),
                     step.environment(),
                     step.cwd,
@@ -399,10 +399,10 @@ public class WrennExecStep extends Step {
             return result(outcome, step.returnStdout, step.returnStatus, listener.getLogger(), connection::masked);
         }
 
-        private Object startBackground(Run<?, ?> run, TaskListener listener, WrennConnection connection)
+        private Object startBackground(Run<?, ?> run, TaskListener listener, WrennConnection connection, String capsule)
                 throws Exception {
             BackgroundSpec spec = new BackgroundSpec(
-                    step.capsule,
+                    capsule,
                     step.command(),
                     step.environment(),
                     step.cwd,
@@ -412,12 +412,12 @@ public class WrennExecStep extends Step {
                     connection.credentialsId());
             BackgroundProcess p = connection.backgroundProcesses().start(spec, listener.getLogger());
             BackgroundProcessesAction.of(run)
-                    .started(step.capsule, p.pid(), p.tag(), connection.credentialsId(), step.keepAlive);
+                    .started(capsule, p.pid(), p.tag(), connection.credentialsId(), step.keepAlive);
             // A plain map: serializable for the CPS program, and srv.pid / srv.tag work in the sandbox.
             Map<String, Object> handle = new LinkedHashMap<>();
             handle.put("pid", p.pid());
             handle.put("tag", p.tag());
-            handle.put("capsule", step.capsule);
+            handle.put("capsule", capsule);
             return handle;
         }
     }

@@ -99,9 +99,6 @@ public class WrennKillStep extends Step {
 
     /** The process to signal, as the API selects it: a tag or a pid. */
     String selector() {
-        if (capsule == null) {
-            throw new IllegalArgumentException(Messages.WrennExecBuilder_CapsuleRequired());
-        }
         if ((tag == null) == (pid <= 0)) {
             throw new IllegalArgumentException(Messages.WrennKillStep_TagOrPid());
         }
@@ -139,21 +136,23 @@ public class WrennKillStep extends Step {
             } catch (IllegalArgumentException e) {
                 throw new AbortException(e.getMessage());
             }
+            WrennCapsuleContext.Target target =
+                    WrennCapsuleContext.target(getContext(), step.capsule, step.credentialsId);
+            String capsule = target.capsule();
             boolean signalled;
-            try (WrennConnection connection = WrennConnection.forBuild(step.credentialsId, run)) {
-                signalled = connection
-                        .backgroundProcesses()
-                        .kill(step.capsule, selector, signal, connection.credentialsId());
+            try (WrennConnection connection = WrennConnection.forBuild(target.credentialsId(), run)) {
+                signalled =
+                        connection.backgroundProcesses().kill(capsule, selector, signal, connection.credentialsId());
             } catch (ExecutionFailure e) {
                 throw new AbortException(e.getMessage());
             }
-            BackgroundProcessesAction.of(run).stopped(step.capsule, selector);
+            BackgroundProcessesAction.of(run).stopped(capsule, selector);
             if (signalled) {
-                listener.getLogger().println(Messages.WrennKillStep_Sent(signal, selector, step.capsule));
+                listener.getLogger().println(Messages.WrennKillStep_Sent(signal, selector, capsule));
             } else if (step.failIfNotRunning) {
-                throw new AbortException(Messages.WrennKillStep_NotRunning(selector, step.capsule));
+                throw new AbortException(Messages.WrennKillStep_NotRunning(selector, capsule));
             } else {
-                listener.getLogger().println(Messages.WrennKillStep_AlreadyEnded(selector, step.capsule));
+                listener.getLogger().println(Messages.WrennKillStep_AlreadyEnded(selector, capsule));
             }
             return signalled;
         }

@@ -87,6 +87,7 @@ public final class WrennBenchmark {
             b.overhead();
             b.memory();
             b.concurrency();
+            b.capsuleStart();
             b.printTable();
         } finally {
             b.client.close();
@@ -371,6 +372,19 @@ public final class WrennBenchmark {
                 "",
                 "(information)");
         pairedRow("per-command time, engine vs curl in a shell loop (ms)", engine, curlMs, "< 1x");
+    }
+
+    // ---- a wrennCapsule block: from its start to the first output of its first command
+
+    private void capsuleStart() throws Exception {
+        int rounds = quick ? 2 : 10;
+        System.out.println("capsule block start to first output, " + rounds + " rounds ...");
+        CapsuleStart.Result r = CapsuleStart.measure(rounds);
+        pairedRow(
+                "block start to first command output, lifecycle + engine vs bare create, poll, exec (ms)",
+                r.engine(),
+                r.bare(),
+                "<= 1.2x");
     }
 
     /** A row of per-round times measured in pairs: both sides, and the median of their ratios. */

@@ -34,6 +34,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -93,6 +94,7 @@ public final class WrennTestServer implements AutoCloseable {
     private final AtomicInteger dropStreamAfter = new AtomicInteger(-1);
     private final AtomicInteger silenceStreamAfter = new AtomicInteger(-1);
     private final AtomicInteger tagCounter = new AtomicInteger();
+    private final AtomicReference<CreateFault> createFault = new AtomicReference<>();
     private final SecureRandom random = new SecureRandom();
     private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "wrenn-test-timers");
@@ -292,6 +294,19 @@ public final class WrennTestServer implements AutoCloseable {
      */
     public void silenceNextStreamAfter(int outputMessages) {
         silenceStreamAfter.set(outputMessages);
+    }
+
+    /** Makes the next capsule created misbehave this way (the create call itself succeeds). */
+    public void failNextCreate(CreateFault fault) {
+        createFault.set(fault);
+    }
+
+    /** The ids of capsules created or known that have not been destroyed (V0_1_5 forgets them, CURRENT stops them). */
+    public List<String> capsulesLeft() {
+        return capsules.values().stream()
+                .filter(c -> !"stopped".equals(c.status))
+                .map(c -> c.id)
+                .toList();
     }
 
     /** Send statistics of every stream that has closed, oldest first. */
@@ -729,6 +744,14 @@ public final class WrennTestServer implements AutoCloseable {
             }
             String template = spec.path("template").asText("base");
             int timeoutSec = spec.path("timeout_sec").asInt(0);
+            CreateFault fault = createFault.getAndSet(null);
+            if (fault != null) {
+                TestCapsule c = newCapsule(template, timeoutSec, "starting");
+                if (fault == CreateFault.ENDS_IN_ERROR) {
+                    transition(c, "starting", "error", () -> {});
+                }
+                return answer.json(current() ? 202 : 201, capsuleJson(c));
+            }
             if (!current()) {
                 return answer.json(201, capsuleJson(newCapsule(template, timeoutSec, "running")));
             }
@@ -782,7 +805,7 @@ public final class WrennTestServer implements AutoCloseable {
                 capsules.remove(c.id);
                 return answer.empty(204);
             }
-            if (!"stopped".equals(c.status) && !"error".equals(c.status)) {
+            if (!"stopped".equals(c.status)) {
                 transition(c, "stopping", "stopped", () -> killAll(c));
             }
             return answer.empty(202);

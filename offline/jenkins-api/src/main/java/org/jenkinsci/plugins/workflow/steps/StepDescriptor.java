@@ -11,6 +11,10 @@ public abstract class StepDescriptor extends Descriptor<Step> {
 
     public abstract String getFunctionName();
 
+    public boolean takesImplicitBlockArgument() {
+        throw new UnsupportedOperationException("declaration only");
+    }
+
     public String argumentsToString(Map<String, Object> namedArgs) {
         throw new UnsupportedOperationException("declaration only");
     }

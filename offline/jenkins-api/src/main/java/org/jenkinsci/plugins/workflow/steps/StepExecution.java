@@ -7,6 +7,12 @@ public abstract class StepExecution implements Serializable {
 
     protected StepExecution(StepContext context) {}
 
+    public abstract boolean start() throws Exception;
+
+    public void onResume() {
+        throw new UnsupportedOperationException("declaration only");
+    }
+
     public StepContext getContext() {
         throw new UnsupportedOperationException("declaration only");
     }

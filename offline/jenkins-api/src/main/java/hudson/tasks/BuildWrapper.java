@@ -1,0 +1,6 @@
+package hudson.tasks;
+
+import hudson.ExtensionPoint;
+import hudson.model.Describable;
+
+public abstract class BuildWrapper implements ExtensionPoint, Describable<BuildWrapper> {}
