@@ -140,7 +140,7 @@ class FilesApiTest {
     @Test
     void anUploadCutPartWayFails() throws Exception {
         String id = server.createCapsule();
-        server.files().cutNextTransferAfter(200_000);
+        server.files().cutNextUploadAfter(200_000);
         String path = server.workDir(id).resolve("cut").toString();
         WrennApiException e = assertThrows(
                 WrennApiException.class,
@@ -156,7 +156,7 @@ class FilesApiTest {
         String id = server.createCapsule();
         Path file = server.workDir(id).resolve("long");
         Files.write(file, randomBytes(2_000_000));
-        server.files().cutNextTransferAfter(300_000);
+        server.files().cutNextDownloadAfter(300_000);
         WrennApiException e = assertThrows(
                 WrennApiException.class,
                 () -> client.files().read(id, file.toString(), OutputStream.nullOutputStream(), TIMEOUT));

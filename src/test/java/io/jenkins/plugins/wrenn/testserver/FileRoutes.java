@@ -57,7 +57,9 @@ public final class FileRoutes {
     private final WrennTestServer server;
     private final AtomicLong sizeLimit = new AtomicLong(-1);
     private final AtomicLong freeSpace = new AtomicLong(-1);
-    private final AtomicLong cutAfter = new AtomicLong(-1);
+    private final AtomicLong cutUploadAfter = new AtomicLong(-1);
+    private final AtomicLong cutDownloadAfter = new AtomicLong(-1);
+    private final AtomicLong endDownloadAfter = new AtomicLong(-1);
 
     FileRoutes(WrennTestServer server) {
         this.server = server;
@@ -79,9 +81,22 @@ public final class FileRoutes {
         freeSpace.set(bytes);
     }
 
-    /** Cuts the connection of the next upload or download after this many content bytes. */
-    public void cutNextTransferAfter(long bytes) {
-        cutAfter.set(bytes);
+    /** Cuts the connection of the next upload larger than this many content bytes when it gets there. */
+    public void cutNextUploadAfter(long bytes) {
+        cutUploadAfter.set(bytes);
+    }
+
+    /** Cuts the connection of the next download larger than this many bytes when it gets there. */
+    public void cutNextDownloadAfter(long bytes) {
+        cutDownloadAfter.set(bytes);
+    }
+
+    /**
+     * Ends the next download larger than this many bytes there, cleanly, as the real server does
+     * when the capsule's agent fails part-way (its status is already sent).
+     */
+    public void endNextDownloadAfter(long bytes) {
+        endDownloadAfter.set(bytes);
     }
 
     // ---- routes
@@ -171,7 +186,6 @@ public final class FileRoutes {
         }
         MultipartReader parts = new MultipartReader(in, b.group(1));
         long limit = unary ? minPositive(UNARY_LIMIT, sizeLimit.get()) : sizeLimit.get();
-        long cut = cutAfter.getAndSet(-1);
         String target = null;
         Path written = null;
         try {
@@ -185,7 +199,7 @@ public final class FileRoutes {
                     written = resolve(c, target);
                     Files.createDirectories(written.getParent());
                     try (OutputStream out = Files.newOutputStream(written)) {
-                        parts.copyBody(new Limited(out, limit, cut, freeSpace.get()));
+                        parts.copyBody(new Limited(out, limit, cutUploadAfter, freeSpace.get()));
                         c.lastActive = java.time.Instant.now();
                     }
                 } else {
@@ -263,7 +277,6 @@ public final class FileRoutes {
 
     /** As the real handler: the status goes out first, and a read failure just ends the content. */
     private boolean streamRead(Request request, Path file, Response response, Callback callback) throws IOException {
-        long cut = cutAfter.getAndSet(-1);
         response.setStatus(200);
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/octet-stream");
         OutputStream out = Content.Sink.asOutputStream(response);
@@ -272,7 +285,9 @@ public final class FileRoutes {
             byte[] buf = new byte[64 * 1024];
             int n;
             while ((n = in.read(buf)) > 0) {
-                if (cut >= 0 && sent + n > cut) {
+                long cut = cutDownloadAfter.get();
+                long end = endDownloadAfter.get();
+                if (cut >= 0 && sent + n > cut && cutDownloadAfter.compareAndSet(cut, -1)) {
                     out.write(buf, 0, (int) (cut - sent));
                     out.flush();
                     request.getConnectionMetaData()
@@ -281,6 +296,10 @@ public final class FileRoutes {
                             .close();
                     callback.failed(new IOException("cut by the test"));
                     return true;
+                }
+                if (end >= 0 && sent + n > end && endDownloadAfter.compareAndSet(end, -1)) {
+                    out.write(buf, 0, (int) (end - sent));
+                    break;
                 }
                 out.write(buf, 0, n);
                 sent += n;
@@ -413,11 +432,11 @@ public final class FileRoutes {
 
         private final OutputStream out;
         private final long limit;
-        private final long cut;
+        private final AtomicLong cut;
         private final long free;
         private long written;
 
-        Limited(OutputStream out, long limit, long cut, long free) {
+        Limited(OutputStream out, long limit, AtomicLong cut, long free) {
             this.out = out;
             this.limit = limit;
             this.cut = cut;
@@ -432,7 +451,8 @@ public final class FileRoutes {
         @Override
         public void write(byte[] b, int off, int len) throws IOException {
             long after = written + len;
-            if (cut >= 0 && after > cut) {
+            long cutAt = cut.get();
+            if (cutAt >= 0 && after > cutAt && cut.compareAndSet(cutAt, -1)) {
                 throw new Cut();
             }
             if (limit >= 0 && after > limit) {
