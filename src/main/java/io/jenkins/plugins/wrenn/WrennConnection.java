@@ -6,6 +6,8 @@ import io.jenkins.plugins.wrenn.api.WrennClient;
 import io.jenkins.plugins.wrenn.exec.BackgroundProcesses;
 import io.jenkins.plugins.wrenn.exec.CapsuleExecution;
 import io.jenkins.plugins.wrenn.exec.SecretMasker;
+import io.jenkins.plugins.wrenn.files.FileTransfer;
+import java.io.PrintStream;
 import java.util.List;
 
 /**
@@ -54,6 +56,11 @@ final class WrennConnection implements AutoCloseable {
     /** Starts, kills and stops background processes. */
     BackgroundProcesses backgroundProcesses() {
         return new BackgroundProcesses(client, apiKey, CapsuleExecution.DEFAULT_KILL_GRACE, StderrNote.MARKER);
+    }
+
+    /** Moves files into and out of a capsule, reporting to the build log. */
+    FileTransfer files(String capsule, PrintStream log) {
+        return new FileTransfer(client, capsule, credentialsId, log);
     }
 
     @Override
