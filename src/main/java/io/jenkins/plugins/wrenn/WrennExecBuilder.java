@@ -3,6 +3,8 @@ package io.jenkins.plugins.wrenn;
 import hudson.AbortException;
 import hudson.EnvVars;
 import hudson.Extension;
+import hudson.FilePath;
+import hudson.Launcher;
 import hudson.Util;
 import hudson.model.AbstractProject;
 import hudson.model.Item;
@@ -50,6 +52,10 @@ public class WrennExecBuilder extends Builder implements SimpleBuildStep {
     private String envs;
     private String cwd;
     private int timeout;
+    private String filesToSend;
+    private String sendInto;
+    private String fetchFrom;
+    private String filesToFetch;
 
     @DataBoundConstructor
     public WrennExecBuilder(String capsule, String command) {
@@ -123,9 +129,111 @@ public class WrennExecBuilder extends Builder implements SimpleBuildStep {
         this.timeout = Math.max(0, timeout);
     }
 
+    /** Ant patterns of workspace files to send into the capsule before the command; null for none. */
+    public String getFilesToSend() {
+        return filesToSend;
+    }
+
+    @DataBoundSetter
+    public void setFilesToSend(String filesToSend) {
+        this.filesToSend = Util.fixEmptyAndTrim(filesToSend);
+    }
+
+    /** The capsule directory the files are sent into. */
+    public String getSendInto() {
+        return sendInto;
+    }
+
+    @DataBoundSetter
+    public void setSendInto(String sendInto) {
+        this.sendInto = Util.fixEmptyAndTrim(sendInto);
+    }
+
+    /** The capsule directory to bring files back from after the command, even when it failed; null for none. */
+    public String getFetchFrom() {
+        return fetchFrom;
+    }
+
+    @DataBoundSetter
+    public void setFetchFrom(String fetchFrom) {
+        this.fetchFrom = Util.fixEmptyAndTrim(fetchFrom);
+    }
+
+    /** Ant patterns of the files to bring back, relative to {@link #getFetchFrom()}; null for all. */
+    public String getFilesToFetch() {
+        return filesToFetch;
+    }
+
+    @DataBoundSetter
+    public void setFilesToFetch(String filesToFetch) {
+        this.filesToFetch = Util.fixEmptyAndTrim(filesToFetch);
+    }
+
+    /** A workspace only when files move; otherwise the step also runs outside {@code node}. */
     @Override
     public boolean requiresWorkspace() {
-        return false;
+        return filesToSend != null || fetchFrom != null;
+    }
+
+    /**
+     * With files to move: sends them, runs the command, then brings files back even when the
+     * command failed (not when the build was aborted). A failure to bring files back after a failed
+     * command is logged, so the command's own failure stays the build's reason.
+     */
+    @Override
+    public void perform(Run<?, ?> run, FilePath workspace, EnvVars env, Launcher launcher, TaskListener listener)
+            throws InterruptedException, IOException {
+        String capsuleId = Util.fixEmptyAndTrim(env.expand(capsule));
+        if (capsuleId == null) {
+            throw new AbortException(Messages.WrennExecBuilder_CapsuleRequired());
+        }
+        if (filesToSend != null) {
+            try (WrennConnection connection = WrennConnection.forBuild(credentialsId, run)) {
+                WrennPutStep.send(
+                        connection,
+                        capsuleId,
+                        workspace,
+                        null,
+                        env.expand(filesToSend),
+                        null,
+                        env.expand(sendInto),
+                        false,
+                        listener);
+            }
+        }
+        boolean commandFailed = true;
+        boolean aborted = false;
+        try {
+            perform(run, env, listener);
+            commandFailed = false;
+        } catch (InterruptedException e) {
+            aborted = true;
+            throw e;
+        } finally {
+            if (fetchFrom != null && !aborted) {
+                fetchAfter(run, capsuleId, workspace, env, listener, commandFailed);
+            }
+        }
+    }
+
+    private void fetchAfter(
+            Run<?, ?> run,
+            String capsuleId,
+            FilePath workspace,
+            EnvVars env,
+            TaskListener listener,
+            boolean commandFailed)
+            throws InterruptedException, IOException {
+        String patterns = filesToFetch == null ? "**" : env.expand(filesToFetch);
+        try (WrennConnection connection = WrennConnection.forBuild(credentialsId, run)) {
+            WrennGetStep.fetch(
+                    connection, capsuleId, env.expand(fetchFrom), patterns, null, workspace, null, false, listener);
+        } catch (IOException e) {
+            if (!commandFailed) {
+                throw e;
+            }
+            listener.getLogger().println(Messages.WrennExecBuilder_FetchAfterFailure(e.getMessage()));
+        }
     }
 
     @Override

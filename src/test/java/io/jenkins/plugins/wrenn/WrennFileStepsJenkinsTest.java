@@ -1,12 +1,15 @@
 package io.jenkins.plugins.wrenn;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.cloudbees.plugins.credentials.CredentialsScope;
 import com.cloudbees.plugins.credentials.SystemCredentialsProvider;
 import hudson.FilePath;
+import hudson.model.FreeStyleBuild;
+import hudson.model.FreeStyleProject;
 import hudson.model.Result;
 import hudson.util.Secret;
 import io.jenkins.plugins.wrenn.testserver.WrennTestServer;
@@ -49,12 +52,16 @@ class WrennFileStepsJenkinsTest {
         server.close();
     }
 
-    WorkflowJob pipeline(JenkinsRule j, String script) throws Exception {
+    void configure() throws Exception {
         SystemCredentialsProvider.getInstance()
                 .getCredentials()
                 .add(new StringCredentialsImpl(CredentialsScope.GLOBAL, "wrenn-key", "Wrenn", Secret.fromString(KEY)));
         WrennGlobalConfiguration.get().setApiUrl(server.baseUrl().toString());
         WrennGlobalConfiguration.get().setDefaultCredentialsId("wrenn-key");
+    }
+
+    WorkflowJob pipeline(JenkinsRule j, String script) throws Exception {
+        configure();
         WorkflowJob job = j.jenkins.createProject(
                 WorkflowJob.class, "p" + j.jenkins.getItems().size());
         job.setDefinition(new CpsFlowDefinition(
@@ -143,6 +150,28 @@ class WrennFileStepsJenkinsTest {
         j.assertLogContains("'passwd' -> '/etc/passwd'", b);
         assertFalse(Files.isSymbolicLink(
                 Path.of(j.jenkins.getWorkspaceFor(job).child("passwd").getRemote())));
+    }
+
+    @Test
+    void freestyleSendsBeforeAndBringsBackAfterAFailedCommand(JenkinsRule j) throws Exception {
+        configure();
+        FreeStyleProject p = j.createFreeStyleProject();
+        j.jenkins.getWorkspaceFor(p).child("src/app.py").write("print('x')\n", "UTF-8");
+        WrennExecBuilder step = new WrennExecBuilder(
+                capsule, "cd " + capsuleDir + "/ws && mkdir -p reports && cp src/app.py reports/seen.txt && exit 3");
+        step.setFilesToSend("src/**");
+        step.setSendInto(capsuleDir + "/ws");
+        step.setFetchFrom(capsuleDir + "/ws/reports");
+        step.setFilesToFetch("*.txt");
+        p.getBuildersList().add(step);
+
+        FreeStyleBuild b = j.buildAndAssertStatus(Result.FAILURE, p);
+
+        j.assertLogContains("[wrenn] Sent 1 file", b);
+        j.assertLogContains("[wrenn] Fetched 1 file", b);
+        assertEquals(
+                "print('x')\n", j.jenkins.getWorkspaceFor(p).child("seen.txt").readToString());
+        j.assertEqualDataBoundBeans(step, j.configRoundtrip(step));
     }
 
     @Test
