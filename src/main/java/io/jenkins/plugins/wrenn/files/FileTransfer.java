@@ -234,11 +234,6 @@ public final class FileTransfer {
                 arrived = client.files().read(capsuleId, archive, counted, timeout);
             } catch (WrennApiException e) {
                 throw failure("fetch the files from " + from, from, e);
-            } catch (TransferException e) {
-                throw e;
-            } catch (IOException e) {
-                throw new TransferException(
-                        "Could not write the files fetched from " + from + " into " + targetLabel + ": " + e, e);
             }
             if (arrived != size) {
                 throw new TransferException(
@@ -256,6 +251,7 @@ public final class FileTransfer {
         } catch (TransferException e) {
             throw e;
         } catch (IOException e) {
+            // The target failed (a full or read-only workspace, say), not the transfer.
             throw new TransferException(
                     "Could not write the files fetched from " + from + " into " + targetLabel + ": " + e, e);
         }

@@ -164,6 +164,16 @@ class FilesApiTest {
     }
 
     @Test
+    void aDownloadTheCapsuleFailsPartWayEndsWithoutAnError() throws Exception {
+        // As on the real server: callers must compare the count with a size learnt another way.
+        String id = server.createCapsule();
+        Path file = server.workDir(id).resolve("partial");
+        Files.write(file, randomBytes(500_000));
+        server.files().endNextDownloadAfter(123_456);
+        assertEquals(123_456, client.files().read(id, file.toString(), OutputStream.nullOutputStream(), TIMEOUT));
+    }
+
+    @Test
     void aMissingFileReadsAsNothingOnTheStreamingRoute() throws Exception {
         // The real handler sends its 200 before the agent says the file is missing.
         String id = server.createCapsule();
