@@ -183,6 +183,11 @@ public class WrennExecBuilder extends Builder implements SimpleBuildStep {
     @Override
     public void perform(Run<?, ?> run, FilePath workspace, EnvVars env, Launcher launcher, TaskListener listener)
             throws InterruptedException, IOException {
+        // Freestyle builds have a workspace and call this form even when no file moves.
+        if (!requiresWorkspace()) {
+            perform(run, env, listener);
+            return;
+        }
         String capsuleId = Util.fixEmptyAndTrim(env.expand(capsule));
         if (capsuleId == null) {
             throw new AbortException(Messages.WrennExecBuilder_CapsuleRequired());
