@@ -34,7 +34,7 @@ public final class AntPatterns {
                 if (t.endsWith("/")) {
                     t = t + "**";
                 }
-                list.add(Pattern.compile(regex(t)));
+                list.add(Pattern.compile(regex(t), Pattern.DOTALL));
             }
         }
         return new AntPatterns(text == null ? "" : text.trim(), List.copyOf(list));

@@ -32,6 +32,12 @@ class AntPatternsTest {
     }
 
     @Test
+    void wildcardsMatchEveryCharacterAFileNameMayHold() {
+        assertTrue(AntPatterns.of("**").matches("two\nlines.txt"));
+        assertTrue(AntPatterns.of("*.txt").matches("two\nlines.txt"));
+    }
+
+    @Test
     void emptyMatchesNothing() {
         assertTrue(AntPatterns.of("").isEmpty());
         assertFalse(AntPatterns.of(" , ").matches("x"));

@@ -325,6 +325,34 @@ class FileTransferTest {
     }
 
     @Test
+    void hardLinkedFilesComeBackAsTwoFiles() throws Exception {
+        // tar stores the second name as a link to the first; it comes back as a copy.
+        Path dir = capsuleDir.resolve("hard");
+        write(dir.resolve("a.bin"), random(20_000, 8));
+        Files.createLink(dir.resolve("b.bin"), dir.resolve("a.bin"));
+        FileTransfer.Summary done = transfer.get(
+                dir.toString(), AntPatterns.of("**"), AntPatterns.of(""), LocalFiles.target(back), "back", false);
+        assertEquals(2, done.files());
+        assertEquals(checksums(dir), checksums(back));
+    }
+
+    @Test
+    void aNameWithALineBreakIsRefusedByName() throws Exception {
+        Path dir = capsuleDir.resolve("odd");
+        write(dir.resolve("two\nlines.txt"), new byte[1]);
+        TransferException e = assertThrows(
+                TransferException.class,
+                () -> transfer.get(
+                        dir.toString(),
+                        AntPatterns.of("**"),
+                        AntPatterns.of(""),
+                        LocalFiles.target(back),
+                        "back",
+                        false));
+        assertTrue(e.getMessage().contains("two\\nlines.txt"), e.getMessage());
+    }
+
+    @Test
     void aFileThatChangesWhileSentFailsNamingIt() throws Exception {
         write(workspace.resolve("grows.log"), random(1000, 6));
         List<SourceFile> files = LocalFiles.select(workspace, "**", "");
