@@ -23,8 +23,8 @@ import java.util.Locale;
  * about as much as one file of the same bytes.
  *
  * <p>Into the capsule: the files are packed into a tar stream as it is sent (one file open at a
- * time) to a temporary file in the capsule's {@code /tmp}, then one command unpacks it into the
- * target directory (created when missing) and removes it. Back: one command lists the files below
+ * time) to a temporary file in the target directory (created when missing), then one command
+ * unpacks it there and removes it. Back: one command lists the files below
  * the capsule directory, the patterns select among them here, a second command packs the
  * selection, and the archive is streamed back and unpacked as it arrives, every name checked by
  * {@link SafeNames}. The capsule needs {@code sh}, {@code find} and {@code tar} (GNU or BusyBox).
@@ -112,7 +112,8 @@ public final class FileTransfer {
         }
         long bytes = files.stream().mapToLong(SourceFile::size).sum();
         Progress progress = new Progress(log, "sent", bytes, progressInterval);
-        String archive = "/tmp/.wrenn-put-" + random() + ".tar";
+        // Staged in the target directory, on the disk the files go to, so a full disk names it.
+        String archive = (into.endsWith("/") ? into : into + "/") + ".wrenn-put-" + random() + ".tar";
         try {
             client.files()
                     .write(
