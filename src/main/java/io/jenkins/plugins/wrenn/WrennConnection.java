@@ -6,7 +6,9 @@ import io.jenkins.plugins.wrenn.api.WrennClient;
 import io.jenkins.plugins.wrenn.exec.BackgroundProcesses;
 import io.jenkins.plugins.wrenn.exec.CapsuleExecution;
 import io.jenkins.plugins.wrenn.exec.SecretMasker;
+import io.jenkins.plugins.wrenn.files.FileTransfer;
 import io.jenkins.plugins.wrenn.lifecycle.CapsuleLifecycle;
+import java.io.PrintStream;
 import java.util.List;
 
 /**
@@ -60,6 +62,11 @@ final class WrennConnection implements AutoCloseable {
     /** Creates, waits for, and destroys or pauses the capsule of a block or a freestyle build. */
     CapsuleLifecycle lifecycle() {
         return CapsuleLifecycle.withDefaults(client, credentialsId);
+    }
+
+    /** Moves files into and out of a capsule, reporting to the build log. */
+    FileTransfer files(String capsule, PrintStream log) {
+        return new FileTransfer(client, capsule, credentialsId, log);
     }
 
     @Override

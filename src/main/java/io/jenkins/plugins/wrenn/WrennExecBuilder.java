@@ -3,6 +3,8 @@ package io.jenkins.plugins.wrenn;
 import hudson.AbortException;
 import hudson.EnvVars;
 import hudson.Extension;
+import hudson.FilePath;
+import hudson.Launcher;
 import hudson.Util;
 import hudson.model.AbstractProject;
 import hudson.model.Item;
@@ -50,6 +52,10 @@ public class WrennExecBuilder extends Builder implements SimpleBuildStep {
     private String envs;
     private String cwd;
     private int timeout;
+    private String filesToSend;
+    private String sendInto;
+    private String fetchFrom;
+    private String filesToFetch;
 
     @DataBoundConstructor
     public WrennExecBuilder(String capsule, String command) {
@@ -123,9 +129,120 @@ public class WrennExecBuilder extends Builder implements SimpleBuildStep {
         this.timeout = Math.max(0, timeout);
     }
 
+    /** Ant patterns of workspace files to send into the capsule before the command; null for none. */
+    public String getFilesToSend() {
+        return filesToSend;
+    }
+
+    @DataBoundSetter
+    public void setFilesToSend(String filesToSend) {
+        this.filesToSend = Util.fixEmptyAndTrim(filesToSend);
+    }
+
+    /** The capsule directory the files are sent into. */
+    public String getSendInto() {
+        return sendInto;
+    }
+
+    @DataBoundSetter
+    public void setSendInto(String sendInto) {
+        this.sendInto = Util.fixEmptyAndTrim(sendInto);
+    }
+
+    /** The capsule directory to bring files back from after the command, even when it failed; null for none. */
+    public String getFetchFrom() {
+        return fetchFrom;
+    }
+
+    @DataBoundSetter
+    public void setFetchFrom(String fetchFrom) {
+        this.fetchFrom = Util.fixEmptyAndTrim(fetchFrom);
+    }
+
+    /** Ant patterns of the files to bring back, relative to {@link #getFetchFrom()}; null for all. */
+    public String getFilesToFetch() {
+        return filesToFetch;
+    }
+
+    @DataBoundSetter
+    public void setFilesToFetch(String filesToFetch) {
+        this.filesToFetch = Util.fixEmptyAndTrim(filesToFetch);
+    }
+
+    /** A workspace only when files move; otherwise the step also runs outside {@code node}. */
     @Override
     public boolean requiresWorkspace() {
-        return false;
+        return filesToSend != null || fetchFrom != null;
+    }
+
+    /**
+     * With files to move: sends them, runs the command, then brings files back even when the
+     * command failed (not when the build was aborted). A failure to bring files back after a failed
+     * command is logged, so the command's own failure stays the build's reason.
+     */
+    @Override
+    public void perform(Run<?, ?> run, FilePath workspace, EnvVars env, Launcher launcher, TaskListener listener)
+            throws InterruptedException, IOException {
+        // Freestyle builds have a workspace and call this form even when no file moves.
+        if (!requiresWorkspace()) {
+            perform(run, env, listener);
+            return;
+        }
+        String capsuleId;
+        try {
+            capsuleId = capsuleId(env);
+        } catch (IllegalArgumentException e) {
+            throw new AbortException(e.getMessage());
+        }
+        String credentials = buildTarget(run, capsuleId).credentialsId();
+        if (filesToSend != null) {
+            try (WrennConnection connection = WrennConnection.forBuild(credentials, run)) {
+                WrennPutStep.send(
+                        connection,
+                        capsuleId,
+                        workspace,
+                        null,
+                        env.expand(filesToSend),
+                        null,
+                        env.expand(sendInto),
+                        false,
+                        listener);
+            }
+        }
+        boolean commandFailed = true;
+        boolean aborted = false;
+        try {
+            perform(run, env, listener);
+            commandFailed = false;
+        } catch (InterruptedException e) {
+            aborted = true;
+            throw e;
+        } finally {
+            if (fetchFrom != null && !aborted) {
+                fetchAfter(run, capsuleId, credentials, workspace, env, listener, commandFailed);
+            }
+        }
+    }
+
+    private void fetchAfter(
+            Run<?, ?> run,
+            String capsuleId,
+            String credentials,
+            FilePath workspace,
+            EnvVars env,
+            TaskListener listener,
+            boolean commandFailed)
+            throws InterruptedException, IOException {
+        String patterns = filesToFetch == null ? "**" : env.expand(filesToFetch);
+        try (WrennConnection connection = WrennConnection.forBuild(credentials, run)) {
+            WrennGetStep.fetch(
+                    connection, capsuleId, env.expand(fetchFrom), patterns, null, workspace, null, false, listener);
+        } catch (IOException e) {
+            if (!commandFailed) {
+                throw e;
+            }
+            listener.getLogger().println(Messages.WrennExecBuilder_FetchAfterFailure(e.getMessage()));
+        }
     }
 
     @Override
@@ -149,8 +266,11 @@ public class WrennExecBuilder extends Builder implements SimpleBuildStep {
         }
     }
 
-    private ExecutionSpec spec(EnvVars env) {
-        // Empty in a build with the Wrenn capsule build environment, which sets WRENN_CAPSULE.
+    /**
+     * The capsule the step uses: its own field, else the build's Wrenn capsule, whose build
+     * environment sets WRENN_CAPSULE.
+     */
+    private String capsuleId(EnvVars env) {
         String capsuleId = Util.fixEmptyAndTrim(env.expand(capsule));
         if (capsuleId == null) {
             capsuleId = Util.fixEmptyAndTrim(env.get(WrennCapsuleStep.ENV_CAPSULE));
@@ -158,6 +278,11 @@ public class WrennExecBuilder extends Builder implements SimpleBuildStep {
         if (capsuleId == null) {
             throw new IllegalArgumentException(Messages.WrennCapsuleContext_NoCapsule());
         }
+        return capsuleId;
+    }
+
+    private ExecutionSpec spec(EnvVars env) {
+        String capsuleId = capsuleId(env);
         String line = env.expand(command);
         if (Util.fixEmptyAndTrim(line) == null) {
             throw new IllegalArgumentException(Messages.WrennExecBuilder_CommandRequired());

@@ -36,7 +36,8 @@ import java.util.zip.CRC32;
  * interleaved with it (engine, reference, engine, reference, ...) so that noise from this shared
  * machine hits both alike. Prints medians with their interquartile range and the ratio of medians.
  *
- * <p>Usage: {@code WrennBenchmark [--quick]}; {@code --quick} is a smoke run with tiny sizes.
+ * <p>Usage: {@code WrennBenchmark [--quick] [--files-only]}; {@code --quick} is a smoke run with tiny
+ * sizes, {@code --files-only} measures only the file transfer rows.
  */
 public final class WrennBenchmark {
 
@@ -75,6 +76,7 @@ public final class WrennBenchmark {
 
     public static void main(String[] args) throws Exception {
         boolean quick = List.of(args).contains("--quick");
+        boolean filesOnly = List.of(args).contains("--files-only");
         WrennBenchmark b = new WrennBenchmark(quick);
         try {
             System.out.printf(
@@ -82,12 +84,15 @@ public final class WrennBenchmark {
                     quick ? "smoke run" : "full run",
                     Runtime.getRuntime().availableProcessors(),
                     System.getProperty("java.version"));
-            b.latency();
-            b.throughput();
-            b.overhead();
-            b.memory();
-            b.concurrency();
-            b.capsuleStart();
+            if (!filesOnly) {
+                b.latency();
+                b.throughput();
+                b.overhead();
+                b.memory();
+                b.concurrency();
+                b.capsuleStart();
+            }
+            b.files();
             b.printTable();
         } finally {
             b.client.close();
@@ -463,6 +468,15 @@ public final class WrennBenchmark {
             left -= n;
         }
         return Long.toHexString(crc.getValue());
+    }
+
+    // ---- file transfer (wrennPut, wrennGet): rows measured by FileTransferBenchmark
+
+    private void files() throws Exception {
+        FileTransferBenchmark files = new FileTransferBenchmark(server, client, KEY, capsule, quick);
+        files.run();
+        rows.addAll(files.rows);
+        damaged.addAll(files.damaged);
     }
 
     // ---- concurrency: many streamed commands at once in one JVM

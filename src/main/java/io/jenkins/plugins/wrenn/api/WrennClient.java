@@ -26,12 +26,14 @@ public final class WrennClient implements AutoCloseable {
     private final Capsules capsules;
     private final Commands commands;
     private final Processes processes;
+    private final Files files;
 
     private WrennClient(Builder b) {
         this.transport = new Transport(b);
         this.capsules = new Capsules(transport);
         this.processes = new Processes(transport, capsules);
         this.commands = new Commands(transport, capsules, processes);
+        this.files = new Files(transport);
     }
 
     /**
@@ -170,6 +172,11 @@ public final class WrennClient implements AutoCloseable {
     /** List, signal and attach to processes. */
     public Processes processes() {
         return processes;
+    }
+
+    /** Write, read, list, make and remove files in a capsule. */
+    public Files files() {
+        return files;
     }
 
     /**

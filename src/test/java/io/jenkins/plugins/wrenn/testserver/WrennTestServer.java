@@ -95,6 +95,7 @@ public final class WrennTestServer implements AutoCloseable {
     private final AtomicInteger silenceStreamAfter = new AtomicInteger(-1);
     private final AtomicInteger tagCounter = new AtomicInteger();
     private final AtomicReference<CreateFault> createFault = new AtomicReference<>();
+    private final FileRoutes files = new FileRoutes(this);
     private final SecureRandom random = new SecureRandom();
     private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "wrenn-test-timers");
@@ -202,6 +203,11 @@ public final class WrennTestServer implements AutoCloseable {
     /** Creates a running capsule and returns its id, in the server's {@code cl-} format. */
     public String createCapsule() {
         return newCapsule("base", 0, "running").id;
+    }
+
+    /** The files routes, with their faults. */
+    public FileRoutes files() {
+        return files;
     }
 
     /** Sets a capsule's status, e.g. {@code paused} or {@code stopped}. */
@@ -422,7 +428,7 @@ public final class WrennTestServer implements AutoCloseable {
 
     // ---- errors, in the words of each generation
 
-    private boolean current() {
+    boolean current() {
         return generation == ServerGeneration.CURRENT;
     }
 
@@ -444,7 +450,7 @@ public final class WrennTestServer implements AutoCloseable {
                 : new ApiError(409, "invalid_state", "sandbox is not running (status: " + status + ")");
     }
 
-    private ApiError badKey(String key) {
+    ApiError badKey(String key) {
         if (key == null || key.isEmpty()) {
             return current()
                     ? new ApiError(401, "auth_session_required", "A valid session or API key is required.")
@@ -592,7 +598,7 @@ public final class WrennTestServer implements AutoCloseable {
     }
 
     /** Answers or delays a request as a queued fault says; true when the request has been answered. */
-    private boolean applyFault(String method, String path, Response response, Callback callback, String requestId)
+    boolean applyFault(String method, String path, Response response, Callback callback, String requestId)
             throws InterruptedException {
         for (Fault f : faults) {
             if (f.method().equals(method) && f.path().matcher(path).matches() && faults.remove(f)) {
@@ -618,7 +624,7 @@ public final class WrennTestServer implements AutoCloseable {
         return false;
     }
 
-    private String newRequestId() {
+    String newRequestId() {
         byte[] b = new byte[8];
         random.nextBytes(b);
         return "req_" + HexFormat.of().formatHex(b);
@@ -632,6 +638,9 @@ public final class WrennTestServer implements AutoCloseable {
         public boolean handle(Request request, Response response, Callback callback) throws Exception {
             String path = Request.getPathInContext(request);
             String method = request.getMethod();
+            if (FileRoutes.handles(path)) {
+                return files.handle(request, response, callback);
+            }
             String body = Content.Source.asString(request, StandardCharsets.UTF_8);
             String upgrade = request.getHeaders().get(HttpHeader.UPGRADE);
             if (h2cRefused
@@ -929,7 +938,7 @@ public final class WrennTestServer implements AutoCloseable {
         }
     }
 
-    private boolean error(Response response, Callback callback, ApiError e, String requestId) {
+    boolean error(Response response, Callback callback, ApiError e, String requestId) {
         response.setStatus(e.status());
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
         Content.Sink.write(response, true, errorBody(e, requestId), callback);

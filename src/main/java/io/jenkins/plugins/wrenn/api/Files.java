@@ -1,0 +1,218 @@
+package io.jenkins.plugins.wrenn.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.ByteArrayInputStream;
+import java.io.FilterOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.SequenceInputStream;
+import java.io.UncheckedIOException;
+import java.net.http.HttpRequest;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Objects;
+import java.util.function.Supplier;
+
+/**
+ * Files in a capsule: write and read (streamed both ways, never held whole in memory), list, make
+ * directories, remove. Paths are paths inside the capsule; the server resolves relative ones
+ * against its own working directory, so give absolute ones.
+ *
+ * <p>The streaming routes ({@code files/stream/write}, {@code files/stream/read}) are used for
+ * content: the plain {@code files/write} of the server reads a whole upload into memory and refuses
+ * more than 100 MB. A read answer cannot say that the server failed part-way (its status is sent
+ * before the content), so callers that must know compare the byte count {@link #read} returns with
+ * a size learnt another way.
+ */
+public final class Files {
+
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private final Transport transport;
+
+    Files(Transport transport) {
+        this.transport = transport;
+    }
+
+    /**
+     * Writes {@code content} to {@code path} in the capsule, creating missing parent directories
+     * (the server does). The content is streamed as it is read; the stream is read to its end but
+     * not closed. A transfer that is cut or refused throws: a 413 is
+     * {@link WrennApiException.Kind#TOO_LARGE}, a full disk a {@link WrennApiException.Kind#SERVER_ERROR}
+     * whose message is the capsule's.
+     *
+     * @param timeout how long the whole upload may take
+     */
+    public void write(String id, String path, InputStream content, Duration timeout)
+            throws WrennApiException, InterruptedException {
+        checkPath(path);
+        Objects.requireNonNull(content, "content");
+        String boundary = "wrenn-" + HexFormat.of().formatHex(randomBytes());
+        String head = "--" + boundary + "\r\n"
+                + "Content-Disposition: form-data; name=\"path\"\r\n\r\n"
+                + path + "\r\n"
+                + "--" + boundary + "\r\n"
+                + "Content-Disposition: form-data; name=\"file\"; filename=\"" + fileName(path) + "\"\r\n"
+                + "Content-Type: application/octet-stream\r\n\r\n";
+        String tail = "\r\n--" + boundary + "--\r\n";
+        // The body is sent once (a write is not repeated), so the supplier hands out the one stream.
+        Supplier<InputStream> body = () ->
+                new SequenceInputStream(new SequenceInputStream(utf8(head), new UnclosedInput(content)), utf8(tail));
+        HttpRequest request = transport
+                .request(Transport.capsulePath(id) + "/files/stream/write")
+                .timeout(timeout)
+                .header("Content-Type", "multipart/form-data; boundary=" + boundary)
+                .POST(HttpRequest.BodyPublishers.ofInputStream(body))
+                .build();
+        transport.send("write file " + path, id, request, in -> null, false);
+    }
+
+    /**
+     * Streams the file at {@code path} to {@code out} and returns how many bytes came. A failure of
+     * {@code out} itself is thrown as it is, not as an API error.
+     *
+     * @param timeout how long the whole download may take
+     */
+    public long read(String id, String path, OutputStream out, Duration timeout)
+            throws IOException, InterruptedException {
+        checkPath(path);
+        CountingSink sink = new CountingSink(Objects.requireNonNull(out, "out"));
+        HttpRequest request = transport
+                .request(Transport.capsulePath(id) + "/files/stream/read")
+                .timeout(timeout)
+                .header("Content-Type", "application/json")
+                .header("Accept", "application/octet-stream")
+                .POST(HttpRequest.BodyPublishers.ofString(pathBody(path).toString(), StandardCharsets.UTF_8))
+                .build();
+        try {
+            transport.send("read file " + path, id, request, in -> in.transferTo(sink), false);
+        } catch (SinkFailure e) {
+            throw e.getCause();
+        }
+        return sink.count;
+    }
+
+    /** Lists a directory; {@code depth} 1 lists its direct entries. */
+    public List<FileEntry> list(String id, String path, int depth) throws WrennApiException, InterruptedException {
+        checkPath(path);
+        ObjectNode body = pathBody(path);
+        body.put("depth", Math.max(1, depth));
+        return transport.send(
+                "list files in " + path,
+                id,
+                transport.post(Transport.capsulePath(id) + "/files/list", body, transport.requestTimeout()),
+                in -> {
+                    JsonNode entries = Transport.JSON.readTree(in).path("entries");
+                    return entries.isArray()
+                            ? Arrays.asList(Transport.JSON.treeToValue(entries, FileEntry[].class))
+                            : List.of();
+                },
+                true);
+    }
+
+    /** Makes a directory and any missing parents; returns it as the server describes it. */
+    public FileEntry mkdir(String id, String path) throws WrennApiException, InterruptedException {
+        checkPath(path);
+        return transport.send(
+                "make directory " + path,
+                id,
+                transport.post(Transport.capsulePath(id) + "/files/mkdir", pathBody(path), transport.requestTimeout()),
+                in -> Transport.JSON.treeToValue(Transport.JSON.readTree(in).path("entry"), FileEntry.class),
+                true);
+    }
+
+    /** Removes a file or a directory with everything in it; a path that does not exist is no error. */
+    public void remove(String id, String path) throws WrennApiException, InterruptedException {
+        checkPath(path);
+        transport.send(
+                "remove " + path,
+                id,
+                transport.post(Transport.capsulePath(id) + "/files/remove", pathBody(path), transport.requestTimeout()),
+                in -> null,
+                true);
+    }
+
+    private static void checkPath(String path) {
+        if (path == null || path.isEmpty()) {
+            throw new IllegalArgumentException("path: must not be empty");
+        }
+        if (path.indexOf('\r') >= 0 || path.indexOf('\n') >= 0 || path.indexOf('\0') >= 0) {
+            throw new IllegalArgumentException("path: must not contain a line break or NUL, got '" + path + "'");
+        }
+    }
+
+    private static ObjectNode pathBody(String path) {
+        ObjectNode body = Transport.JSON.createObjectNode();
+        body.put("path", path);
+        return body;
+    }
+
+    private static String fileName(String path) {
+        String name = path.substring(path.lastIndexOf('/') + 1).replace("\"", "");
+        return name.isEmpty() ? "file" : name;
+    }
+
+    private static InputStream utf8(String s) {
+        return new ByteArrayInputStream(s.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static byte[] randomBytes() {
+        byte[] b = new byte[12];
+        RANDOM.nextBytes(b);
+        return b;
+    }
+
+    /** The caller's stream inside the body: the client closes the body, the caller closes its stream. */
+    private static final class UnclosedInput extends java.io.FilterInputStream {
+        UnclosedInput(InputStream in) {
+            super(in);
+        }
+
+        @Override
+        public void close() {}
+    }
+
+    /** Counts what reaches the caller's stream and marks its failures as the caller's, not the API's. */
+    private static final class CountingSink extends FilterOutputStream {
+        long count;
+
+        CountingSink(OutputStream out) {
+            super(out);
+        }
+
+        @Override
+        public void write(int b) {
+            try {
+                out.write(b);
+                count++;
+            } catch (IOException e) {
+                throw new SinkFailure(e);
+            }
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) {
+            try {
+                out.write(b, off, len);
+                count += len;
+            } catch (IOException e) {
+                throw new SinkFailure(e);
+            }
+        }
+    }
+
+    /** Carries a failure of the caller's stream past the transport, which would report it as a lost connection. */
+    private static final class SinkFailure extends UncheckedIOException {
+        private static final long serialVersionUID = 1L;
+
+        SinkFailure(IOException cause) {
+            super(cause);
+        }
+    }
+}

@@ -1,0 +1,194 @@
+package io.jenkins.plugins.wrenn;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.cloudbees.plugins.credentials.CredentialsScope;
+import com.cloudbees.plugins.credentials.SystemCredentialsProvider;
+import hudson.FilePath;
+import hudson.model.FreeStyleBuild;
+import hudson.model.FreeStyleProject;
+import hudson.model.Result;
+import hudson.util.Secret;
+import io.jenkins.plugins.wrenn.testserver.WrennTestServer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Random;
+import org.jenkinsci.plugins.plaincredentials.impl.StringCredentialsImpl;
+import org.jenkinsci.plugins.workflow.cps.CpsFlowDefinition;
+import org.jenkinsci.plugins.workflow.cps.SnippetizerTester;
+import org.jenkinsci.plugins.workflow.job.WorkflowJob;
+import org.jenkinsci.plugins.workflow.job.WorkflowRun;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.DisabledOnOs;
+import org.junit.jupiter.api.condition.OS;
+import org.jvnet.hudson.test.JenkinsRule;
+import org.jvnet.hudson.test.junit.jupiter.WithJenkins;
+
+/** {@code wrennPut} and {@code wrennGet} in real Pipelines on the built-in node, against the local server. */
+@WithJenkins
+@DisabledOnOs(value = OS.WINDOWS, disabledReason = "the test server runs sh, find and tar")
+class WrennFileStepsJenkinsTest {
+
+    static final String KEY = "wrn_files_key_52ab";
+
+    WrennTestServer server;
+    String capsule;
+    Path capsuleDir;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        server = WrennTestServer.start(KEY);
+        capsule = server.createCapsule();
+        capsuleDir = server.workDir(capsule);
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        server.close();
+    }
+
+    void configure() throws Exception {
+        SystemCredentialsProvider.getInstance()
+                .getCredentials()
+                .add(new StringCredentialsImpl(CredentialsScope.GLOBAL, "wrenn-key", "Wrenn", Secret.fromString(KEY)));
+        WrennGlobalConfiguration.get().setApiUrl(server.baseUrl().toString());
+        WrennGlobalConfiguration.get().setDefaultCredentialsId("wrenn-key");
+    }
+
+    WorkflowJob pipeline(JenkinsRule j, String script) throws Exception {
+        configure();
+        WorkflowJob job = j.jenkins.createProject(
+                WorkflowJob.class, "p" + j.jenkins.getItems().size());
+        job.setDefinition(new CpsFlowDefinition(
+                script.replace("CAPSULE_DIR", capsuleDir.toString()).replace("CAPSULE", capsule), true));
+        return job;
+    }
+
+    static byte[] random(int size) {
+        byte[] b = new byte[size];
+        new Random(size).nextBytes(b);
+        return b;
+    }
+
+    @Test
+    void filesGoBothWaysByteForByteWithTheirExecutableBit(JenkinsRule j) throws Exception {
+        byte[] data = random(2_000_000);
+        Files.createDirectories(capsuleDir.resolve("out/reports"));
+        Files.write(capsuleDir.resolve("out/reports/data.bin"), data);
+        Files.writeString(capsuleDir.resolve("out/reports/unit.xml"), "<testsuite/>");
+        Files.writeString(capsuleDir.resolve("out/reports/tool.sh"), "#!/bin/sh\n");
+        capsuleDir.resolve("out/reports/tool.sh").toFile().setExecutable(true, false);
+        Files.writeString(capsuleDir.resolve("out/reports/skip.log"), "not wanted");
+
+        WorkflowJob job = pipeline(j, """
+                node {
+                    wrennGet capsule: 'CAPSULE', from: 'CAPSULE_DIR/out/reports',
+                            includes: '*.xml, *.bin, *.sh', into: 'back'
+                    wrennPut capsule: 'CAPSULE', includes: 'back/**', excludes: '**/*.xml', into: 'CAPSULE_DIR/again'
+                }
+                """);
+        WorkflowRun b = j.buildAndAssertSuccess(job);
+
+        FilePath back = j.jenkins.getWorkspaceFor(job).child("back");
+        try (var in = back.child("data.bin").read()) {
+            assertArrayEquals(data, in.readAllBytes(), "capsule to workspace");
+        }
+        assertFalse(back.child("skip.log").exists());
+        assertTrue((back.child("tool.sh").mode() & 0100) != 0, "the executable bit comes back");
+        assertArrayEquals(data, Files.readAllBytes(capsuleDir.resolve("again/back/data.bin")), "workspace to capsule");
+        assertTrue(Files.isExecutable(capsuleDir.resolve("again/back/tool.sh")));
+        assertFalse(Files.exists(capsuleDir.resolve("again/back/unit.xml")), "excludes are not sent");
+        j.assertLogContains("[wrenn] Fetched 3 files (1.9 MiB)", b);
+        j.assertLogContains("[wrenn] Sent 2 files (1.9 MiB)", b);
+        j.assertLogNotContains(KEY, b);
+    }
+
+    @Test
+    void bothStepsNeedAWorkspace(JenkinsRule j) throws Exception {
+        WorkflowRun b =
+                j.buildAndAssertStatus(Result.FAILURE, pipeline(j, "wrennPut capsule: 'CAPSULE', into: '/tmp/x'"));
+        j.assertLogContains("FilePath", b);
+    }
+
+    @Test
+    void noMatchingFileFailsUnlessAllowed(JenkinsRule j) throws Exception {
+        WorkflowRun b = j.buildAndAssertStatus(Result.FAILURE, pipeline(j, """
+                        node {
+                            writeFile file: 'a.txt', text: 'a'
+                            wrennPut capsule: 'CAPSULE', includes: 'nothing/**', into: 'CAPSULE_DIR/ws'
+                        }
+                        """));
+        j.assertLogContains("No files in", b);
+        j.assertLogContains("matching 'nothing/**'", b);
+
+        j.buildAndAssertSuccess(pipeline(j, """
+                node {
+                    wrennPut capsule: 'CAPSULE', includes: 'nothing/**', into: 'CAPSULE_DIR/ws', allowEmpty: true
+                }
+                """));
+    }
+
+    @Test
+    void aMissingCapsuleDirectoryIsNamed(JenkinsRule j) throws Exception {
+        WorkflowRun b = j.buildAndAssertStatus(
+                Result.FAILURE,
+                pipeline(j, "node { wrennGet capsule: 'CAPSULE', from: 'CAPSULE_DIR/no/such', includes: '*.xml' }"));
+        j.assertLogContains("The directory " + capsuleDir.resolve("no/such") + " does not exist", b);
+    }
+
+    @Test
+    void aLinkPointingOutOfTheWorkspaceIsRefused(JenkinsRule j) throws Exception {
+        Files.createDirectories(capsuleDir.resolve("evil"));
+        Files.createSymbolicLink(capsuleDir.resolve("evil/passwd"), Path.of("/etc/passwd"));
+        WorkflowJob job = pipeline(j, "node { wrennGet capsule: 'CAPSULE', from: 'CAPSULE_DIR/evil' }");
+        WorkflowRun b = j.buildAndAssertStatus(Result.FAILURE, job);
+        j.assertLogContains("'passwd' -> '/etc/passwd'", b);
+        assertFalse(Files.isSymbolicLink(
+                Path.of(j.jenkins.getWorkspaceFor(job).child("passwd").getRemote())));
+    }
+
+    @Test
+    void freestyleSendsBeforeAndBringsBackAfterAFailedCommand(JenkinsRule j) throws Exception {
+        configure();
+        FreeStyleProject p = j.createFreeStyleProject();
+        j.jenkins.getWorkspaceFor(p).child("src/app.py").write("print('x')\n", "UTF-8");
+        WrennExecBuilder step = new WrennExecBuilder(
+                capsule, "cd " + capsuleDir + "/ws && mkdir -p reports && cp src/app.py reports/seen.txt && exit 3");
+        step.setFilesToSend("src/**");
+        step.setSendInto(capsuleDir + "/ws");
+        step.setFetchFrom(capsuleDir + "/ws/reports");
+        step.setFilesToFetch("*.txt");
+        p.getBuildersList().add(step);
+
+        FreeStyleBuild b = j.buildAndAssertStatus(Result.FAILURE, p);
+
+        j.assertLogContains("[wrenn] Sent 1 file", b);
+        j.assertLogContains("[wrenn] Fetched 1 file", b);
+        assertEquals(
+                "print('x')\n", j.jenkins.getWorkspaceFor(p).child("seen.txt").readToString());
+        j.assertEqualDataBoundBeans(step, j.configRoundtrip(step));
+    }
+
+    @Test
+    void snippetGeneratorRoundTrips(JenkinsRule j) throws Exception {
+        SnippetizerTester st = new SnippetizerTester(j);
+        st.assertRoundTrip(new WrennPutStep("/workspace"), "wrennPut into: '/workspace'");
+        WrennPutStep put = new WrennPutStep("/workspace");
+        put.setIncludes("src/**, tests/**");
+        put.setCapsule("cl-abc");
+        put.setAllowEmpty(true);
+        st.assertRoundTrip(
+                put, "wrennPut allowEmpty: true, capsule: 'cl-abc', includes: 'src/**, tests/**', into: '/workspace'");
+        WrennGetStep get = new WrennGetStep("/workspace/reports");
+        get.setIncludes("*.xml");
+        get.setInto("reports");
+        st.assertRoundTrip(get, "wrennGet from: '/workspace/reports', includes: '*.xml', into: 'reports'");
+        SnippetizerTester.assertDocGeneration(WrennPutStep.class);
+        SnippetizerTester.assertDocGeneration(WrennGetStep.class);
+    }
+}

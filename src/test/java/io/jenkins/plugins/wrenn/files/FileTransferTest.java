@@ -1,0 +1,388 @@
+package io.jenkins.plugins.wrenn.files;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.jenkins.plugins.wrenn.api.WrennClient;
+import io.jenkins.plugins.wrenn.testserver.ServerGeneration;
+import io.jenkins.plugins.wrenn.testserver.WrennTestServer;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.DisabledOnOs;
+import org.junit.jupiter.api.condition.OS;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.AfterParameterizedClassInvocation;
+import org.junit.jupiter.params.BeforeParameterizedClassInvocation;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/** The engine against the test server, which runs the capsule's sh, find and tar for real. */
+@ParameterizedClass(name = "{0} server")
+@EnumSource(ServerGeneration.class)
+@DisabledOnOs(OS.WINDOWS)
+class FileTransferTest {
+
+    static final String KEY = "wrn_test_transfer_0123456789";
+    static WrennTestServer server;
+    static WrennClient client;
+
+    /** Which generation of the real server the test server speaks in this run. */
+    @Parameter
+    ServerGeneration generation;
+
+    @TempDir
+    Path workspace;
+
+    @TempDir
+    Path back;
+
+    String id;
+    Path capsuleDir;
+    ByteArrayOutputStream logBytes;
+    FileTransfer transfer;
+
+    @BeforeParameterizedClassInvocation
+    static void start(ServerGeneration serverGeneration) throws Exception {
+        server = WrennTestServer.start(KEY, serverGeneration);
+        client = WrennClient.builder(server.baseUrl(), KEY).build();
+    }
+
+    @AfterParameterizedClassInvocation
+    static void stop() throws Exception {
+        client.close();
+        server.close();
+    }
+
+    @BeforeEach
+    void capsule() {
+        id = server.createCapsule();
+        capsuleDir = server.workDir(id);
+        logBytes = new ByteArrayOutputStream();
+        transfer = new FileTransfer(client, id, null, new PrintStream(logBytes, true, StandardCharsets.UTF_8));
+    }
+
+    String log() {
+        return logBytes.toString(StandardCharsets.UTF_8);
+    }
+
+    static void write(Path file, byte[] content) throws IOException {
+        Files.createDirectories(file.getParent());
+        Files.write(file, content);
+    }
+
+    static byte[] random(int size, long seed) {
+        byte[] b = new byte[size];
+        new Random(seed).nextBytes(b);
+        return b;
+    }
+
+    /** SHA-256 of every regular file below a directory, by relative path. */
+    static Map<String, String> checksums(Path dir) throws Exception {
+        Map<String, String> sums = new TreeMap<>();
+        try (Stream<Path> walk = Files.walk(dir)) {
+            for (Path p : walk.filter(Files::isRegularFile).toList()) {
+                MessageDigest sha = MessageDigest.getInstance("SHA-256");
+                try (InputStream in = Files.newInputStream(p)) {
+                    in.transferTo(new java.security.DigestOutputStream(java.io.OutputStream.nullOutputStream(), sha));
+                }
+                sums.put(dir.relativize(p).toString(), HexFormat.of().formatHex(sha.digest()));
+            }
+        }
+        return sums;
+    }
+
+    void fillWorkspace() throws IOException {
+        write(workspace.resolve("src/app/main.py"), "print('hi')\n".getBytes(StandardCharsets.UTF_8));
+        write(workspace.resolve("src/data.bin"), random(1_500_000, 1));
+        write(
+                workspace.resolve("src/" + "long-directory-name/".repeat(6) + "file-with-a-long-name.txt"),
+                random(10, 2));
+        write(workspace.resolve("src/empty"), new byte[0]);
+        write(workspace.resolve("tests/test_x.py"), "def test(): pass\n".getBytes(StandardCharsets.UTF_8));
+        write(workspace.resolve("run.sh"), "#!/bin/sh\necho ran\n".getBytes(StandardCharsets.UTF_8));
+        workspace.resolve("run.sh").toFile().setExecutable(true, false);
+        write(workspace.resolve("secret.env"), "TOKEN=x\n".getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void putsOnlyTheIncludedFilesWithPathsBytesAndExecutableBit() throws Exception {
+        fillWorkspace();
+        Path into = capsuleDir.resolve("workspace");
+        List<SourceFile> files = LocalFiles.select(workspace, "src/**, tests/**, run.sh", "**/*.env");
+
+        FileTransfer.Summary done = transfer.put(files, "the workspace", into.toString(), false);
+
+        assertEquals(6, done.files());
+        Map<String, String> sent = checksums(workspace);
+        sent.remove("secret.env");
+        assertEquals(sent, checksums(into), "every byte of every included file, nothing else (the archive is gone)");
+        assertTrue(Files.isExecutable(into.resolve("run.sh")));
+        assertFalse(Files.isExecutable(into.resolve("src/app/main.py")));
+        assertTrue(log().contains("[wrenn] Sent 6 files (1.4 MiB) from the workspace to " + into), log());
+        assertEquals(1, server.requests("POST", ".*/files/stream/write").size(), "many files travel as one archive");
+    }
+
+    @Test
+    void getsTheMatchingFilesBackByteForByte() throws Exception {
+        Path reports = capsuleDir.resolve("out/reports");
+        write(reports.resolve("unit.xml"), "<testsuite/>".getBytes(StandardCharsets.UTF_8));
+        write(reports.resolve("sub/more.xml"), random(700_000, 3));
+        write(reports.resolve("sub/tool"), random(100, 4));
+        reports.resolve("sub/tool").toFile().setExecutable(true, false);
+        write(reports.resolve("log.txt"), "x".getBytes(StandardCharsets.UTF_8));
+
+        FileTransfer.Summary done = transfer.get(
+                reports.toString(),
+                AntPatterns.of("**/*.xml, sub/tool"),
+                AntPatterns.of(""),
+                LocalFiles.target(back),
+                "the workspace",
+                false);
+
+        assertEquals(3, done.files());
+        Map<String, String> expected = checksums(reports);
+        expected.remove("log.txt");
+        assertEquals(expected, checksums(back));
+        assertTrue(Files.isExecutable(back.resolve("sub/tool")));
+        assertTrue(log().contains("[wrenn] Fetched 3 files"), log());
+    }
+
+    @Test
+    void aRoundTripKeepsEveryByte() throws Exception {
+        fillWorkspace();
+        Path into = capsuleDir.resolve("ws");
+        transfer.put(LocalFiles.select(workspace, "**", ""), "the workspace", into.toString(), false);
+        transfer.get(into.toString(), AntPatterns.of("**"), AntPatterns.of(""), LocalFiles.target(back), "back", false);
+        assertEquals(checksums(workspace), checksums(back));
+    }
+
+    @Test
+    void nothingMatchedFailsUnlessAllowed() throws Exception {
+        fillWorkspace();
+        List<SourceFile> none = LocalFiles.select(workspace, "nothing/**", "");
+        String into = capsuleDir.resolve("ws").toString();
+        TransferException e = assertThrows(
+                TransferException.class, () -> transfer.put(none, "the workspace matching 'nothing/**'", into, false));
+        assertTrue(e.getMessage().contains("No files in the workspace matching 'nothing/**'"), e.getMessage());
+        assertEquals(0, transfer.put(none, "the workspace", into, true).files());
+
+        Files.createDirectories(capsuleDir.resolve("empty"));
+        String from = capsuleDir.resolve("empty").toString();
+        TransferException get = assertThrows(
+                TransferException.class,
+                () -> transfer.get(
+                        from, AntPatterns.of("*.xml"), AntPatterns.of(""), LocalFiles.target(back), "back", false));
+        assertTrue(get.getMessage().contains("No files in " + from), get.getMessage());
+        assertEquals(
+                0,
+                transfer.get(from, AntPatterns.of("*.xml"), AntPatterns.of(""), LocalFiles.target(back), "back", true)
+                        .files());
+    }
+
+    @Test
+    void aMissingCapsuleDirectoryIsNamed() {
+        String from = capsuleDir.resolve("no/such/dir").toString();
+        TransferException e = assertThrows(
+                TransferException.class,
+                () -> transfer.get(
+                        from, AntPatterns.of("**"), AntPatterns.of(""), LocalFiles.target(back), "back", false));
+        assertTrue(e.getMessage().contains("The directory " + from + " does not exist"), e.getMessage());
+    }
+
+    @Test
+    void tooLargeIsNamedAndNothingIsUnpacked() throws Exception {
+        fillWorkspace();
+        Path into = capsuleDir.resolve("ws");
+        server.files().setSizeLimit(100_000);
+        try {
+            TransferException e = assertThrows(
+                    TransferException.class,
+                    () -> transfer.put(
+                            LocalFiles.select(workspace, "**", ""), "the workspace", into.toString(), false));
+            assertTrue(e.getMessage().contains("too large (HTTP 413"), e.getMessage());
+            assertTrue(e.getMessage().contains(into.toString()), e.getMessage());
+        } finally {
+            server.files().setSizeLimit(-1);
+        }
+        assertTrue(!Files.exists(into) || checksums(into).isEmpty(), "nothing unpacked, no archive left");
+        assertFalse(log().contains("[wrenn] Sent"), log());
+    }
+
+    @Test
+    void aFullDiskIsNamed() throws Exception {
+        fillWorkspace();
+        server.files().setFreeSpace(50_000);
+        try {
+            TransferException e = assertThrows(
+                    TransferException.class,
+                    () -> transfer.put(
+                            LocalFiles.select(workspace, "**", ""),
+                            "the workspace",
+                            capsuleDir.resolve("ws").toString(),
+                            false));
+            assertTrue(e.getMessage().contains("The disk of capsule " + id + " is full"), e.getMessage());
+        } finally {
+            server.files().setFreeSpace(-1);
+        }
+    }
+
+    @Test
+    void anUploadCutPartWayNeverReportsSuccess() throws Exception {
+        fillWorkspace();
+        server.files().cutNextUploadAfter(300_000);
+        TransferException e = assertThrows(
+                TransferException.class,
+                () -> transfer.put(
+                        LocalFiles.select(workspace, "**", ""),
+                        "the workspace",
+                        capsuleDir.resolve("ws").toString(),
+                        false));
+        assertTrue(e.getMessage().contains("incomplete"), e.getMessage());
+        assertFalse(log().contains("[wrenn] Sent"), log());
+    }
+
+    @Test
+    void aDownloadCutOrEndedEarlyNeverReportsSuccess() throws Exception {
+        Path dir = capsuleDir.resolve("big");
+        write(dir.resolve("a.bin"), random(1_000_000, 5));
+        server.files().cutNextDownloadAfter(400_000);
+        TransferException cut = assertThrows(
+                TransferException.class,
+                () -> transfer.get(
+                        dir.toString(),
+                        AntPatterns.of("**"),
+                        AntPatterns.of(""),
+                        LocalFiles.target(back),
+                        "back",
+                        false));
+        assertTrue(cut.getMessage().contains("incomplete"), cut.getMessage());
+
+        // The real server ends the answer cleanly when the capsule fails part-way.
+        server.files().endNextDownloadAfter(400_000);
+        TransferException ended = assertThrows(
+                TransferException.class,
+                () -> transfer.get(
+                        dir.toString(),
+                        AntPatterns.of("**"),
+                        AntPatterns.of(""),
+                        LocalFiles.target(back),
+                        "back",
+                        false));
+        assertTrue(ended.getMessage().contains("was cut short: 400000 of"), ended.getMessage());
+        assertFalse(log().contains("[wrenn] Fetched"), log());
+    }
+
+    @Test
+    void aLinkPointingOutOfTheTargetIsRefusedAndNamed() throws Exception {
+        Path dir = capsuleDir.resolve("links");
+        write(dir.resolve("ok.txt"), "ok".getBytes(StandardCharsets.UTF_8));
+        Files.createSymbolicLink(dir.resolve("evil"), Path.of("/etc/passwd"));
+        TransferException e = assertThrows(
+                TransferException.class,
+                () -> transfer.get(
+                        dir.toString(),
+                        AntPatterns.of("**"),
+                        AntPatterns.of(""),
+                        LocalFiles.target(back),
+                        "back",
+                        false));
+        assertTrue(e.getMessage().contains("'evil' -> '/etc/passwd'"), e.getMessage());
+        assertFalse(Files.exists(back.resolve("evil"), java.nio.file.LinkOption.NOFOLLOW_LINKS));
+    }
+
+    @Test
+    void aLinkInsideComesBackAsALink() throws Exception {
+        Path dir = capsuleDir.resolve("inner");
+        write(dir.resolve("real/file.txt"), "data".getBytes(StandardCharsets.UTF_8));
+        Files.createSymbolicLink(dir.resolve("alias"), Path.of("real/file.txt"));
+        transfer.get(dir.toString(), AntPatterns.of("**"), AntPatterns.of(""), LocalFiles.target(back), "back", false);
+        assertTrue(Files.isSymbolicLink(back.resolve("alias")));
+        assertEquals("data", Files.readString(back.resolve("alias")));
+    }
+
+    @Test
+    void hardLinkedFilesComeBackAsTwoFiles() throws Exception {
+        // tar stores the second name as a link to the first; it comes back as a copy.
+        Path dir = capsuleDir.resolve("hard");
+        write(dir.resolve("a.bin"), random(20_000, 8));
+        Files.createLink(dir.resolve("b.bin"), dir.resolve("a.bin"));
+        FileTransfer.Summary done = transfer.get(
+                dir.toString(), AntPatterns.of("**"), AntPatterns.of(""), LocalFiles.target(back), "back", false);
+        assertEquals(2, done.files());
+        assertEquals(checksums(dir), checksums(back));
+    }
+
+    @Test
+    void aNameWithALineBreakIsRefusedByName() throws Exception {
+        Path dir = capsuleDir.resolve("odd");
+        write(dir.resolve("two\nlines.txt"), new byte[1]);
+        TransferException e = assertThrows(
+                TransferException.class,
+                () -> transfer.get(
+                        dir.toString(),
+                        AntPatterns.of("**"),
+                        AntPatterns.of(""),
+                        LocalFiles.target(back),
+                        "back",
+                        false));
+        assertTrue(e.getMessage().contains("two\\nlines.txt"), e.getMessage());
+    }
+
+    @Test
+    void aFileThatChangesWhileSentFailsNamingIt() throws Exception {
+        write(workspace.resolve("grows.log"), random(1000, 6));
+        List<SourceFile> files = LocalFiles.select(workspace, "**", "");
+        write(workspace.resolve("grows.log"), random(5000, 6));
+        TransferException e = assertThrows(
+                TransferException.class,
+                () -> transfer.put(
+                        files, "the workspace", capsuleDir.resolve("ws").toString(), false));
+        assertTrue(e.getMessage().contains("grows.log grew while it was being sent"), e.getMessage());
+    }
+
+    @Test
+    void longTransfersShowProgress() throws Exception {
+        write(workspace.resolve("big.bin"), random(3_000_000, 7));
+        transfer.progressEvery(Duration.ofNanos(1));
+        transfer.put(
+                LocalFiles.select(workspace, "**", ""),
+                "the workspace",
+                capsuleDir.resolve("ws").toString(),
+                false);
+        assertTrue(log().contains("[wrenn] sent "), log());
+        assertTrue(log().contains(" of 2.9 MiB ("), log());
+    }
+
+    @Test
+    void aPausedCapsuleIsRefusedInTheStepsWords() throws Exception {
+        fillWorkspace();
+        server.setStatus(id, "paused");
+        TransferException e = assertThrows(
+                TransferException.class,
+                () -> transfer.put(
+                        LocalFiles.select(workspace, "**", ""),
+                        "the workspace",
+                        capsuleDir.resolve("ws").toString(),
+                        false));
+        assertTrue(e.getMessage().contains(id), e.getMessage());
+        assertTrue(e.getMessage().toLowerCase(java.util.Locale.ROOT).contains("paused"), e.getMessage());
+    }
+}
