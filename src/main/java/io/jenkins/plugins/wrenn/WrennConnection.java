@@ -5,14 +5,24 @@ import hudson.model.Run;
 import io.jenkins.plugins.wrenn.api.WrennClient;
 import io.jenkins.plugins.wrenn.exec.BackgroundProcesses;
 import io.jenkins.plugins.wrenn.exec.CapsuleExecution;
+import io.jenkins.plugins.wrenn.exec.DurableExecution;
 import io.jenkins.plugins.wrenn.exec.SecretMasker;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The Wrenn API as one build step sees it: the credentials it uses, a client for the configured
  * URL, and the engines wired the Jenkins way (standard error marked with {@link StderrNote}).
  */
 final class WrennConnection implements AutoCloseable {
+
+    /**
+     * Durable engines, one per API URL, key and connect timeout, shared by every running step
+     * that uses them: one HTTP client (one selector thread) and one timer serve them all, so a
+     * thousand waiting steps cost no thread each. They live as long as Jenkins does.
+     */
+    private static final Map<String, DurableExecution> DURABLE = new ConcurrentHashMap<>();
 
     private final String credentialsId;
     private final String apiKey;
@@ -35,6 +45,17 @@ final class WrennConnection implements AutoCloseable {
         return new WrennConnection(id, apiKey, WrennGlobalConfiguration.get().newClient(apiKey));
     }
 
+    /**
+     * The step's credentials, for a run on the {@link #durable() shared durable engine}: no client
+     * of its own is made.
+     *
+     * @throws AbortException naming the credentials when they are missing, unknown or not Secret text
+     */
+    static WrennConnection forDurableRun(String stepCredentialsId, Run<?, ?> run) throws AbortException {
+        String id = WrennCredentials.effectiveId(stepCredentialsId);
+        return new WrennConnection(id, WrennCredentials.apiKey(id, run), null);
+    }
+
     /** The id of the credentials in use, for messages. */
     String credentialsId() {
         return credentialsId;
@@ -51,6 +72,23 @@ final class WrennConnection implements AutoCloseable {
         return CapsuleExecution.withDefaults(client, apiKey, StderrNote.MARKER);
     }
 
+    /**
+     * The shared durable engine for this connection's URL and key. Its client is not this
+     * connection's and outlives {@link #close()}.
+     */
+    DurableExecution durable() {
+        WrennGlobalConfiguration config = WrennGlobalConfiguration.get();
+        String key = config.getApiUrl() + '\n' + config.getConnectTimeoutSeconds() + '\n' + apiKey;
+        return DURABLE.computeIfAbsent(
+                key,
+                k -> new DurableExecution(
+                        config.newClient(apiKey),
+                        apiKey,
+                        CapsuleExecution.DEFAULT_KILL_GRACE,
+                        null,
+                        StderrNote.MARKER));
+    }
+
     /** Starts, kills and stops background processes. */
     BackgroundProcesses backgroundProcesses() {
         return new BackgroundProcesses(client, apiKey, CapsuleExecution.DEFAULT_KILL_GRACE, StderrNote.MARKER);
@@ -58,6 +96,8 @@ final class WrennConnection implements AutoCloseable {
 
     @Override
     public void close() {
-        client.close();
+        if (client != null) {
+            client.close();
+        }
     }
 }

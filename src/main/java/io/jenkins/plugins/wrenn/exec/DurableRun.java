@@ -413,6 +413,9 @@ public final class DurableRun {
      * completes with a {@link CancellationException}. Calling it again returns the same stop.
      */
     public CompletableFuture<StopResult> stop() {
+        if (!stopping && !outcome.isDone()) {
+            output.note(Messages.Note_Aborted());
+        }
         return stop(new CancellationException("stopped"));
     }
 

@@ -11,7 +11,15 @@ public abstract class StepExecution implements Serializable {
         throw new UnsupportedOperationException("declaration only");
     }
 
+    public abstract boolean start() throws Exception;
+
     public void stop(Throwable cause) throws Exception {
+        throw new UnsupportedOperationException("declaration only");
+    }
+
+    public void onResume() {}
+
+    public String getStatus() {
         throw new UnsupportedOperationException("declaration only");
     }
 }

@@ -7,6 +7,11 @@ public abstract class SynchronousNonBlockingStepExecution<T> extends StepExecuti
         super(context);
     }
 
+    @Override
+    public final boolean start() throws Exception {
+        throw new UnsupportedOperationException("declaration only");
+    }
+
     protected abstract T run() throws Exception;
 
     @Override
