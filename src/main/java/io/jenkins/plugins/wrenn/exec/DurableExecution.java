@@ -113,15 +113,34 @@ public final class DurableExecution implements AutoCloseable {
         }
     }
 
-    /** Control files that a new run in this capsule should remove, taken from the queue. */
+    /**
+     * How many finished runs' control files a new run removes at once: removing costs the new
+     * run's wrapper one {@code rm}, so it is done for a batch, not for every run.
+     */
+    static final int REMOVE_BATCH = 16;
+
+    /** Control files that a new run in this capsule should remove: a full batch, or none. */
     List<String> takeLeftovers(String capsuleId) {
+        List<String> taken = new ArrayList<>();
+        leftovers.computeIfPresent(capsuleId, (k, list) -> {
+            if (list.size() < REMOVE_BATCH) {
+                return list;
+            }
+            taken.addAll(list);
+            return null;
+        });
+        return taken;
+    }
+
+    private List<String> takeAllLeftovers(String capsuleId) {
         List<String> taken = leftovers.remove(capsuleId);
         return taken == null ? List.of() : taken;
     }
 
     /**
-     * Queues a finished run's control files for removal. The next run in the capsule removes them
-     * as it starts, which costs no request; when none comes soon, one request removes them all.
+     * Queues a finished run's control files for removal. A run starting in the capsule removes a
+     * full batch as it starts, which costs no request; the rest are removed by one request at most
+     * every {@link #CLEANUP_DELAY}.
      */
     void removeLater(String capsuleId, String controlPrefix) {
         leftovers.compute(capsuleId, (k, list) -> {
@@ -139,7 +158,7 @@ public final class DurableExecution implements AutoCloseable {
 
     /** Removes every queued control file of the capsule now, with one request. */
     void removeNow(String capsuleId) {
-        List<String> prefixes = takeLeftovers(capsuleId);
+        List<String> prefixes = takeAllLeftovers(capsuleId);
         if (prefixes.isEmpty()) {
             return;
         }

@@ -260,20 +260,22 @@ class DurableExecutionTest {
     @Test
     void finishedRunsLeaveNoControlFilesBehind() throws Exception {
         String id = server.createCapsule();
-        DurableRun a = engine.start(ExecutionSpec.of(id, Command.shell("echo a")), new Log(), null);
-        await(a);
-        String prefix = a.state().controlPrefix();
-        assertTrue(Files.exists(Path.of(prefix + ".status")), "kept until removed");
-        // The next run in the capsule removes them as it starts.
-        await(engine.start(ExecutionSpec.of(id, Command.shell("echo b")), new Log(), null));
-        assertFalse(Files.exists(Path.of(prefix + ".out")));
-        assertFalse(Files.exists(Path.of(prefix + ".status")));
-        // With no next run, they go shortly after.
-        DurableRun c = engine.start(ExecutionSpec.of(id, Command.shell("echo c")), new Log(), null);
-        await(c);
-        Await.until(
-                () -> !Files.exists(Path.of(c.state().controlPrefix() + ".status")),
-                "the last run's control files to be removed");
+        List<DurableRun> runs = new ArrayList<>();
+        // More than a batch: the run after a full batch removes it as it starts, a timer the rest.
+        for (int i = 0; i <= DurableExecution.REMOVE_BATCH + 1; i++) {
+            DurableRun run = engine.start(ExecutionSpec.of(id, Command.shell("echo " + i)), new Log(), null);
+            await(run);
+            runs.add(run);
+        }
+        assertTrue(
+                Files.exists(Path.of(runs.getLast().state().controlPrefix() + ".status")),
+                "kept until removed, for a follower that may still need them");
+        for (DurableRun run : runs) {
+            Await.until(
+                    () -> !Files.exists(Path.of(run.state().controlPrefix() + ".out"))
+                            && !Files.exists(Path.of(run.state().controlPrefix() + ".status")),
+                    "the control files of " + run.state() + " to be removed");
+        }
     }
 
     @Test
