@@ -396,8 +396,16 @@ public class WrennExecStep extends Step {
             return false;
         }
 
+        /**
+         * Finds the command again after a restart. The work runs on a virtual thread: the Pipeline
+         * may still be loading when this is called.
+         */
         @Override
         public void onResume() {
+            Thread.ofVirtual().name("Wrenn resume").start(this::resumeNow);
+        }
+
+        private void resumeNow() {
             RunState saved = state;
             try {
                 if (saved == null) {
@@ -407,7 +415,12 @@ public class WrennExecStep extends Step {
                 Run<?, ?> build = getContext().get(Run.class);
                 TaskListener listener = getContext().get(TaskListener.class);
                 WrennConnection connection = WrennConnection.forDurableRun(credentialsId, build);
-                follow(connection, connection.durable().resume(saved, listener.getLogger(), this::saveState), listener);
+                DurableRun resumed = connection.durable().resume(saved, listener.getLogger(), this::saveState);
+                follow(connection, resumed, listener);
+                if (stopping) {
+                    // Stopped while the run was being found again: the step has ended; stop the command too.
+                    resumed.stop();
+                }
             } catch (Exception e) {
                 getContext().onFailure(e);
             }
