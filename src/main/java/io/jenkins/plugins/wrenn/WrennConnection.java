@@ -67,16 +67,16 @@ final class WrennConnection implements AutoCloseable {
         return masker.mask(text) + masker.flush();
     }
 
-    /** Runs commands to their end. */
-    CapsuleExecution commands() {
-        return CapsuleExecution.withDefaults(client, apiKey, StderrNote.MARKER);
-    }
-
     /**
      * The shared durable engine for this connection's URL and key. Its client is not this
      * connection's and outlives {@link #close()}.
      */
     DurableExecution durable() {
+        return durable(apiKey);
+    }
+
+    /** The shared durable engine for the configured URL and this key. */
+    static DurableExecution durable(String apiKey) {
         WrennGlobalConfiguration config = WrennGlobalConfiguration.get();
         String key = config.getApiUrl() + '\n' + config.getConnectTimeoutSeconds() + '\n' + apiKey;
         return DURABLE.computeIfAbsent(

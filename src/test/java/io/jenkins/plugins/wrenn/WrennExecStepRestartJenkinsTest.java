@@ -5,8 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.cloudbees.plugins.credentials.CredentialsScope;
 import com.cloudbees.plugins.credentials.SystemCredentialsProvider;
+import hudson.model.FreeStyleBuild;
+import hudson.model.FreeStyleProject;
 import hudson.model.Result;
 import hudson.util.Secret;
+import io.jenkins.plugins.wrenn.api.ExecRequest;
+import io.jenkins.plugins.wrenn.api.WrennClient;
 import io.jenkins.plugins.wrenn.testserver.Await;
 import io.jenkins.plugins.wrenn.testserver.WrennTestServer;
 import java.nio.file.Files;
@@ -196,6 +200,50 @@ class WrennExecStepRestartJenkinsTest {
             j.assertLogNotContains("InterruptedException", b);
         });
     }
+
+    @Test
+    void aFreestyleCommandDoesNotOutliveARestart() throws Throwable {
+        sessions.then(j -> {
+            pipeline(j, "echo 'credentials and configuration only'");
+            FreeStyleProject project = j.createFreeStyleProject("f");
+            project.getBuildersList().add(new WrennExecBuilder(capsule, "echo go$((1+1)); sleep 120"));
+            FreeStyleBuild b = project.scheduleBuild2(0).waitForStart();
+            j.waitForMessage("go2", b);
+            assertTrue(Files.readString(j.jenkins.getRootDir().toPath().resolve(RECORD))
+                    .contains(capsule));
+        });
+        // Whichever way the build ended with the restart (its abort, or the record read when Jenkins
+        // is back), the command is stopped and no longer recorded.
+        sessions.then(j -> {
+            Await.until(() -> server.processes(capsule).isEmpty(), "the freestyle command to be stopped");
+            assertTrue(Files.readString(j.jenkins.getRootDir().toPath().resolve(RECORD))
+                    .isBlank());
+        });
+    }
+
+    @Test
+    void aCommandLeftByACrashedFreestyleBuildIsStoppedWhenJenkinsComesBack() throws Throwable {
+        long[] pid = {0};
+        sessions.then(j -> {
+            pipeline(j, "echo 'credentials and configuration only'");
+            j.createFreeStyleProject("f");
+            // What a freestyle build records before a crash: its job, credentials and command.
+            try (WrennClient client = WrennClient.builder(server.baseUrl(), KEY).build()) {
+                pid[0] = client.commands()
+                        .startBackground(capsule, ExecRequest.background("sleep", List.of("120"), null, null, null))
+                        .pid();
+            }
+            Files.writeString(
+                    j.jenkins.getRootDir().toPath().resolve(RECORD),
+                    "f\twrenn-key\t" + capsule + "\t" + pid[0] + "\t/tmp/.wrenn-run-crashed\n");
+        });
+        assertEquals(1, server.processes(capsule).size());
+        sessions.then(j -> Await.until(
+                () -> server.processes(capsule).isEmpty(), "the left-over command " + pid[0] + " to be stopped"));
+    }
+
+    /** The file in JENKINS_HOME where freestyle builds record their running commands. */
+    static final String RECORD = FreestyleCommands.class.getName() + ".txt";
 
     @Test
     void fiftyParallelBranchesEachGetTheirOutputAndExitCode() throws Throwable {

@@ -8,11 +8,13 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.logging.Level;
@@ -41,6 +43,15 @@ public final class DurableExecution implements AutoCloseable {
     final Duration pingInterval;
     final StderrMarker stderrMarker;
     final ScheduledExecutorService timer;
+
+    /**
+     * How many streams the engine opens at once. A thousand steps started together (a large
+     * {@code parallel}) would otherwise connect all at once, and connections beyond what the
+     * server accepts at a time fail with a connect timeout; queued here, each waits its turn.
+     */
+    static final int MAX_OPENING = 32;
+
+    private final Semaphore opening = new Semaphore(MAX_OPENING);
 
     /** Control files of finished runs, by capsule, not yet removed. */
     private final Map<String, List<String>> leftovers = new ConcurrentHashMap<>();
@@ -93,6 +104,31 @@ public final class DurableExecution implements AutoCloseable {
         DurableRun run = DurableRun.resuming(this, state, log, onState);
         Thread.ofVirtual().name("Wrenn resume in " + state.capsuleId()).start(run::resumeNow);
         return run;
+    }
+
+    /** Opens a stream (or starts a process) once fewer than {@link #MAX_OPENING} others are opening. */
+    <T> T opening(Opening<T> open) throws WrennApiException, ExecutionFailure, InterruptedException {
+        opening.acquire();
+        try {
+            return open.call();
+        } finally {
+            opening.release();
+        }
+    }
+
+    /** Something that opens a stream. */
+    @FunctionalInterface
+    interface Opening<T> {
+        T call() throws WrennApiException, ExecutionFailure, InterruptedException;
+    }
+
+    /**
+     * Stops the command of a run that nobody follows any more (its build is gone, e.g. a freestyle
+     * build that a controller restart ended): SIGTERM, then SIGKILL after the grace period.
+     */
+    public CompletableFuture<DurableRun.StopResult> stopLeftOver(RunState state) {
+        return DurableRun.resuming(this, state, OutputStream.nullOutputStream(), null)
+                .stop();
     }
 
     /** Runs the task once after the delay; null when the engine is closed. */

@@ -200,11 +200,14 @@ public final class DurableRun {
             Command wrapped = new Command("/bin/sh", args);
             scheduleCheck();
             scheduleDeadline();
-            if (spec.envs().isEmpty() && spec.cwd() == null) {
-                open(client.commands().stream(spec.capsuleId(), wrapped.program(), wrapped.args(), tracker));
-            } else {
-                startGated(spec, wrapped);
-            }
+            engine.opening(() -> {
+                if (spec.envs().isEmpty() && spec.cwd() == null) {
+                    open(client.commands().stream(spec.capsuleId(), wrapped.program(), wrapped.args(), tracker));
+                } else {
+                    startGated(spec, wrapped);
+                }
+                return null;
+            });
         } catch (WrennApiException e) {
             fail(ApiFailures.of(client, state.capsuleId(), state.credentialsName(), e));
         } catch (ExecutionFailure e) {
@@ -326,7 +329,7 @@ public final class DurableRun {
         following = true;
         RunState s = state;
         try {
-            open(client.commands().stream(
+            open(engine.opening(() -> client.commands().stream(
                     s.capsuleId(),
                     "/bin/sh",
                     List.of(
@@ -337,7 +340,7 @@ public final class DurableRun {
                             Long.toString(s.pid()),
                             Long.toString(s.stdoutOffset()),
                             Long.toString(s.stderrOffset())),
-                    tracker));
+                    tracker)));
         } catch (WrennApiException e) {
             if ((e.kind() == WrennApiException.Kind.CONNECTION_LOST
                             || e.kind() == WrennApiException.Kind.CONNECTION_FAILED)
@@ -347,6 +350,8 @@ public final class DurableRun {
                 return;
             }
             fail(ApiFailures.of(client, s.capsuleId(), s.credentialsName(), e));
+        } catch (ExecutionFailure e) {
+            fail(e);
         } catch (InterruptedException | RuntimeException e) {
             fail(unexpected(e));
         }
