@@ -25,7 +25,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
@@ -33,6 +35,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import java.util.zip.CRC32;
 
 /**
@@ -40,7 +43,8 @@ import java.util.zip.CRC32;
  * interleaved with it (engine, reference, engine, reference, ...) so that noise from this shared
  * machine hits both alike. Prints medians with their interquartile range and the ratio of medians.
  *
- * <p>Usage: {@code WrennBenchmark [--quick]}; {@code --quick} is a smoke run with tiny sizes.
+ * <p>Usage: {@code WrennBenchmark [--quick] [--only=latency,throughput,overhead,memory,concurrency,scale]};
+ * {@code --quick} is a smoke run with tiny sizes, {@code --only} runs only the sections named.
  */
 public final class WrennBenchmark {
 
@@ -89,12 +93,28 @@ public final class WrennBenchmark {
                     quick ? "smoke run" : "full run",
                     Runtime.getRuntime().availableProcessors(),
                     System.getProperty("java.version"));
-            b.latency();
-            b.throughput();
-            b.overhead();
-            b.memory();
-            b.concurrency();
-            b.scale();
+            Set<String> only = List.of(args).stream()
+                    .filter(a -> a.startsWith("--only="))
+                    .flatMap(a -> Arrays.stream(a.substring("--only=".length()).split(",")))
+                    .collect(Collectors.toSet());
+            if (only.isEmpty() || only.contains("latency")) {
+                b.latency();
+            }
+            if (only.isEmpty() || only.contains("throughput")) {
+                b.throughput();
+            }
+            if (only.isEmpty() || only.contains("overhead")) {
+                b.overhead();
+            }
+            if (only.isEmpty() || only.contains("memory")) {
+                b.memory();
+            }
+            if (only.isEmpty() || only.contains("concurrency")) {
+                b.concurrency();
+            }
+            if (only.isEmpty() || only.contains("scale")) {
+                b.scale();
+            }
             b.printTable();
         } finally {
             b.durable.close();
@@ -548,6 +568,13 @@ public final class WrennBenchmark {
         System.gc();
         long heapBefore = memory.getHeapMemoryUsage().getUsed();
         int threadsBefore = clientThreads();
+        // Its own client: while the test server, on the same cores, spawns a thousand processes,
+        // it answers upgrades more slowly than the plugin's default connect timeout allows.
+        WrennClient scaleClient = WrennClient.builder(server.baseUrl(), KEY)
+                .connectTimeout(Duration.ofSeconds(120))
+                .build();
+        DurableExecution durable =
+                new DurableExecution(scaleClient, KEY, Duration.ofSeconds(5), null, StderrMarker.NONE);
         List<DurableRun> started = new ArrayList<>();
         List<ByteArrayOutputStream> logs = new ArrayList<>();
         long t0 = System.nanoTime();
@@ -564,9 +591,13 @@ public final class WrennBenchmark {
         for (int i = 0; i < runs; i++) {
             while (!logText(logs.get(i)).contains("start-" + i + "\n")) {
                 check(System.nanoTime() < deadline, "run " + i + " did not start within 5 minutes");
-                check(
-                        !started.get(i).outcome().isDone(),
-                        "run " + i + " ended early: " + started.get(i).outcome());
+                CompletableFuture<ExecOutcome> outcome = started.get(i).outcome();
+                if (outcome.isDone()) {
+                    throw new IllegalStateException("run " + i + " ended early: "
+                            + (outcome.isCompletedExceptionally()
+                                    ? outcome.exceptionNow().getMessage()
+                                    : outcome.resultNow()));
+                }
                 Thread.sleep(20);
             }
         }
@@ -590,6 +621,8 @@ public final class WrennBenchmark {
                 intact++;
             }
         }
+        durable.close();
+        scaleClient.close();
         if (intact < runs) {
             damaged.add((runs - intact) + " of " + runs + " durable runs at once: output or exit code wrong");
         }
