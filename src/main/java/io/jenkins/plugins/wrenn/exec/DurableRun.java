@@ -429,6 +429,11 @@ public final class DurableRun {
         if (stopped != null) {
             return stopped;
         }
+        if (outcome.isDone()) {
+            // The command has ended and its run with it: nothing left to stop.
+            stopped = CompletableFuture.completedFuture(StopResult.GONE);
+            return stopped;
+        }
         stopping = true;
         cancelTimers();
         CompletableFuture<StopResult> result = new CompletableFuture<>();
@@ -565,6 +570,10 @@ public final class DurableRun {
             return;
         }
         pings = engine.scheduleEvery(() -> Thread.ofVirtual().start(this::ping), every);
+        if (outcome.isDone() || stopping) {
+            // The run ended while the pings were being set up; cancelTimers() may have missed them.
+            cancelTimers();
+        }
     }
 
     private void ping() {
