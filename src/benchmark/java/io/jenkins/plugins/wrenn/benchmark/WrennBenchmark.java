@@ -451,6 +451,12 @@ public final class WrennBenchmark {
                 "",
                 "completes, intact");
         row(
+                "stream " + (streamSize >> 20) + " MiB through the durable engine (wrennExec) at -Xmx64m",
+                probe("durable", streamSize),
+                "",
+                "",
+                "completes, intact");
+        row(
                 "foreground exec with " + (foregroundSize >> 20) + " MiB stdout at -Xmx64m",
                 probe("foreground", foregroundSize),
                 "",
