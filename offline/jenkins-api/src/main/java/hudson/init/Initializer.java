@@ -11,4 +11,6 @@ public @interface Initializer {
     InitMilestone after() default InitMilestone.STARTED;
 
     InitMilestone before() default InitMilestone.COMPLETED;
+
+    boolean fatal() default true;
 }

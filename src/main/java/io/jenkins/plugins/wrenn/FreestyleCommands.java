@@ -4,7 +4,6 @@ import hudson.init.InitMilestone;
 import hudson.init.Initializer;
 import hudson.model.Item;
 import hudson.model.Run;
-import io.jenkins.plugins.wrenn.exec.DurableExecution;
 import io.jenkins.plugins.wrenn.exec.RunState;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -52,7 +51,7 @@ public final class FreestyleCommands {
     }
 
     /** When Jenkins has loaded its jobs: stops the commands of freestyle builds that the restart ended. */
-    @Initializer(after = InitMilestone.JOB_LOADED)
+    @Initializer(after = InitMilestone.JOB_LOADED, fatal = false)
     public static synchronized void stopLeftOvers() {
         List<String> lines = read();
         if (lines.isEmpty()) {
@@ -60,25 +59,35 @@ public final class FreestyleCommands {
         }
         write(List.of());
         for (String line : lines) {
-            String[] f = line.split("\t", -1);
-            if (f.length != 5) {
-                continue;
+            try {
+                stop(line.split("\t", -1));
+            } catch (RuntimeException e) {
+                // A damaged line, or a job or credentials that cannot be read: never stop Jenkins starting.
+                LOGGER.log(Level.WARNING, "Cannot stop the command recorded as " + line, e);
             }
-            Item job = Jenkins.get().getItemByFullName(f[0]);
-            String apiKey = WrennCredentials.apiKeyForTest(job, f[1]);
-            String what = "process " + f[3] + " in capsule " + f[2] + " of a build of " + f[0];
-            if (apiKey == null) {
-                LOGGER.log(Level.WARNING, "Cannot stop {0}: credentials {1} are gone", new Object[] {what, f[1]});
-                continue;
-            }
-            RunState state = new RunState(f[2], f[4], Long.parseLong(f[3]), 0, 0, f[1], false, 0, 0);
-            DurableExecution engine = WrennConnection.durable(apiKey);
-            engine.stopLeftOver(state)
-                    .whenComplete((result, failure) -> LOGGER.log(
-                            Level.INFO,
-                            "Stopped {0}, which a controller restart had left running: {1}",
-                            new Object[] {what, failure == null ? result : failure}));
         }
+    }
+
+    private static void stop(String[] f) {
+        if (f.length != 5) {
+            throw new IllegalArgumentException("not a record of 5 fields");
+        }
+        String what = "process " + f[3] + " in capsule " + f[2] + " of a build of " + f[0];
+        Item job = Jenkins.get().getItemByFullName(f[0]);
+        String apiKey = job == null ? null : WrennCredentials.apiKeyForTest(job, f[1]);
+        if (apiKey == null) {
+            LOGGER.log(
+                    Level.WARNING, "Cannot stop {0}: the job or its credentials {1} are gone", new Object[] {what, f[1]
+                    });
+            return;
+        }
+        RunState state = new RunState(f[2], f[4], Long.parseLong(f[3]), 0, 0, f[1], false, 0, 0);
+        WrennConnection.durable(apiKey)
+                .stopLeftOver(state)
+                .whenComplete((result, failure) -> LOGGER.log(
+                        Level.INFO,
+                        "Stopped {0}, which a controller restart had left running: {1}",
+                        new Object[] {what, failure == null ? result : failure}));
     }
 
     private static Path file() {
