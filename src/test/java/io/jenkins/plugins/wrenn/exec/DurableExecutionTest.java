@@ -244,6 +244,24 @@ class DurableExecutionTest {
     }
 
     @Test
+    void aSigtermToTheWrapperAloneReachesTheCommand() throws Exception {
+        // The real server signals only the pid it started (the wrapper); the test server would signal
+        // the whole tree, so the wrapper is signalled here directly.
+        String id = server.createCapsule();
+        Log log = new Log();
+        DurableRun run = engine.start(
+                ExecutionSpec.of(
+                        id,
+                        Command.shell("trap 'echo got-term; exit 0' TERM; echo ready; while :; do sleep 0.1; done")),
+                log,
+                null);
+        Await.until(() -> log.text().contains("ready\n"), "the command to start");
+        assertTrue(ProcessHandle.of(run.state().pid()).orElseThrow().destroy(), "SIGTERM to the wrapper");
+        assertEquals(0, await(run).exitCode());
+        assertTrue(log.text().contains("got-term\n"), log.text());
+    }
+
+    @Test
     void aTimeoutStopsTheCommandAndFailsTheRun() throws Exception {
         String id = server.createCapsule();
         Log log = new Log();
