@@ -4,6 +4,10 @@ import java.io.IOException;
 
 public abstract class Run<JobT extends Job<JobT, RunT>, RunT extends Run<JobT, RunT>> extends Actionable
         implements Saveable {
+    public JobT getParent() {
+        throw new UnsupportedOperationException("declaration only");
+    }
+
     @Override
     public synchronized void save() throws IOException {
         throw new UnsupportedOperationException("declaration only");

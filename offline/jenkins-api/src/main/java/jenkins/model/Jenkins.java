@@ -1,7 +1,9 @@
 package jenkins.model;
 
+import hudson.model.Item;
 import hudson.security.AccessControlled;
 import hudson.security.Permission;
+import java.io.File;
 
 public class Jenkins implements AccessControlled {
     public static final Permission ADMINISTER = null;
@@ -9,6 +11,14 @@ public class Jenkins implements AccessControlled {
     protected Jenkins() {}
 
     public static Jenkins get() {
+        throw new UnsupportedOperationException("declaration only");
+    }
+
+    public File getRootDir() {
+        throw new UnsupportedOperationException("declaration only");
+    }
+
+    public Item getItemByFullName(String fullName) {
         throw new UnsupportedOperationException("declaration only");
     }
 }

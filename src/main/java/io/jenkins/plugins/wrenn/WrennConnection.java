@@ -5,17 +5,27 @@ import hudson.model.Run;
 import io.jenkins.plugins.wrenn.api.WrennClient;
 import io.jenkins.plugins.wrenn.exec.BackgroundProcesses;
 import io.jenkins.plugins.wrenn.exec.CapsuleExecution;
+import io.jenkins.plugins.wrenn.exec.DurableExecution;
 import io.jenkins.plugins.wrenn.exec.SecretMasker;
 import io.jenkins.plugins.wrenn.files.FileTransfer;
 import io.jenkins.plugins.wrenn.lifecycle.CapsuleLifecycle;
 import java.io.PrintStream;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The Wrenn API as one build step sees it: the credentials it uses, a client for the configured
  * URL, and the engines wired the Jenkins way (standard error marked with {@link StderrNote}).
  */
 final class WrennConnection implements AutoCloseable {
+
+    /**
+     * Durable engines, one per API URL, key and connect timeout, shared by every running step
+     * that uses them: one HTTP client (one selector thread) and one timer serve them all, so a
+     * thousand waiting steps cost no thread each. They live as long as Jenkins does.
+     */
+    private static final Map<String, DurableExecution> DURABLE = new ConcurrentHashMap<>();
 
     private final String credentialsId;
     private final String apiKey;
@@ -38,6 +48,17 @@ final class WrennConnection implements AutoCloseable {
         return new WrennConnection(id, apiKey, WrennGlobalConfiguration.get().newClient(apiKey));
     }
 
+    /**
+     * The step's credentials, for a run on the {@link #durable() shared durable engine}: no client
+     * of its own is made.
+     *
+     * @throws AbortException naming the credentials when they are missing, unknown or not Secret text
+     */
+    static WrennConnection forDurableRun(String stepCredentialsId, Run<?, ?> run) throws AbortException {
+        String id = WrennCredentials.effectiveId(stepCredentialsId);
+        return new WrennConnection(id, WrennCredentials.apiKey(id, run), null);
+    }
+
     /** The id of the credentials in use, for messages. */
     String credentialsId() {
         return credentialsId;
@@ -49,9 +70,26 @@ final class WrennConnection implements AutoCloseable {
         return masker.mask(text) + masker.flush();
     }
 
-    /** Runs commands to their end. */
-    CapsuleExecution commands() {
-        return CapsuleExecution.withDefaults(client, apiKey, StderrNote.MARKER);
+    /**
+     * The shared durable engine for this connection's URL and key. Its client is not this
+     * connection's and outlives {@link #close()}.
+     */
+    DurableExecution durable() {
+        return durable(apiKey);
+    }
+
+    /** The shared durable engine for the configured URL and this key. */
+    static DurableExecution durable(String apiKey) {
+        WrennGlobalConfiguration config = WrennGlobalConfiguration.get();
+        String key = config.getApiUrl() + '\n' + config.getConnectTimeoutSeconds() + '\n' + apiKey;
+        return DURABLE.computeIfAbsent(
+                key,
+                k -> new DurableExecution(
+                        config.newClient(apiKey),
+                        apiKey,
+                        CapsuleExecution.DEFAULT_KILL_GRACE,
+                        null,
+                        StderrNote.MARKER));
     }
 
     /** Starts, kills and stops background processes. */
@@ -71,6 +109,8 @@ final class WrennConnection implements AutoCloseable {
 
     @Override
     public void close() {
-        client.close();
+        if (client != null) {
+            client.close();
+        }
     }
 }

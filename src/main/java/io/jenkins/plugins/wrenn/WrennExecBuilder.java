@@ -18,17 +18,21 @@ import io.jenkins.plugins.wrenn.api.Capsule;
 import io.jenkins.plugins.wrenn.api.WrennApiException;
 import io.jenkins.plugins.wrenn.api.WrennClient;
 import io.jenkins.plugins.wrenn.exec.ApiFailures;
-import io.jenkins.plugins.wrenn.exec.CapsuleExecution;
 import io.jenkins.plugins.wrenn.exec.Command;
+import io.jenkins.plugins.wrenn.exec.DurableExecution;
+import io.jenkins.plugins.wrenn.exec.DurableRun;
 import io.jenkins.plugins.wrenn.exec.EnvironmentLines;
 import io.jenkins.plugins.wrenn.exec.ExecOutcome;
 import io.jenkins.plugins.wrenn.exec.ExecutionFailure;
 import io.jenkins.plugins.wrenn.exec.ExecutionSpec;
+import io.jenkins.plugins.wrenn.exec.RunState;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.atomic.AtomicReference;
 import jenkins.tasks.SimpleBuildStep;
 import org.kohsuke.stapler.AncestorInPath;
 import org.kohsuke.stapler.DataBoundConstructor;
@@ -39,7 +43,7 @@ import org.kohsuke.stapler.verb.POST;
 /**
  * The freestyle build step: runs a command in a Wrenn capsule with its output in the build log. It
  * needs no workspace, so it also runs from Pipeline through {@code step(...)} outside {@code node}.
- * All behaviour is in {@link CapsuleExecution}; this class turns form fields into its input and its
+ * All behaviour is in {@link DurableExecution}; this class turns form fields into its input and its
  * outcome into the build result.
  */
 public class WrennExecBuilder extends Builder implements SimpleBuildStep {
@@ -254,15 +258,40 @@ public class WrennExecBuilder extends Builder implements SimpleBuildStep {
             throw new AbortException(e.getMessage());
         }
         WrennCapsuleContext.Target target = buildTarget(run, spec.capsuleId());
-        try (WrennConnection connection = WrennConnection.forBuild(target.credentialsId(), run)) {
-            ExecOutcome outcome = connection
-                    .commands()
-                    .run(spec.withCredentialsName(connection.credentialsId()), listener.getLogger());
+        WrennConnection connection = WrennConnection.forDurableRun(target.credentialsId(), run);
+        // Recorded once the process is known, so that a controller restart, which ends this build,
+        // does not leave the command running: see FreestyleCommands.
+        AtomicReference<RunState> recorded = new AtomicReference<>();
+        DurableRun command = connection
+                .durable()
+                .start(spec.withCredentialsName(connection.credentialsId()), listener.getLogger(), state -> {
+                    if (state.pid() > 0 && recorded.compareAndSet(null, state)) {
+                        FreestyleCommands.running(run, connection.credentialsId(), state);
+                    }
+                });
+        try {
+            ExecOutcome outcome = command.outcome().get();
             if (!outcome.succeeded()) {
                 throw new AbortException(outcome.failureMessage());
             }
-        } catch (ExecutionFailure e) {
-            throw new AbortException(e.getMessage());
+        } catch (InterruptedException e) {
+            // An abort: the step ends once the process is gone, or after the engine's bounded wait.
+            try {
+                command.stop().get();
+            } catch (ExecutionException | InterruptedException x) {
+                // The engine has said in the log what it could not confirm.
+            }
+            throw e;
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof ExecutionFailure failure) {
+                throw new AbortException(failure.getMessage());
+            }
+            throw new IOException(e.getCause());
+        } finally {
+            RunState state = recorded.get();
+            if (state != null) {
+                FreestyleCommands.ended(state);
+            }
         }
     }
 

@@ -11,9 +11,14 @@ import hudson.util.ListBoxModel;
 import io.jenkins.plugins.wrenn.api.BackgroundProcess;
 import io.jenkins.plugins.wrenn.exec.BackgroundSpec;
 import io.jenkins.plugins.wrenn.exec.Command;
+import io.jenkins.plugins.wrenn.exec.DurableExecution;
+import io.jenkins.plugins.wrenn.exec.DurableRun;
 import io.jenkins.plugins.wrenn.exec.ExecOutcome;
 import io.jenkins.plugins.wrenn.exec.ExecutionFailure;
 import io.jenkins.plugins.wrenn.exec.ExecutionSpec;
+import io.jenkins.plugins.wrenn.exec.RunState;
+import java.io.IOException;
+import java.io.ObjectOutputStream;
 import java.io.PrintStream;
 import java.math.BigDecimal;
 import java.time.Duration;
@@ -21,6 +26,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletionException;
 import java.util.function.UnaryOperator;
 import jenkins.model.Jenkins;
 import net.sf.json.JSONObject;
@@ -30,7 +36,6 @@ import org.jenkinsci.plugins.workflow.steps.Step;
 import org.jenkinsci.plugins.workflow.steps.StepContext;
 import org.jenkinsci.plugins.workflow.steps.StepDescriptor;
 import org.jenkinsci.plugins.workflow.steps.StepExecution;
-import org.jenkinsci.plugins.workflow.steps.SynchronousNonBlockingStepExecution;
 import org.kohsuke.stapler.AncestorInPath;
 import org.kohsuke.stapler.DataBoundConstructor;
 import org.kohsuke.stapler.DataBoundSetter;
@@ -322,103 +327,207 @@ public class WrennExecStep extends Step {
     }
 
     /**
-     * Runs the step on its own thread; an abort interrupts it and the engine stops the remote process.
-     *
-     * <p>An abort or a {@code timeout {}} calls {@link #stop}, which (in {@code
-     * SynchronousNonBlockingStepExecution}) ends the step at once with the stop cause, so the build
-     * shows ABORTED, and interrupts {@link #run}. Whatever {@code run()} throws after that is added to
-     * the cause, and Jenkins prints it with its stack trace when the build ends. So the interrupt that
-     * ends the engine's wait (the engine has logged "aborted; stopping the process" and stopped the
-     * process by then) is not thrown on: the step ends quietly, as {@code sh} does.
+     * Runs the step asynchronously: a foreground command runs on the shared {@link DurableExecution}
+     * engine and holds no thread while it waits, and its {@link RunState} (capsule, pid, control
+     * files, output offsets) is saved with the Pipeline, so that after a controller restart
+     * {@link #onResume()} continues the same command, its log from where it stopped, and its real
+     * exit code. {@link #stop} stops the remote process and completes the step only once it is
+     * gone, or after a bounded wait, saying which in the log; the build shows ABORTED either way.
+     * A background start ({@code background: true}) is short and runs on a virtual thread.
      */
-    static final class Execution extends SynchronousNonBlockingStepExecution<Object> {
+    static final class Execution extends StepExecution {
 
         private static final long serialVersionUID = 1L;
 
         private final transient WrennExecStep step;
 
-        /** Set before the thread is interrupted, so that {@link #run} can tell an abort from other interrupts. */
-        private transient volatile boolean stopped;
+        /** Foreground only: what {@link #onResume()} needs to find the command again. */
+        private volatile RunState state;
+
+        /** The credentials in use: the step's, else the enclosing wrennCapsule block's; set by start(). */
+        private volatile String credentialsId;
+
+        private final boolean returnStdout;
+        private final boolean returnStatus;
+
+        private transient volatile DurableRun run;
+        private transient volatile Thread backgroundStart;
+        private transient volatile boolean stopping;
 
         Execution(WrennExecStep step, StepContext context) {
             super(context);
             this.step = step;
+            this.returnStdout = step.returnStdout;
+            this.returnStatus = step.returnStatus;
         }
 
         @Override
-        public void stop(Throwable cause) throws Exception {
-            stopped = true;
-            super.stop(cause);
-        }
-
-        @Override
-        protected Object run() throws Exception {
-            try {
-                return execute();
-            } catch (InterruptedException e) {
-                if (stopped) {
-                    // The step has already ended with the stop cause; returning is ignored by the context.
-                    return null;
-                }
-                throw e;
-            }
-        }
-
-        private Object execute() throws Exception {
-            Run<?, ?> run = getContext().get(Run.class);
-            TaskListener listener = getContext().get(TaskListener.class);
+        public boolean start() throws Exception {
             try {
                 step.checkOptions();
             } catch (IllegalArgumentException e) {
                 throw new AbortException(e.getMessage());
             }
+            Run<?, ?> build = getContext().get(Run.class);
+            TaskListener listener = getContext().get(TaskListener.class);
             WrennCapsuleContext.Target target =
                     WrennCapsuleContext.target(getContext(), step.capsule, step.credentialsId);
-            try (WrennConnection connection = WrennConnection.forBuild(target.credentialsId(), run)) {
-                return step.background
-                        ? startBackground(run, listener, connection, target.capsule())
-                        : runForeground(listener, connection, target.capsule());
-            } catch (ExecutionFailure e) {
-                throw new AbortException(e.getMessage());
+            credentialsId = target.credentialsId();
+            String capsule = target.capsule();
+            if (step.background) {
+                backgroundStart = Thread.ofVirtual()
+                        .name("Wrenn background start in " + capsule)
+                        .start(() -> startBackground(build, listener, capsule));
+                return false;
+            }
+            WrennConnection connection = WrennConnection.forDurableRun(credentialsId, build);
+            ExecutionSpec spec;
+            try {
+                spec = new ExecutionSpec(
+                        capsule,
+                        step.command(),
+                        step.environment(),
+                        step.cwd,
+                        step.timeout > 0 ? Duration.ofSeconds(step.timeout) : null,
+                        step.returnStdout,
+                        connection.credentialsId());
             } catch (IllegalArgumentException e) {
                 throw new AbortException(e.getMessage());
             }
+            follow(connection, connection.durable().start(spec, listener.getLogger(), this::saveState), listener);
+            return false;
         }
 
-        private Object runForeground(TaskListener listener, WrennConnection connection, String capsule)
-                throws Exception {
-            ExecutionSpec spec = new ExecutionSpec(
-                    capsule,
-                    step.command(),
-                    step.environment(),
-                    step.cwd,
-                    step.timeout > 0 ? Duration.ofSeconds(step.timeout) : null,
-                    step.returnStdout,
-                    connection.credentialsId());
-            ExecOutcome outcome = connection.commands().run(spec, listener.getLogger());
-            return result(outcome, step.returnStdout, step.returnStatus, listener.getLogger(), connection::masked);
+        /**
+         * Finds the command again after a restart. The work runs on a virtual thread: the Pipeline
+         * may still be loading when this is called.
+         */
+        @Override
+        public void onResume() {
+            Thread.ofVirtual().name("Wrenn resume").start(this::resumeNow);
         }
 
-        private Object startBackground(Run<?, ?> run, TaskListener listener, WrennConnection connection, String capsule)
-                throws Exception {
-            BackgroundSpec spec = new BackgroundSpec(
-                    capsule,
-                    step.command(),
-                    step.environment(),
-                    step.cwd,
-                    step.tag,
-                    step.waitFor,
-                    step.waitForTimeout > 0 ? Duration.ofSeconds(step.waitForTimeout) : null,
-                    connection.credentialsId());
-            BackgroundProcess p = connection.backgroundProcesses().start(spec, listener.getLogger());
-            BackgroundProcessesAction.of(run)
-                    .started(capsule, p.pid(), p.tag(), connection.credentialsId(), step.keepAlive);
-            // A plain map: serializable for the CPS program, and srv.pid / srv.tag work in the sandbox.
-            Map<String, Object> handle = new LinkedHashMap<>();
-            handle.put("pid", p.pid());
-            handle.put("tag", p.tag());
-            handle.put("capsule", capsule);
-            return handle;
+        private void resumeNow() {
+            RunState saved = state;
+            try {
+                if (saved == null) {
+                    // A background start, or a command that had not started: nothing to find again.
+                    throw new AbortException(Messages.WrennExecStep_CannotResume());
+                }
+                Run<?, ?> build = getContext().get(Run.class);
+                TaskListener listener = getContext().get(TaskListener.class);
+                WrennConnection connection = WrennConnection.forDurableRun(credentialsId, build);
+                DurableRun resumed = connection.durable().resume(saved, listener.getLogger(), this::saveState);
+                follow(connection, resumed, listener);
+                if (stopping) {
+                    // Stopped while the run was being found again: the step has ended; stop the command too.
+                    resumed.stop();
+                }
+            } catch (Exception e) {
+                getContext().onFailure(e);
+            }
+        }
+
+        /** Completes the step when the run ends (a stop completes it itself). */
+        private void follow(WrennConnection connection, DurableRun started, TaskListener listener) {
+            run = started;
+            state = started.state();
+            started.outcome().whenComplete((outcome, failure) -> {
+                state = started.state();
+                if (stopping) {
+                    return;
+                }
+                try {
+                    if (failure != null) {
+                        Throwable cause = failure instanceof CompletionException && failure.getCause() != null
+                                ? failure.getCause()
+                                : failure;
+                        getContext()
+                                .onFailure(
+                                        cause instanceof ExecutionFailure e
+                                                ? new AbortException(e.getMessage())
+                                                : cause);
+                        return;
+                    }
+                    getContext()
+                            .onSuccess(result(
+                                    outcome, returnStdout, returnStatus, listener.getLogger(), connection::masked));
+                } catch (Exception e) {
+                    getContext().onFailure(e);
+                }
+            });
+        }
+
+        /** Keeps the latest state and asks Pipeline to save it (the pid became known, or output advanced). */
+        private void saveState(RunState latest) {
+            state = latest;
+            // Not on the stream's reading thread: saving goes through the Pipeline's own thread.
+            Thread.ofVirtual().name("Wrenn save state").start(() -> getContext().saveState());
+        }
+
+        @Override
+        public void stop(Throwable cause) throws Exception {
+            stopping = true;
+            DurableRun r = run;
+            Thread starting = backgroundStart;
+            if (starting != null) {
+                starting.interrupt();
+            }
+            if (r == null) {
+                getContext().onFailure(cause);
+                return;
+            }
+            r.stop().whenComplete((result, failure) -> getContext().onFailure(cause));
+        }
+
+        @Override
+        public String getStatus() {
+            DurableRun r = run;
+            if (r != null) {
+                return r.status();
+            }
+            return backgroundStart != null ? "starting a background process" : "not started";
+        }
+
+        /** The state as it is now, whenever Pipeline saves this execution. */
+        private void writeObject(ObjectOutputStream out) throws IOException {
+            DurableRun r = run;
+            if (r != null) {
+                state = r.state();
+            }
+            out.defaultWriteObject();
+        }
+
+        private void startBackground(Run<?, ?> build, TaskListener listener, String capsule) {
+            try (WrennConnection connection = WrennConnection.forBuild(credentialsId, build)) {
+                BackgroundSpec spec = new BackgroundSpec(
+                        capsule,
+                        step.command(),
+                        step.environment(),
+                        step.cwd,
+                        step.tag,
+                        step.waitFor,
+                        step.waitForTimeout > 0 ? Duration.ofSeconds(step.waitForTimeout) : null,
+                        connection.credentialsId());
+                BackgroundProcess p = connection.backgroundProcesses().start(spec, listener.getLogger());
+                BackgroundProcessesAction.of(build)
+                        .started(capsule, p.pid(), p.tag(), connection.credentialsId(), step.keepAlive);
+                // A plain map: serializable for the CPS program, and srv.pid / srv.tag work in the sandbox.
+                Map<String, Object> handle = new LinkedHashMap<>();
+                handle.put("pid", p.pid());
+                handle.put("tag", p.tag());
+                handle.put("capsule", capsule);
+                getContext().onSuccess(handle);
+            } catch (InterruptedException e) {
+                if (!stopping) {
+                    getContext().onFailure(e);
+                }
+                // Stopped: the step has ended with the stop cause; the engine stopped the process.
+            } catch (ExecutionFailure | IllegalArgumentException e) {
+                getContext().onFailure(new AbortException(e.getMessage()));
+            } catch (Exception e) {
+                getContext().onFailure(e);
+            }
         }
     }
 

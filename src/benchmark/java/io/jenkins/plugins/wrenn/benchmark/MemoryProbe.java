@@ -5,6 +5,7 @@ import io.jenkins.plugins.wrenn.api.ExecRequest;
 import io.jenkins.plugins.wrenn.api.WrennClient;
 import io.jenkins.plugins.wrenn.exec.CapsuleExecution;
 import io.jenkins.plugins.wrenn.exec.Command;
+import io.jenkins.plugins.wrenn.exec.DurableExecution;
 import io.jenkins.plugins.wrenn.exec.ExecOutcome;
 import io.jenkins.plugins.wrenn.exec.ExecutionSpec;
 import io.jenkins.plugins.wrenn.exec.StderrMarker;
@@ -15,6 +16,7 @@ import java.lang.management.MemoryType;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.zip.CRC32;
 
 /**
@@ -51,6 +53,17 @@ public final class MemoryProbe {
                         .run(ExecutionSpec.of(capsule, Command.shell(line)), CommandOutput.of(sink));
                 if (out.exitCode() != 0) {
                     throw new IllegalStateException("exit " + out.exitCode());
+                }
+            } else if (mode.equals("durable")) {
+                try (DurableExecution durable =
+                        new DurableExecution(client, key, Duration.ofSeconds(5), null, StderrMarker.NONE)) {
+                    ExecOutcome out = durable.start(
+                                    ExecutionSpec.of(capsule, Command.shell(line)), CommandOutput.of(sink), null)
+                            .outcome()
+                            .get(10, TimeUnit.MINUTES);
+                    if (out.exitCode() != 0) {
+                        throw new IllegalStateException("exit " + out.exitCode());
+                    }
                 }
             } else {
                 ExecCompletion done = client.commands()

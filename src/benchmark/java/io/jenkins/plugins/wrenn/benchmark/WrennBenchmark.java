@@ -5,13 +5,17 @@ import io.jenkins.plugins.wrenn.api.StreamListener;
 import io.jenkins.plugins.wrenn.api.WrennClient;
 import io.jenkins.plugins.wrenn.exec.CapsuleExecution;
 import io.jenkins.plugins.wrenn.exec.Command;
+import io.jenkins.plugins.wrenn.exec.DurableExecution;
+import io.jenkins.plugins.wrenn.exec.DurableRun;
 import io.jenkins.plugins.wrenn.exec.ExecOutcome;
 import io.jenkins.plugins.wrenn.exec.ExecutionSpec;
 import io.jenkins.plugins.wrenn.exec.StderrMarker;
 import io.jenkins.plugins.wrenn.testserver.WrennTestServer;
+import java.io.ByteArrayOutputStream;
 import java.io.FileOutputStream;
 import java.io.OutputStream;
 import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryMXBean;
 import java.lang.management.ThreadMXBean;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -21,7 +25,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
@@ -29,6 +36,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import java.util.zip.CRC32;
 
 /**
@@ -36,8 +44,10 @@ import java.util.zip.CRC32;
  * interleaved with it (engine, reference, engine, reference, ...) so that noise from this shared
  * machine hits both alike. Prints medians with their interquartile range and the ratio of medians.
  *
- * <p>Usage: {@code WrennBenchmark [--quick] [--files-only]}; {@code --quick} is a smoke run with tiny
- * sizes, {@code --files-only} measures only the file transfer rows.
+ * <p>Usage: {@code WrennBenchmark [--quick] [--files-only]
+ * [--only=latency,throughput,overhead,memory,concurrency,scale,capsule,files]}; {@code --quick} is a
+ * smoke run with tiny sizes, {@code --only} runs only the sections named, {@code --files-only} is
+ * {@code --only=files}.
  */
 public final class WrennBenchmark {
 
@@ -55,6 +65,8 @@ public final class WrennBenchmark {
     private final WrennTestServer server;
     private final WrennClient client;
     private final CapsuleExecution engine;
+    /** The durable engine, as wrennExec in a Pipeline drives it. */
+    private final DurableExecution durable;
     /** Configured as the plugin's client is: HTTP/1.1 on cleartext, events on the reading thread. */
     private final HttpClient bare = HttpClient.newBuilder()
             .version(HttpClient.Version.HTTP_1_1)
@@ -71,6 +83,7 @@ public final class WrennBenchmark {
         server = WrennTestServer.start(KEY);
         client = WrennClient.builder(server.baseUrl(), KEY).build();
         engine = new CapsuleExecution(client, KEY, Duration.ofSeconds(5), null, StderrMarker.NONE);
+        durable = new DurableExecution(client, KEY, Duration.ofSeconds(5), null, StderrMarker.NONE);
         capsule = server.createCapsule();
     }
 
@@ -84,17 +97,40 @@ public final class WrennBenchmark {
                     quick ? "smoke run" : "full run",
                     Runtime.getRuntime().availableProcessors(),
                     System.getProperty("java.version"));
-            if (!filesOnly) {
+            Set<String> only = List.of(args).stream()
+                    .filter(a -> a.startsWith("--only="))
+                    .flatMap(a -> Arrays.stream(a.substring("--only=".length()).split(",")))
+                    .collect(Collectors.toCollection(HashSet::new));
+            if (filesOnly) {
+                only.add("files");
+            }
+            if (only.isEmpty() || only.contains("latency")) {
                 b.latency();
+            }
+            if (only.isEmpty() || only.contains("throughput")) {
                 b.throughput();
+            }
+            if (only.isEmpty() || only.contains("overhead")) {
                 b.overhead();
+            }
+            if (only.isEmpty() || only.contains("memory")) {
                 b.memory();
+            }
+            if (only.isEmpty() || only.contains("concurrency")) {
                 b.concurrency();
+            }
+            if (only.isEmpty() || only.contains("scale")) {
+                b.scale();
+            }
+            if (only.isEmpty() || only.contains("capsule")) {
                 b.capsuleStart();
             }
-            b.files();
+            if (only.isEmpty() || only.contains("files")) {
+                b.files();
+            }
             b.printTable();
         } finally {
+            b.durable.close();
             b.client.close();
             b.server.close();
         }
@@ -151,6 +187,12 @@ public final class WrennBenchmark {
         System.out.println("streaming latency ...");
         Path engineFifo = fifo("engine.fifo");
         Path bareFifo = fifo("bare.fifo");
+        Path durableFifo = fifo("durable.fifo");
+        LineArrivals durableLog = new LineArrivals();
+        DurableRun durableRun = durable.start(
+                ExecutionSpec.of(capsule, Command.program("cat", List.of(durableFifo.toString()))),
+                CommandOutput.of(durableLog),
+                null);
         LineArrivals engineLog = new LineArrivals();
         CompletableFuture<ExecOutcome> engineRun = CompletableFuture.supplyAsync(() -> {
             try {
@@ -168,22 +210,33 @@ public final class WrennBenchmark {
                     data.chars().filter(c -> c == '\n').forEach(c -> bareArrivals.add(now));
                 });
         Samples engineMs = new Samples();
+        Samples durableMs = new Samples();
         Samples bareMs = new Samples();
         int warmup = quick ? 20 : 300;
         int rounds = quick ? 50 : 1000;
         try (OutputStream toEngine = new FileOutputStream(engineFifo.toFile());
+                OutputStream toDurable = new FileOutputStream(durableFifo.toFile());
                 OutputStream toBare = new FileOutputStream(bareFifo.toFile())) {
             for (int i = 0; i < warmup + rounds; i++) {
                 double e = ping(toEngine, engineLog.arrivals);
+                double d = ping(toDurable, durableLog.arrivals);
                 double r = ping(toBare, bareArrivals);
                 if (i >= warmup) {
                     engineMs.add(e);
+                    durableMs.add(d);
                     bareMs.add(r);
                 }
             }
         }
         engineRun.get(30, TimeUnit.SECONDS);
+        durableRun.outcome().get(30, TimeUnit.SECONDS);
         bareRun.exit.get(30, TimeUnit.SECONDS);
+        row(
+                "streaming latency, one line, durable engine (wrennExec) (ms, " + rounds + " lines)",
+                durableMs.describe("%.3f"),
+                bareMs.describe("%.3f"),
+                String.format("%.2fx", durableMs.median() / bareMs.median()),
+                "<= 1.5x");
         row(
                 "streaming latency, one line (ms, " + rounds + " lines)",
                 engineMs.describe("%.3f"),
@@ -309,6 +362,15 @@ public final class WrennBenchmark {
                     ExecutionSpec.of(capsule, Command.program("true", List.of())), OutputStream.nullOutputStream());
             check(out.exitCode() == 0, "engine: true exited " + out.exitCode());
         });
+        Timed durableRun = new Timed(() -> {
+            ExecOutcome out = durable.start(
+                            ExecutionSpec.of(capsule, Command.program("true", List.of())),
+                            OutputStream.nullOutputStream(),
+                            null)
+                    .outcome()
+                    .get(30, TimeUnit.SECONDS);
+            check(out.exitCode() == 0, "durable engine: true exited " + out.exitCode());
+        });
         Timed postRun = new Timed(() -> {
             HttpResponse<String> r = bare.send(post, HttpResponse.BodyHandlers.ofString());
             check(r.statusCode() == 200, "bare POST: HTTP " + r.statusCode());
@@ -324,7 +386,7 @@ public final class WrennBenchmark {
         });
         Timed spawnRun =
                 new Timed(() -> check(new ProcessBuilder("true").start().waitFor() == 0, "local true failed"));
-        List<Timed> all = List.of(engineRun, postRun, clientStreamRun, bareStreamRun, spawnRun);
+        List<Timed> all = List.of(engineRun, durableRun, postRun, clientStreamRun, bareStreamRun, spawnRun);
         Samples curlMs = new Samples();
         String curlLoop = "for i in $(seq " + commands + "); do curl -s -o /dev/null -X POST -H 'X-API-Key: " + KEY
                 + "' -H 'Content-Type: application/json' -d '{\"cmd\":\"true\"}' " + post.uri() + "; done";
@@ -355,6 +417,11 @@ public final class WrennBenchmark {
         }
         Samples engine = engineRun.ms();
         pairedRow("per-command time, engine vs bare POST exec (ms)", engine, postRun.ms(), "<= 1.2x");
+        pairedRow(
+                "per-command time, durable engine (wrennExec) vs bare POST exec (ms)",
+                durableRun.ms(),
+                postRun.ms(),
+                "<= 1.25x");
         pairedRow(
                 "  per-command time, engine vs bare WebSocket stream exec, the streaming route's floor (ms)",
                 engine,
@@ -406,6 +473,12 @@ public final class WrennBenchmark {
         row(
                 "stream " + (streamSize >> 20) + " MiB through the engine at -Xmx64m",
                 probe("stream", streamSize),
+                "",
+                "",
+                "completes, intact");
+        row(
+                "stream " + (streamSize >> 20) + " MiB through the durable engine (wrennExec) at -Xmx64m",
+                probe("durable", streamSize),
                 "",
                 "",
                 "completes, intact");
@@ -519,6 +592,129 @@ public final class WrennBenchmark {
                 String.format("%.2fx", parallelSeconds / serialSeconds),
                 "all intact: " + intact + "/" + commands + "; threads " + before + " -> peak "
                         + threads.getPeakThreadCount() + " (test server included)");
+    }
+
+    // ---- scale: many durable runs waiting at once, driven as the Pipeline step drives them
+
+    /**
+     * Starts many durable runs that wait at a FIFO, measures the platform threads and heap they add
+     * while all wait, then releases them and checks every log. Threads of the test server (same
+     * JVM) are told apart by name and left out; its heap cannot be, so the heap figure includes it.
+     */
+    private void scale() throws Exception {
+        int runs = quick ? 50 : 1000;
+        System.out.println("scale, " + runs + " durable runs waiting at once ...");
+        Path barrier = fifo("scale.fifo");
+        MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
+        System.gc();
+        long heapBefore = memory.getHeapMemoryUsage().getUsed();
+        int threadsBefore = clientThreads();
+        // Its own client: while the test server, on the same cores, spawns a thousand processes,
+        // it answers upgrades more slowly than the plugin's default connect timeout allows.
+        WrennClient scaleClient = WrennClient.builder(server.baseUrl(), KEY)
+                .connectTimeout(Duration.ofSeconds(120))
+                .build();
+        DurableExecution durable =
+                new DurableExecution(scaleClient, KEY, Duration.ofSeconds(5), null, StderrMarker.NONE);
+        List<DurableRun> started = new ArrayList<>();
+        List<ByteArrayOutputStream> logs = new ArrayList<>();
+        long t0 = System.nanoTime();
+        for (int i = 0; i < runs; i++) {
+            ByteArrayOutputStream log = new ByteArrayOutputStream();
+            logs.add(log);
+            started.add(durable.start(
+                    ExecutionSpec.of(
+                            capsule, Command.shell("echo start-" + i + "; read x < " + barrier + "; echo end-" + i)),
+                    log,
+                    null));
+        }
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
+        for (int i = 0; i < runs; i++) {
+            while (!logText(logs.get(i)).contains("start-" + i + "\n")) {
+                check(System.nanoTime() < deadline, "run " + i + " did not start within 5 minutes");
+                CompletableFuture<ExecOutcome> outcome = started.get(i).outcome();
+                if (outcome.isDone()) {
+                    throw new IllegalStateException("run " + i + " ended early: "
+                            + (outcome.isCompletedExceptionally()
+                                    ? outcome.exceptionNow().getMessage()
+                                    : outcome.resultNow()));
+                }
+                Thread.sleep(20);
+            }
+        }
+        double startSeconds = (System.nanoTime() - t0) / 1e9;
+        System.gc();
+        long heapWaiting = memory.getHeapMemoryUsage().getUsed();
+        int threadsWaiting = clientThreads();
+        System.out.println("  client-side platform threads while waiting: " + threadSummary());
+        // Every reader is blocked opening the FIFO; opening it for writing lets all of them through.
+        try (OutputStream release = new FileOutputStream(barrier.toFile())) {
+            Thread.sleep(2000);
+        }
+        int intact = 0;
+        for (int i = 0; i < runs; i++) {
+            ExecOutcome out = started.get(i).outcome().get(5, TimeUnit.MINUTES);
+            String text = logText(logs.get(i));
+            if (out.exitCode() == 0
+                    && text.indexOf("start-" + i + "\n") == text.lastIndexOf("start-" + i + "\n")
+                    && text.contains("\nend-" + i + "\n")
+                    && text.indexOf("end-" + i + "\n") == text.lastIndexOf("end-" + i + "\n")) {
+                intact++;
+            }
+        }
+        durable.close();
+        scaleClient.close();
+        if (intact < runs) {
+            damaged.add((runs - intact) + " of " + runs + " durable runs at once: output or exit code wrong");
+        }
+        row(
+                runs + " durable runs waiting at once: platform threads added on the client side",
+                Integer.toString(threadsWaiting - threadsBefore),
+                "",
+                "",
+                "<= 64; all intact: " + intact + "/" + runs + "; all started in " + String.format("%.1f", startSeconds)
+                        + " s");
+        row(
+                runs + " durable runs waiting at once: heap added, test server included (MiB)",
+                String.format("%.1f", (heapWaiting - heapBefore) / (1024.0 * 1024.0)),
+                "",
+                "",
+                "<= 256");
+    }
+
+    /** Live platform threads that are not the test server's (its threads are named wrenn-test-*, qtp*, Thread-*, and the JDK's process reapers of its processes). */
+    private static int clientThreads() {
+        return clientThreadNames().size();
+    }
+
+    private static List<String> clientThreadNames() {
+        List<String> names = new ArrayList<>();
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+            String name = t.getName();
+            if (!t.isVirtual()
+                    && !name.startsWith("wrenn-test")
+                    && !name.startsWith("qtp")
+                    && !name.startsWith("Thread-")
+                    && !name.startsWith("process reaper")) {
+                names.add(name.replaceAll("\\d+", "N"));
+            }
+        }
+        return names;
+    }
+
+    /** How many threads of each name (digits as N), for the table: what the added threads are. */
+    private static String threadSummary() {
+        java.util.Map<String, Long> counts = new java.util.TreeMap<>();
+        for (String n : clientThreadNames()) {
+            counts.merge(n, 1L, Long::sum);
+        }
+        return counts.toString();
+    }
+
+    private static String logText(ByteArrayOutputStream log) {
+        synchronized (log) {
+            return log.toString(StandardCharsets.UTF_8);
+        }
     }
 
     private String runChecked(long size) throws Exception {

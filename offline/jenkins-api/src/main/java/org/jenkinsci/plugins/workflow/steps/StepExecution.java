@@ -7,17 +7,19 @@ public abstract class StepExecution implements Serializable {
 
     protected StepExecution(StepContext context) {}
 
-    public abstract boolean start() throws Exception;
-
-    public void onResume() {
-        throw new UnsupportedOperationException("declaration only");
-    }
-
     public StepContext getContext() {
         throw new UnsupportedOperationException("declaration only");
     }
 
+    public abstract boolean start() throws Exception;
+
     public void stop(Throwable cause) throws Exception {
+        throw new UnsupportedOperationException("declaration only");
+    }
+
+    public void onResume() {}
+
+    public String getStatus() {
         throw new UnsupportedOperationException("declaration only");
     }
 }

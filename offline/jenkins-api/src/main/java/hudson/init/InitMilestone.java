@@ -1,0 +1,7 @@
+package hudson.init;
+
+public enum InitMilestone {
+    STARTED,
+    JOB_LOADED,
+    COMPLETED
+}

@@ -1,0 +1,117 @@
+package io.jenkins.plugins.wrenn;
+
+import hudson.init.InitMilestone;
+import hudson.init.Initializer;
+import hudson.model.Item;
+import hudson.model.Run;
+import io.jenkins.plugins.wrenn.exec.RunState;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import jenkins.model.Jenkins;
+
+/**
+ * The commands that freestyle builds are running, kept in a file in {@code JENKINS_HOME}. A
+ * controller restart ends a freestyle build without ending its remote command; when Jenkins comes
+ * back, the commands still listed are stopped, so none runs on with nobody to read it.
+ */
+public final class FreestyleCommands {
+
+    private static final Logger LOGGER = Logger.getLogger(FreestyleCommands.class.getName());
+
+    private static final String FILE = FreestyleCommands.class.getName() + ".txt";
+
+    private FreestyleCommands() {}
+
+    /** Records a freestyle build's command once its process is known. */
+    static synchronized void running(Run<?, ?> build, String credentialsId, RunState state) {
+        List<String> lines = read();
+        lines.add(String.join(
+                "\t",
+                build.getParent().getFullName(),
+                credentialsId,
+                state.capsuleId(),
+                Long.toString(state.pid()),
+                state.controlPrefix()));
+        write(lines);
+    }
+
+    /** Forgets a command that has ended or been stopped. */
+    static synchronized void ended(RunState state) {
+        List<String> lines = read();
+        if (lines.removeIf(l -> l.endsWith("\t" + state.controlPrefix()))) {
+            write(lines);
+        }
+    }
+
+    /** When Jenkins has loaded its jobs: stops the commands of freestyle builds that the restart ended. */
+    @Initializer(after = InitMilestone.JOB_LOADED, fatal = false)
+    public static synchronized void stopLeftOvers() {
+        List<String> lines = read();
+        if (lines.isEmpty()) {
+            return;
+        }
+        write(List.of());
+        for (String line : lines) {
+            try {
+                stop(line.split("\t", -1));
+            } catch (RuntimeException e) {
+                // A damaged line, or a job or credentials that cannot be read: never stop Jenkins starting.
+                LOGGER.log(Level.WARNING, "Cannot stop the command recorded as " + line, e);
+            }
+        }
+    }
+
+    private static void stop(String[] f) {
+        if (f.length != 5) {
+            throw new IllegalArgumentException("not a record of 5 fields");
+        }
+        String what = "process " + f[3] + " in capsule " + f[2] + " of a build of " + f[0];
+        Item job = Jenkins.get().getItemByFullName(f[0]);
+        String apiKey = job == null ? null : WrennCredentials.apiKeyForTest(job, f[1]);
+        if (apiKey == null) {
+            LOGGER.log(
+                    Level.WARNING, "Cannot stop {0}: the job or its credentials {1} are gone", new Object[] {what, f[1]
+                    });
+            return;
+        }
+        RunState state = new RunState(f[2], f[4], Long.parseLong(f[3]), 0, 0, f[1], false, 0, 0);
+        WrennConnection.durable(apiKey)
+                .stopLeftOver(state)
+                .whenComplete((result, failure) -> LOGGER.log(
+                        Level.INFO,
+                        "Stopped {0}, which a controller restart had left running: {1}",
+                        new Object[] {what, failure == null ? result : failure}));
+    }
+
+    private static Path file() {
+        return Jenkins.get().getRootDir().toPath().resolve(FILE);
+    }
+
+    private static List<String> read() {
+        Path f = file();
+        try {
+            return Files.exists(f) ? new ArrayList<>(Files.readAllLines(f, StandardCharsets.UTF_8)) : new ArrayList<>();
+        } catch (IOException e) {
+            LOGGER.log(Level.WARNING, "Cannot read " + f, e);
+            return new ArrayList<>();
+        }
+    }
+
+    private static void write(List<String> lines) {
+        Path f = file();
+        Path tmp = f.resolveSibling(FILE + ".tmp");
+        try {
+            Files.write(tmp, lines, StandardCharsets.UTF_8);
+            Files.move(tmp, f, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            LOGGER.log(Level.WARNING, "Cannot write " + f, e);
+        }
+    }
+}

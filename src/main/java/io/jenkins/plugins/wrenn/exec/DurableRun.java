@@ -1,0 +1,657 @@
+package io.jenkins.plugins.wrenn.exec;
+
+import io.jenkins.plugins.wrenn.api.ExecRequest;
+import io.jenkins.plugins.wrenn.api.ExecResult;
+import io.jenkins.plugins.wrenn.api.ProcessStream;
+import io.jenkins.plugins.wrenn.api.Signal;
+import io.jenkins.plugins.wrenn.api.StreamListener;
+import io.jenkins.plugins.wrenn.api.WrennApiException;
+import io.jenkins.plugins.wrenn.api.WrennClient;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ScheduledFuture;
+import java.util.function.Consumer;
+
+/**
+ * One command run durably (see {@link DurableExecution}).
+ *
+ * <p><b>In the capsule.</b> The command runs under a small {@code /bin/sh} wrapper that copies its
+ * standard output and error both to the wrapper's own (the live stream) and to files
+ * {@code <prefix>.out} and {@code <prefix>.err}, records the command's pid, and writes its exit
+ * status to {@code <prefix>.status} once all output is in the files. A SIGTERM to the wrapper is
+ * passed on to the command. The wrapper dies of the command's signal when the command did, so the
+ * server reports a signal death as usual.
+ *
+ * <p><b>Here.</b> The engine counts the bytes of each stream that reached the log. When the live
+ * stream is cut, or a fresh engine resumes, a follower started in the capsule prints each file from
+ * its offset on as it grows, until the status file exists (or the wrapper is gone); one more
+ * request then reads the status and removes the files. A run that ended normally leaves its files
+ * to be removed by the next run in the capsule or shortly after ({@link DurableExecution#removeLater}).
+ */
+public final class DurableRun {
+
+    /**
+     * The wrapper: {@code $1} the control prefix, {@code $2} how many prefixes of finished runs to
+     * remove first, those prefixes, then the command and its arguments.
+     */
+    static final String WRAPPER = "umask 077; p=$1; n=$2; shift 2; old=\n"
+            + "while [ \"$n\" -gt 0 ]; do old=\"$old $1.out $1.err $1.pid $1.rc $1.status\"; shift; n=$((n-1)); done\n"
+            + "[ -z \"$old\" ] || rm -f -- $old\n"
+            + "trap 'read c <\"$p.pid\" && kill -s TERM \"$c\"' TERM\n"
+            + "{ { \"$@\" & echo $! >\"$p.pid\"; wait $!; echo $? >\"$p.rc\"; } 2>&1 1>&3"
+            + " | { trap '' PIPE TERM; exec tee -a -- \"$p.err\"; } >&2; } 3>&1"
+            + " | { trap '' PIPE TERM; exec tee -a -- \"$p.out\"; } &\n"
+            + "t=$!; wait $t; while kill -0 $t 2>/dev/null; do wait $t; done\n"
+            + "read rc <\"$p.rc\" || rc=255; echo \"$rc\" >\"$p.status\"; trap - TERM\n"
+            + "if [ \"$rc\" -gt 128 ] && [ \"$rc\" -le 192 ]; then kill -$((rc-128)) $$; fi\n"
+            + "exit \"$rc\"";
+
+    /**
+     * The follower: {@code $1} the control prefix, {@code $2} the wrapper's pid, {@code $3} and
+     * {@code $4} the offsets of standard output and error. Prints what the files hold beyond the
+     * offsets, as they grow, until the status file exists or the wrapper is gone.
+     */
+    static final String FOLLOWER = "p=$1; w=$2; o=$3; e=$4; last=\n"
+            + "while :; do\n"
+            + "if [ -e \"$p.status\" ] || ! kill -0 \"$w\" 2>/dev/null; then last=1; fi\n"
+            + "n=$(wc -c <\"$p.out\" 2>/dev/null); n=$((n+0))\n"
+            + "if [ \"$n\" -gt \"$o\" ]; then tail -c +$((o+1)) -- \"$p.out\" | head -c $((n-o)); o=$n; fi\n"
+            + "n=$(wc -c <\"$p.err\" 2>/dev/null); n=$((n+0))\n"
+            + "if [ \"$n\" -gt \"$e\" ]; then tail -c +$((e+1)) -- \"$p.err\" | head -c $((n-e)) >&2; e=$n; fi\n"
+            + "[ -z \"$last\" ] || exit 0\n"
+            + "sleep 0.2\n"
+            + "done";
+
+    /** Prints the exit status the wrapper left (nothing when it left none) and removes the files. */
+    static final String FINISH =
+            "cat -- \"$1.status\" 2>/dev/null;" + " rm -f -- \"$1.out\" \"$1.err\" \"$1.pid\" \"$1.rc\" \"$1.status\"";
+
+    /** Removes the control files of the finished runs whose prefixes are the arguments. */
+    static final String REMOVE = "for p; do rm -f -- \"$p.out\" \"$p.err\" \"$p.pid\" \"$p.rc\" \"$p.status\"; done";
+
+    /** Sends SIGKILL to the command whose pid the wrapper recorded. */
+    static final String KILL_COMMAND = "read c <\"$1.pid\" && kill -s KILL \"$c\"";
+
+    /** How a stop ended. */
+    public enum StopResult {
+        /** The process is gone. */
+        GONE,
+        /** No confirmation that the process is gone came within the bounded wait. */
+        UNCONFIRMED
+    }
+
+    /** Follows in a row without any progress before the run gives up. */
+    private static final int MAX_FOLLOWS = 5;
+
+    /** How often at most a run reports advancing output as a state worth saving. */
+    private static final Duration SAVE_EVERY = Duration.ofSeconds(10);
+
+    /** How long after SIGKILL a stop still waits for the process to go. */
+    private static final Duration KILL_WAIT = Duration.ofSeconds(5);
+
+    private static final Set<ExecutionFailure.Reason> REFUSALS = EnumSet.of(
+            ExecutionFailure.Reason.CAPSULE_NOT_FOUND,
+            ExecutionFailure.Reason.INVALID_CAPSULE_ID,
+            ExecutionFailure.Reason.CAPSULE_NOT_RUNNING,
+            ExecutionFailure.Reason.AUTHENTICATION_FAILED,
+            ExecutionFailure.Reason.FORBIDDEN);
+
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private final DurableExecution engine;
+    private final WrennClient client;
+    private final LogOutput output;
+    private final Consumer<RunState> onState;
+    private final CompletableFuture<ExecOutcome> outcome = new CompletableFuture<>();
+    private final Tracker tracker = new Tracker();
+    private volatile RunState state;
+    private volatile ProcessStream stream;
+    private volatile boolean following;
+    private volatile boolean stopping;
+    private volatile CompletableFuture<StopResult> stopped;
+    private volatile ExecutionFailure refusal;
+    private volatile ScheduledFuture<?> pings;
+    private volatile ScheduledFuture<?> deadline;
+    private volatile ScheduledFuture<?> check;
+    private volatile long lastSaved = System.nanoTime();
+    private int followsWithoutProgress;
+    private long offsetsAtFollow = -1;
+
+    private DurableRun(DurableExecution engine, RunState state, OutputStream log, Consumer<RunState> onState) {
+        this.engine = engine;
+        this.client = engine.client;
+        this.state = state;
+        this.onState = onState == null ? s -> {} : onState;
+        this.output = new LogOutput(log, List.of(engine.apiKey), state.captureStdout(), engine.stderrMarker);
+        outcome.whenComplete((o, e) -> cancelTimers());
+    }
+
+    static DurableRun starting(DurableExecution engine, ExecutionSpec spec, OutputStream log, Consumer<RunState> s) {
+        String prefix = "/tmp/.wrenn-run-" + HexFormat.of().toHexDigits(RANDOM.nextLong());
+        long deadlineAt = spec.timeout() == null
+                ? 0
+                : System.currentTimeMillis() + spec.timeout().toMillis();
+        RunState state = new RunState(
+                spec.capsuleId(),
+                prefix,
+                -1,
+                0,
+                0,
+                spec.credentialsName(),
+                spec.captureStdout(),
+                deadlineAt,
+                spec.timeout() == null ? 0 : spec.timeout().toSeconds());
+        return new DurableRun(engine, state, log, s);
+    }
+
+    static DurableRun resuming(DurableExecution engine, RunState saved, OutputStream log, Consumer<RunState> s) {
+        // Captured standard output lived in the old engine's memory: read it again from the start.
+        RunState state = saved.captureStdout() ? saved.withOffsets(0, saved.stderrOffset()) : saved;
+        return new DurableRun(engine, state, log, s);
+    }
+
+    /** Completes with the exit code once all output is in the log; exceptionally with an {@link ExecutionFailure}. */
+    public CompletableFuture<ExecOutcome> outcome() {
+        return outcome;
+    }
+
+    /** The state to save to find this run again. */
+    public RunState state() {
+        return state;
+    }
+
+    /** What the run is doing, for diagnostics. */
+    public String status() {
+        RunState s = state;
+        if (outcome.isDone()) {
+            return "finished";
+        }
+        if (stopping) {
+            return "stopping process " + s.pid() + " in capsule " + s.capsuleId();
+        }
+        String what = following ? "following the output files of process " : "streaming the output of process ";
+        return what + s.pid() + " in capsule " + s.capsuleId() + " (at byte " + s.stdoutOffset() + " of stdout, "
+                + s.stderrOffset() + " of stderr)";
+    }
+
+    // ---------------------------------------------------------------- starting and resuming
+
+    void begin(ExecutionSpec spec) {
+        try {
+            output.note(Messages.Note_Running(spec.command().display(), spec.capsuleId()));
+            List<String> leftovers = engine.takeLeftovers(spec.capsuleId());
+            List<String> args = new ArrayList<>(
+                    List.of("-c", WRAPPER, "wrenn-run", state.controlPrefix(), Integer.toString(leftovers.size())));
+            args.addAll(leftovers);
+            args.add(spec.command().program());
+            args.addAll(spec.command().args());
+            Command wrapped = new Command("/bin/sh", args);
+            scheduleCheck();
+            scheduleDeadline();
+            engine.opening(() -> {
+                if (spec.envs().isEmpty() && spec.cwd() == null) {
+                    open(client.commands().stream(spec.capsuleId(), wrapped.program(), wrapped.args(), tracker));
+                } else {
+                    startGated(spec, wrapped);
+                }
+                return null;
+            });
+        } catch (WrennApiException e) {
+            fail(ApiFailures.of(client, state.capsuleId(), state.credentialsName(), e));
+        } catch (ExecutionFailure e) {
+            fail(e);
+        } catch (InterruptedException e) {
+            fail(unexpected(e));
+        } catch (RuntimeException e) {
+            fail(unexpected(e));
+        }
+    }
+
+    /** A command with envs or a cwd: started in the background behind a gate, then attached. */
+    private void startGated(ExecutionSpec spec, Command wrapped) throws ExecutionFailure, InterruptedException {
+        GatedProcess gated = GatedProcess.launch(
+                client, spec.capsuleId(), wrapped, spec.envs(), spec.cwd(), null, spec.credentialsName());
+        tracker.onStart(gated.process().pid());
+        boolean opened = false;
+        try {
+            open(gated.attach(tracker));
+            gated.open();
+            opened = true;
+        } finally {
+            if (!opened) {
+                ProcessStream s = stream;
+                if (s != null) {
+                    s.close();
+                }
+                new RemoteStop(client, engine.killGrace)
+                        .stop(spec.capsuleId(), gated.process().pid(), () -> false, output::note);
+            }
+        }
+    }
+
+    void resumeNow() {
+        RunState s = state;
+        output.note(Messages.Note_Resuming(
+                Long.toString(s.pid()),
+                s.capsuleId(),
+                Long.toString(s.stdoutOffset()),
+                Long.toString(s.stderrOffset())));
+        if (s.pid() <= 0) {
+            fail(new ExecutionFailure(
+                    ExecutionFailure.Reason.CONNECTION_LOST, Messages.Failure_PidUnknown(s.capsuleId()), null));
+            return;
+        }
+        scheduleCheck();
+        scheduleDeadline();
+        follow();
+    }
+
+    private void open(ProcessStream opened) {
+        stream = opened;
+        if (stopping) {
+            opened.close();
+            return;
+        }
+        opened.exitCode().whenComplete((code, failure) -> ended(opened, code, failure));
+    }
+
+    // ---------------------------------------------------------------- the end of a stream
+
+    private void ended(ProcessStream which, Integer code, Throwable failure) {
+        if (which != stream || outcome.isDone()) {
+            return;
+        }
+        if (stopping) {
+            return;
+        }
+        if (code != null) {
+            if (following) {
+                Thread.ofVirtual().name("Wrenn finish in " + state.capsuleId()).start(this::finishFromFiles);
+            } else {
+                engine.removeLater(state.capsuleId(), state.controlPrefix());
+                succeed(code);
+            }
+            return;
+        }
+        Throwable cause =
+                failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+        if (refusal != null) {
+            fail(refusal);
+            return;
+        }
+        if (cause instanceof UncheckedIOException logFailure) {
+            stop(unexpected(logFailure.getCause()));
+            return;
+        }
+        if (!(cause instanceof WrennApiException api)) {
+            fail(unexpected(cause));
+            return;
+        }
+        long progress = state.stdoutOffset() + state.stderrOffset();
+        if (progress != offsetsAtFollow) {
+            followsWithoutProgress = 0;
+        }
+        boolean broke = api.kind() == WrennApiException.Kind.CONNECTION_LOST
+                || WrennApiException.PROCESS_NOT_FOUND.equals(api.errorCode());
+        if (broke && state.pid() > 0 && followsWithoutProgress < MAX_FOLLOWS) {
+            followsWithoutProgress++;
+            offsetsAtFollow = progress;
+            RunState s = state;
+            which.close();
+            output.note(Messages.Note_Continuing(
+                    api.serverMessage(),
+                    Long.toString(s.pid()),
+                    Long.toString(s.stdoutOffset()),
+                    Long.toString(s.stderrOffset())));
+            Thread.ofVirtual().name("Wrenn follow in " + s.capsuleId()).start(this::follow);
+            return;
+        }
+        fail(
+                api.kind() == WrennApiException.Kind.CONNECTION_LOST
+                        ? ApiFailures.lostWhileRunning(state.capsuleId(), api)
+                        : ApiFailures.of(client, state.capsuleId(), state.credentialsName(), api));
+    }
+
+    /** Starts the follower from the current offsets; its output continues the log. */
+    private void follow() {
+        following = true;
+        RunState s = state;
+        try {
+            open(engine.opening(() -> client.commands().stream(
+                    s.capsuleId(),
+                    "/bin/sh",
+                    List.of(
+                            "-c",
+                            FOLLOWER,
+                            "wrenn-follow",
+                            s.controlPrefix(),
+                            Long.toString(s.pid()),
+                            Long.toString(s.stdoutOffset()),
+                            Long.toString(s.stderrOffset())),
+                    tracker)));
+        } catch (WrennApiException e) {
+            if ((e.kind() == WrennApiException.Kind.CONNECTION_LOST
+                            || e.kind() == WrennApiException.Kind.CONNECTION_FAILED)
+                    && followsWithoutProgress < MAX_FOLLOWS) {
+                followsWithoutProgress++;
+                engine.schedule(() -> Thread.ofVirtual().start(this::follow), Duration.ofSeconds(1));
+                return;
+            }
+            fail(ApiFailures.of(client, s.capsuleId(), s.credentialsName(), e));
+        } catch (ExecutionFailure e) {
+            fail(e);
+        } catch (InterruptedException | RuntimeException e) {
+            fail(unexpected(e));
+        }
+    }
+
+    /** After the follower: reads the exit status the wrapper left and removes the control files. */
+    private void finishFromFiles() {
+        RunState s = state;
+        try {
+            ExecResult r = client.commands()
+                    .run(
+                            s.capsuleId(),
+                            ExecRequest.foreground(
+                                    "/bin/sh", List.of("-c", FINISH, "wrenn-finish", s.controlPrefix()), 30));
+            String status = r.stdout().strip();
+            if (status.isEmpty()) {
+                fail(new ExecutionFailure(
+                        ExecutionFailure.Reason.CONNECTION_LOST,
+                        Messages.Failure_NoExitStatus(s.capsuleId(), Long.toString(s.pid())),
+                        null));
+                return;
+            }
+            int code = Integer.parseInt(status);
+            // The live stream reports a signal death as -1 (the wrapper dies of the same signal).
+            succeed(code > 128 && code <= 192 ? ExecOutcome.KILLED_BY_SIGNAL : code);
+        } catch (WrennApiException e) {
+            fail(ApiFailures.of(client, s.capsuleId(), s.credentialsName(), e));
+        } catch (NumberFormatException | InterruptedException e) {
+            fail(unexpected(e));
+        }
+    }
+
+    private void succeed(int code) {
+        try {
+            output.finish();
+            outcome.complete(new ExecOutcome(code, output.captured()));
+        } catch (IOException | UncheckedIOException e) {
+            outcome.completeExceptionally(unexpected(e));
+        }
+    }
+
+    private void fail(ExecutionFailure failure) {
+        if (outcome.isDone()) {
+            return;
+        }
+        output.finishQuietly();
+        ProcessStream s = stream;
+        if (s != null) {
+            s.close();
+        }
+        outcome.completeExceptionally(failure);
+    }
+
+    private static ExecutionFailure unexpected(Throwable cause) {
+        return new ExecutionFailure(ExecutionFailure.Reason.UNEXPECTED, Messages.Failure_Unexpected(cause), cause);
+    }
+
+    // ---------------------------------------------------------------- stopping
+
+    /**
+     * Stops the remote command: SIGTERM (passed on by the wrapper), then SIGKILL to the command and
+     * the wrapper once the grace period is over. Completes when the process is gone, or after a
+     * bounded wait, saying which, and writes that to the log. The run's {@link #outcome()} then
+     * completes with a {@link CancellationException}. Calling it again returns the same stop.
+     */
+    public CompletableFuture<StopResult> stop() {
+        if (!stopping && !outcome.isDone()) {
+            output.note(Messages.Note_Aborted());
+        }
+        return stop(new CancellationException("stopped"));
+    }
+
+    /** Stops the command; the run's outcome then completes with {@code ending}. */
+    private synchronized CompletableFuture<StopResult> stop(Throwable ending) {
+        if (stopped != null) {
+            return stopped;
+        }
+        if (outcome.isDone()) {
+            // The command has ended and its run with it: nothing left to stop.
+            stopped = CompletableFuture.completedFuture(StopResult.GONE);
+            return stopped;
+        }
+        stopping = true;
+        cancelTimers();
+        CompletableFuture<StopResult> result = new CompletableFuture<>();
+        stopped = result;
+        Thread.ofVirtual().name("Wrenn stop in " + state.capsuleId()).start(() -> {
+            StopResult r = StopResult.UNCONFIRMED;
+            try {
+                r = stopNow();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } finally {
+                ProcessStream s = stream;
+                if (s != null) {
+                    s.close();
+                }
+                output.note(
+                        r == StopResult.GONE
+                                ? Messages.Note_StoppedConfirmed(Long.toString(state.pid()))
+                                : Messages.Note_StopUnconfirmed(
+                                        Long.toString(state.pid()),
+                                        Messages.Note_NoAnswerWithin(Long.toString(
+                                                engine.killGrace.plus(KILL_WAIT).toSeconds()))));
+                output.finishQuietly();
+                engine.removeLater(state.capsuleId(), state.controlPrefix());
+                result.complete(r);
+                outcome.completeExceptionally(ending);
+            }
+        });
+        return result;
+    }
+
+    private StopResult stopNow() throws InterruptedException {
+        long pid = state.pid() > 0 ? state.pid() : output.awaitPid(engine.killGrace);
+        String capsuleId = state.capsuleId();
+        if (pid <= 0) {
+            // No process was reported; a stream still opening is closed by the caller.
+            return StopResult.GONE;
+        }
+        if (!signal(capsuleId, pid, Signal.SIGTERM) || awaitGone(capsuleId, pid, engine.killGrace)) {
+            return StopResult.GONE;
+        }
+        output.note(Messages.Note_SigkillAfterGrace(Long.toString(pid), Long.toString(engine.killGrace.toSeconds())));
+        try {
+            client.commands()
+                    .run(
+                            capsuleId,
+                            ExecRequest.foreground(
+                                    "/bin/sh", List.of("-c", KILL_COMMAND, "wrenn-kill", state.controlPrefix()), 30));
+        } catch (WrennApiException e) {
+            output.note(Messages.Note_SignalFailed("SIGKILL", "of the command of " + pid, e.getMessage()));
+        }
+        if (!signal(capsuleId, pid, Signal.SIGKILL)) {
+            return StopResult.GONE;
+        }
+        return awaitGone(capsuleId, pid, KILL_WAIT) ? StopResult.GONE : StopResult.UNCONFIRMED;
+    }
+
+    /** Sends a signal to the wrapper; false when it had already ended. */
+    private boolean signal(String capsuleId, long pid, Signal signal) throws InterruptedException {
+        try {
+            client.processes().kill(capsuleId, Long.toString(pid), signal);
+            return true;
+        } catch (WrennApiException e) {
+            if (e.kind() == WrennApiException.Kind.NOT_FOUND) {
+                return false;
+            }
+            output.note(Messages.Note_SignalFailed(signal.name(), Long.toString(pid), e.getMessage()));
+            return true;
+        }
+    }
+
+    private boolean awaitGone(String capsuleId, long pid, Duration wait) throws InterruptedException {
+        long until = System.nanoTime() + wait.toNanos();
+        while (System.nanoTime() < until) {
+            ProcessStream s = stream;
+            if (!following
+                    && s != null
+                    && s.exitCode().isDone()
+                    && !s.exitCode().isCompletedExceptionally()) {
+                return true;
+            }
+            try {
+                if (client.processes().list(capsuleId).stream().noneMatch(p -> p.pid() == pid)) {
+                    return true;
+                }
+            } catch (WrennApiException e) {
+                // Keep waiting; the next step follows at the deadline either way.
+            }
+            Thread.sleep(100);
+        }
+        return false;
+    }
+
+    // ---------------------------------------------------------------- timers
+
+    /** The delayed look at the capsule: its idle timeout sets the pings; a refusal ends a silent stream. */
+    private void scheduleCheck() {
+        check = engine.schedule(
+                () -> Thread.ofVirtual().start(this::checkCapsule), CapsuleExecution.CAPSULE_CHECK_DELAY);
+    }
+
+    private void checkCapsule() {
+        if (outcome.isDone() || stopping) {
+            return;
+        }
+        Integer idleTimeoutSec;
+        try {
+            idleTimeoutSec = ApiFailures.checkRunning(client, state.capsuleId(), state.credentialsName())
+                    .timeoutSec();
+        } catch (ExecutionFailure e) {
+            if (state.pid() <= 0 && REFUSALS.contains(e.reason())) {
+                refusal = e;
+                ProcessStream s = stream;
+                if (s != null) {
+                    s.close();
+                } else {
+                    fail(e);
+                }
+                return;
+            }
+            idleTimeoutSec = null;
+        } catch (InterruptedException e) {
+            return;
+        }
+        Duration every;
+        if (engine.pingInterval != null) {
+            every = engine.pingInterval;
+        } else if (idleTimeoutSec == null) {
+            every = Duration.ofSeconds(1);
+        } else {
+            every = Duration.ofSeconds(idleTimeoutSec <= 0 ? 60 : Math.max(1, Math.min(60, idleTimeoutSec / 3)));
+        }
+        if (outcome.isDone() || stopping) {
+            return;
+        }
+        pings = engine.scheduleEvery(() -> Thread.ofVirtual().start(this::ping), every);
+        if (outcome.isDone() || stopping) {
+            // The run ended while the pings were being set up; cancelTimers() may have missed them.
+            cancelTimers();
+        }
+    }
+
+    private void ping() {
+        try {
+            client.capsules().ping(state.capsuleId());
+        } catch (WrennApiException e) {
+            // A missed ping is retried at the next tick; the command's own stream reports real trouble.
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void scheduleDeadline() {
+        long at = state.deadlineEpochMillis();
+        if (at <= 0) {
+            return;
+        }
+        long in = Math.max(0, at - System.currentTimeMillis());
+        deadline = engine.schedule(this::timedOut, Duration.ofMillis(in));
+    }
+
+    private void timedOut() {
+        if (outcome.isDone() || stopping) {
+            return;
+        }
+        String seconds = Long.toString(state.timeoutSeconds());
+        output.note(Messages.Note_TimedOut(seconds));
+        ExecutionFailure failure = new ExecutionFailure(
+                ExecutionFailure.Reason.TIMED_OUT, Messages.Failure_TimedOut(seconds, state.capsuleId()), null);
+        stop(failure);
+    }
+
+    private void cancelTimers() {
+        for (ScheduledFuture<?> f : new ScheduledFuture<?>[] {check, pings, deadline}) {
+            if (f != null) {
+                f.cancel(false);
+            }
+        }
+    }
+
+    /** Counts what reaches the log, so that a follower can go on from there. */
+    private final class Tracker implements StreamListener {
+
+        @Override
+        public void onStart(long pid) {
+            if (following || state.pid() > 0) {
+                // The follower's own pid: the run's process is the wrapper.
+                return;
+            }
+            state = state.withPid(pid);
+            output.onStart(pid);
+            onState.accept(state);
+        }
+
+        @Override
+        public void onStdout(String data) {
+            output.onStdout(data);
+            advanced(utf8Length(data), 0);
+        }
+
+        @Override
+        public void onStderr(String data) {
+            output.onStderr(data);
+            advanced(0, utf8Length(data));
+        }
+
+        private void advanced(long out, long err) {
+            RunState s = state;
+            state = s.withOffsets(s.stdoutOffset() + out, s.stderrOffset() + err);
+            long now = System.nanoTime();
+            if (now - lastSaved > SAVE_EVERY.toNanos()) {
+                lastSaved = now;
+                onState.accept(state);
+            }
+        }
+    }
+
+    static long utf8Length(String data) {
+        return data.getBytes(StandardCharsets.UTF_8).length;
+    }
+}
