@@ -82,7 +82,7 @@ public final class FreestyleCommands {
             return;
         }
         RunState state = new RunState(f[2], f[4], Long.parseLong(f[3]), 0, 0, f[1], false, 0, 0);
-        WrennConnection.durable(apiKey)
+        DurableEngines.forKey(apiKey)
                 .stopLeftOver(state)
                 .whenComplete((result, failure) -> LOGGER.log(
                         Level.INFO,

@@ -11,21 +11,12 @@ import io.jenkins.plugins.wrenn.files.FileTransfer;
 import io.jenkins.plugins.wrenn.lifecycle.CapsuleLifecycle;
 import java.io.PrintStream;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The Wrenn API as one build step sees it: the credentials it uses, a client for the configured
  * URL, and the engines wired the Jenkins way (standard error marked with {@link StderrNote}).
  */
 final class WrennConnection implements AutoCloseable {
-
-    /**
-     * Durable engines, one per API URL, key and connect timeout, shared by every running step
-     * that uses them: one HTTP client (one selector thread) and one timer serve them all, so a
-     * thousand waiting steps cost no thread each. They live as long as Jenkins does.
-     */
-    private static final Map<String, DurableExecution> DURABLE = new ConcurrentHashMap<>();
 
     private final String credentialsId;
     private final String apiKey;
@@ -75,21 +66,7 @@ final class WrennConnection implements AutoCloseable {
      * connection's and outlives {@link #close()}.
      */
     DurableExecution durable() {
-        return durable(apiKey);
-    }
-
-    /** The shared durable engine for the configured URL and this key. */
-    static DurableExecution durable(String apiKey) {
-        WrennGlobalConfiguration config = WrennGlobalConfiguration.get();
-        String key = config.getApiUrl() + '\n' + config.getConnectTimeoutSeconds() + '\n' + apiKey;
-        return DURABLE.computeIfAbsent(
-                key,
-                k -> new DurableExecution(
-                        config.newClient(apiKey),
-                        apiKey,
-                        CapsuleExecution.DEFAULT_KILL_GRACE,
-                        null,
-                        StderrNote.MARKER));
+        return DurableEngines.forKey(apiKey);
     }
 
     /** Starts, kills and stops background processes. */

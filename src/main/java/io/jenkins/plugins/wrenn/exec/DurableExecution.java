@@ -58,6 +58,9 @@ public final class DurableExecution implements AutoCloseable {
 
     private final Map<String, ScheduledFuture<?>> cleanups = new ConcurrentHashMap<>();
 
+    /** Set when the Jenkins that runs this engine shuts down: see {@link #detach()}. */
+    private volatile boolean detached;
+
     /**
      * @param client the API client; the engine does not close it
      * @param apiKey the key the client uses, masked in all output
@@ -179,6 +182,9 @@ public final class DurableExecution implements AutoCloseable {
      * every {@link #CLEANUP_DELAY}.
      */
     void removeLater(String capsuleId, String controlPrefix) {
+        if (detached) {
+            return;
+        }
         leftovers.compute(capsuleId, (k, list) -> {
             List<String> l = list == null ? new ArrayList<>() : list;
             l.add(controlPrefix);
@@ -194,6 +200,9 @@ public final class DurableExecution implements AutoCloseable {
 
     /** Removes every queued control file of the capsule now, with one request. */
     void removeNow(String capsuleId) {
+        if (detached) {
+            return;
+        }
         List<String> prefixes = takeAllLeftovers(capsuleId);
         if (prefixes.isEmpty()) {
             return;
@@ -207,6 +216,23 @@ public final class DurableExecution implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /**
+     * Lets go of every run without ending it, for a Jenkins that shuts down: the runs write no more
+     * output, complete no outcome, stop nothing and remove no control file, so that the next
+     * Jenkins (which resumes them from their saved state) finds each command and its files as
+     * they are. Stops the timer and cuts the streams.
+     */
+    public void detach() {
+        detached = true;
+        timer.shutdownNow();
+        client.close();
+    }
+
+    /** Whether {@link #detach()} was called: a run then does nothing more. */
+    boolean detached() {
+        return detached;
     }
 
     /**

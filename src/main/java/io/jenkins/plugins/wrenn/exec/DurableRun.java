@@ -270,7 +270,7 @@ public final class DurableRun {
     // ---------------------------------------------------------------- the end of a stream
 
     private void ended(ProcessStream which, Integer code, Throwable failure) {
-        if (which != stream || outcome.isDone()) {
+        if (which != stream || outcome.isDone() || engine.detached()) {
             return;
         }
         if (stopping) {
@@ -385,6 +385,9 @@ public final class DurableRun {
     }
 
     private void succeed(int code) {
+        if (engine.detached()) {
+            return;
+        }
         try {
             output.finish();
             outcome.complete(new ExecOutcome(code, output.captured()));
@@ -394,7 +397,7 @@ public final class DurableRun {
     }
 
     private void fail(ExecutionFailure failure) {
-        if (outcome.isDone()) {
+        if (outcome.isDone() || engine.detached()) {
             return;
         }
         output.finishQuietly();
@@ -428,6 +431,10 @@ public final class DurableRun {
     private synchronized CompletableFuture<StopResult> stop(Throwable ending) {
         if (stopped != null) {
             return stopped;
+        }
+        if (engine.detached()) {
+            // Jenkins is shutting down: the command is left for the next Jenkins to find again.
+            return CompletableFuture.completedFuture(StopResult.UNCONFIRMED);
         }
         if (outcome.isDone()) {
             // The command has ended and its run with it: nothing left to stop.
@@ -625,17 +632,27 @@ public final class DurableRun {
             }
             state = state.withPid(pid);
             output.onStart(pid);
-            onState.accept(state);
+            if (!engine.detached()) {
+                onState.accept(state);
+            }
         }
 
         @Override
         public void onStdout(String data) {
+            if (engine.detached()) {
+                // Jenkins is going away: the next one continues from the offsets saved so far.
+                return;
+            }
             output.onStdout(data);
             advanced(utf8Length(data), 0);
         }
 
         @Override
         public void onStderr(String data) {
+            if (engine.detached()) {
+                // Jenkins is going away: the next one continues from the offsets saved so far.
+                return;
+            }
             output.onStderr(data);
             advanced(0, utf8Length(data));
         }
@@ -646,7 +663,9 @@ public final class DurableRun {
             long now = System.nanoTime();
             if (now - lastSaved > SAVE_EVERY.toNanos()) {
                 lastSaved = now;
-                onState.accept(state);
+                if (!engine.detached()) {
+                    onState.accept(state);
+                }
             }
         }
     }
