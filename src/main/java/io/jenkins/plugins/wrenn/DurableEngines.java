@@ -1,7 +1,6 @@
 package io.jenkins.plugins.wrenn;
 
 import hudson.init.Terminator;
-import io.jenkins.plugins.wrenn.exec.CapsuleExecution;
 import io.jenkins.plugins.wrenn.exec.DurableExecution;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -26,7 +25,7 @@ public final class DurableEngines {
                 k -> new DurableExecution(
                         config.newClient(apiKey),
                         apiKey,
-                        CapsuleExecution.DEFAULT_KILL_GRACE,
+                        DurableExecution.DEFAULT_KILL_GRACE,
                         null,
                         StderrNote.MARKER));
     }

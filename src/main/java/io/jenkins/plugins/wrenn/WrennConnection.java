@@ -4,7 +4,6 @@ import hudson.AbortException;
 import hudson.model.Run;
 import io.jenkins.plugins.wrenn.api.WrennClient;
 import io.jenkins.plugins.wrenn.exec.BackgroundProcesses;
-import io.jenkins.plugins.wrenn.exec.CapsuleExecution;
 import io.jenkins.plugins.wrenn.exec.DurableExecution;
 import io.jenkins.plugins.wrenn.exec.SecretMasker;
 import io.jenkins.plugins.wrenn.files.FileTransfer;
@@ -71,7 +70,7 @@ final class WrennConnection implements AutoCloseable {
 
     /** Starts, kills and stops background processes. */
     BackgroundProcesses backgroundProcesses() {
-        return new BackgroundProcesses(client, apiKey, CapsuleExecution.DEFAULT_KILL_GRACE, StderrNote.MARKER);
+        return new BackgroundProcesses(client, apiKey, DurableExecution.DEFAULT_KILL_GRACE, StderrNote.MARKER);
     }
 
     /** Creates, waits for, and destroys or pauses the capsule of a block or a freestyle build. */

@@ -3,8 +3,8 @@ package io.jenkins.plugins.wrenn.benchmark;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.jenkins.plugins.wrenn.api.WrennClient;
-import io.jenkins.plugins.wrenn.exec.CapsuleExecution;
 import io.jenkins.plugins.wrenn.exec.Command;
+import io.jenkins.plugins.wrenn.exec.DurableExecution;
 import io.jenkins.plugins.wrenn.exec.ExecOutcome;
 import io.jenkins.plugins.wrenn.exec.ExecutionSpec;
 import io.jenkins.plugins.wrenn.exec.StderrMarker;
@@ -21,6 +21,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Time from the start of a {@code wrennCapsule} block to the first output of its first command:
@@ -42,11 +43,12 @@ final class CapsuleStart {
         Samples engineMs = new Samples();
         Samples bareMs = new Samples();
         try (WrennTestServer server = WrennTestServer.start(KEY, ServerGeneration.CURRENT);
-                WrennClient client = WrennClient.builder(server.baseUrl(), KEY).build()) {
+                WrennClient client = WrennClient.builder(server.baseUrl(), KEY).build();
+                DurableExecution engine = new DurableExecution(
+                        client, KEY, DurableExecution.DEFAULT_KILL_GRACE, null, StderrMarker.NONE)) {
             HttpClient bare =
                     HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
             CapsuleLifecycle lifecycle = CapsuleLifecycle.withDefaults(client, null);
-            CapsuleExecution engine = CapsuleExecution.withDefaults(client, KEY, StderrMarker.NONE);
             PrintStream discard = new PrintStream(OutputStream.nullOutputStream());
             // One warm-up round of each, then measured rounds, alternating which goes first.
             for (int round = 0; round <= rounds; round++) {
@@ -68,14 +70,17 @@ final class CapsuleStart {
         return new Result(engineMs, bareMs);
     }
 
-    private static double viaEngine(CapsuleLifecycle lifecycle, CapsuleExecution engine, PrintStream log)
+    private static double viaEngine(CapsuleLifecycle lifecycle, DurableExecution engine, PrintStream log)
             throws Exception {
         FirstByte first = new FirstByte();
         long t0 = System.nanoTime();
         CapsuleLease lease = lifecycle.acquire(new CapsuleOptions("base", 0, 0, 0, 60, false, null, false, false), log);
-        ExecOutcome out = engine.run(
-                ExecutionSpec.of(lease.capsuleId(), Command.program("echo", List.of("first"))),
-                CommandOutput.of(first));
+        ExecOutcome out = engine.start(
+                        ExecutionSpec.of(lease.capsuleId(), Command.program("echo", List.of("first"))),
+                        CommandOutput.of(first),
+                        null)
+                .outcome()
+                .get(30, TimeUnit.SECONDS);
         check(out.exitCode() == 0 && first.at > 0, "engine: echo failed");
         double ms = (first.at - t0) / 1e6;
         lifecycle.release(lease, log);

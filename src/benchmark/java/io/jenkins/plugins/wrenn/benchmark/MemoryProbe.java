@@ -3,7 +3,6 @@ package io.jenkins.plugins.wrenn.benchmark;
 import io.jenkins.plugins.wrenn.api.ExecCompletion;
 import io.jenkins.plugins.wrenn.api.ExecRequest;
 import io.jenkins.plugins.wrenn.api.WrennClient;
-import io.jenkins.plugins.wrenn.exec.CapsuleExecution;
 import io.jenkins.plugins.wrenn.exec.Command;
 import io.jenkins.plugins.wrenn.exec.DurableExecution;
 import io.jenkins.plugins.wrenn.exec.ExecOutcome;
@@ -22,7 +21,8 @@ import java.util.zip.CRC32;
 /**
  * Runs in a child JVM with a small heap: streams or fetches a large output and prints its CRC-32,
  * byte count and the peak heap used, for the parent to check.
- * Usage: MemoryProbe stream|foreground BASE_URL KEY CAPSULE SHELL_LINE
+ * Usage: MemoryProbe stream|foreground BASE_URL KEY CAPSULE SHELL_LINE; stream runs the command
+ * through the durable engine, foreground fetches its output with one foreground exec.
  */
 public final class MemoryProbe {
 
@@ -49,12 +49,6 @@ public final class MemoryProbe {
         };
         try (WrennClient client = WrennClient.builder(base, key).build()) {
             if (mode.equals("stream")) {
-                ExecOutcome out = new CapsuleExecution(client, key, Duration.ofSeconds(5), null, StderrMarker.NONE)
-                        .run(ExecutionSpec.of(capsule, Command.shell(line)), CommandOutput.of(sink));
-                if (out.exitCode() != 0) {
-                    throw new IllegalStateException("exit " + out.exitCode());
-                }
-            } else if (mode.equals("durable")) {
                 try (DurableExecution durable =
                         new DurableExecution(client, key, Duration.ofSeconds(5), null, StderrMarker.NONE)) {
                     ExecOutcome out = durable.start(

@@ -3,7 +3,6 @@ package io.jenkins.plugins.wrenn.benchmark;
 import io.jenkins.plugins.wrenn.api.ProcessStream;
 import io.jenkins.plugins.wrenn.api.StreamListener;
 import io.jenkins.plugins.wrenn.api.WrennClient;
-import io.jenkins.plugins.wrenn.exec.CapsuleExecution;
 import io.jenkins.plugins.wrenn.exec.Command;
 import io.jenkins.plugins.wrenn.exec.DurableExecution;
 import io.jenkins.plugins.wrenn.exec.DurableRun;
@@ -64,9 +63,8 @@ public final class WrennBenchmark {
     private final boolean quick;
     private final WrennTestServer server;
     private final WrennClient client;
-    private final CapsuleExecution engine;
     /** The durable engine, as wrennExec in a Pipeline drives it. */
-    private final DurableExecution durable;
+    private final DurableExecution engine;
     /** Configured as the plugin's client is: HTTP/1.1 on cleartext, events on the reading thread. */
     private final HttpClient bare = HttpClient.newBuilder()
             .version(HttpClient.Version.HTTP_1_1)
@@ -82,8 +80,7 @@ public final class WrennBenchmark {
         this.quick = quick;
         server = WrennTestServer.start(KEY);
         client = WrennClient.builder(server.baseUrl(), KEY).build();
-        engine = new CapsuleExecution(client, KEY, Duration.ofSeconds(5), null, StderrMarker.NONE);
-        durable = new DurableExecution(client, KEY, Duration.ofSeconds(5), null, StderrMarker.NONE);
+        engine = new DurableExecution(client, KEY, Duration.ofSeconds(5), null, StderrMarker.NONE);
         capsule = server.createCapsule();
     }
 
@@ -130,7 +127,7 @@ public final class WrennBenchmark {
             }
             b.printTable();
         } finally {
-            b.durable.close();
+            b.engine.close();
             b.client.close();
             b.server.close();
         }
@@ -187,22 +184,11 @@ public final class WrennBenchmark {
         System.out.println("streaming latency ...");
         Path engineFifo = fifo("engine.fifo");
         Path bareFifo = fifo("bare.fifo");
-        Path durableFifo = fifo("durable.fifo");
-        LineArrivals durableLog = new LineArrivals();
-        DurableRun durableRun = durable.start(
-                ExecutionSpec.of(capsule, Command.program("cat", List.of(durableFifo.toString()))),
-                CommandOutput.of(durableLog),
-                null);
         LineArrivals engineLog = new LineArrivals();
-        CompletableFuture<ExecOutcome> engineRun = CompletableFuture.supplyAsync(() -> {
-            try {
-                return engine.run(
-                        ExecutionSpec.of(capsule, Command.program("cat", List.of(engineFifo.toString()))),
-                        CommandOutput.of(engineLog));
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
-        });
+        DurableRun engineRun = engine.start(
+                ExecutionSpec.of(capsule, Command.program("cat", List.of(engineFifo.toString()))),
+                CommandOutput.of(engineLog),
+                null);
         BlockingQueue<Long> bareArrivals = new LinkedBlockingQueue<>();
         BareStream bareRun =
                 BareStream.start(bare, server.baseUrl(), KEY, capsule, "cat", List.of(bareFifo.toString()), data -> {
@@ -210,39 +196,33 @@ public final class WrennBenchmark {
                     data.chars().filter(c -> c == '\n').forEach(c -> bareArrivals.add(now));
                 });
         Samples engineMs = new Samples();
-        Samples durableMs = new Samples();
         Samples bareMs = new Samples();
         int warmup = quick ? 20 : 300;
         int rounds = quick ? 50 : 1000;
         try (OutputStream toEngine = new FileOutputStream(engineFifo.toFile());
-                OutputStream toDurable = new FileOutputStream(durableFifo.toFile());
                 OutputStream toBare = new FileOutputStream(bareFifo.toFile())) {
             for (int i = 0; i < warmup + rounds; i++) {
                 double e = ping(toEngine, engineLog.arrivals);
-                double d = ping(toDurable, durableLog.arrivals);
                 double r = ping(toBare, bareArrivals);
                 if (i >= warmup) {
                     engineMs.add(e);
-                    durableMs.add(d);
                     bareMs.add(r);
                 }
             }
         }
-        engineRun.get(30, TimeUnit.SECONDS);
-        durableRun.outcome().get(30, TimeUnit.SECONDS);
+        engineRun.outcome().get(30, TimeUnit.SECONDS);
         bareRun.exit.get(30, TimeUnit.SECONDS);
-        row(
-                "streaming latency, one line, durable engine (wrennExec) (ms, " + rounds + " lines)",
-                durableMs.describe("%.3f"),
-                bareMs.describe("%.3f"),
-                String.format("%.2fx", durableMs.median() / bareMs.median()),
-                "<= 1.5x");
         row(
                 "streaming latency, one line (ms, " + rounds + " lines)",
                 engineMs.describe("%.3f"),
                 bareMs.describe("%.3f"),
                 String.format("%.2fx", engineMs.median() / bareMs.median()),
                 "<= 1.5x");
+    }
+
+    /** Runs a command through the engine to its end. */
+    private ExecOutcome run(ExecutionSpec spec, OutputStream log) throws Exception {
+        return engine.start(spec, log, null).outcome().get(10, TimeUnit.MINUTES);
     }
 
     private static double ping(OutputStream fifo, BlockingQueue<Long> arrivals) throws Exception {
@@ -288,7 +268,7 @@ public final class WrennBenchmark {
             Counting log = new Counting();
             int streamsBefore = server.streamStats().size();
             long t0 = System.nanoTime();
-            engine.run(ExecutionSpec.of(capsule, Command.shell(generator(size))), CommandOutput.of(log));
+            run(ExecutionSpec.of(capsule, Command.shell(generator(size))), CommandOutput.of(log));
             double engineSeconds = (System.nanoTime() - t0) / 1e9;
             check(log.bytes == size, "engine received " + log.bytes + " of " + size + " bytes");
             WrennTestServer.StreamStats engineServer = streamEnded(streamsBefore);
@@ -358,18 +338,9 @@ public final class WrennBenchmark {
                 .POST(HttpRequest.BodyPublishers.ofString("{\"cmd\":\"true\"}"))
                 .build();
         Timed engineRun = new Timed(() -> {
-            ExecOutcome out = engine.run(
-                    ExecutionSpec.of(capsule, Command.program("true", List.of())), OutputStream.nullOutputStream());
+            ExecOutcome out =
+                    run(ExecutionSpec.of(capsule, Command.program("true", List.of())), OutputStream.nullOutputStream());
             check(out.exitCode() == 0, "engine: true exited " + out.exitCode());
-        });
-        Timed durableRun = new Timed(() -> {
-            ExecOutcome out = durable.start(
-                            ExecutionSpec.of(capsule, Command.program("true", List.of())),
-                            OutputStream.nullOutputStream(),
-                            null)
-                    .outcome()
-                    .get(30, TimeUnit.SECONDS);
-            check(out.exitCode() == 0, "durable engine: true exited " + out.exitCode());
         });
         Timed postRun = new Timed(() -> {
             HttpResponse<String> r = bare.send(post, HttpResponse.BodyHandlers.ofString());
@@ -386,7 +357,7 @@ public final class WrennBenchmark {
         });
         Timed spawnRun =
                 new Timed(() -> check(new ProcessBuilder("true").start().waitFor() == 0, "local true failed"));
-        List<Timed> all = List.of(engineRun, durableRun, postRun, clientStreamRun, bareStreamRun, spawnRun);
+        List<Timed> all = List.of(engineRun, postRun, clientStreamRun, bareStreamRun, spawnRun);
         Samples curlMs = new Samples();
         String curlLoop = "for i in $(seq " + commands + "); do curl -s -o /dev/null -X POST -H 'X-API-Key: " + KEY
                 + "' -H 'Content-Type: application/json' -d '{\"cmd\":\"true\"}' " + post.uri() + "; done";
@@ -416,12 +387,7 @@ public final class WrennBenchmark {
             }
         }
         Samples engine = engineRun.ms();
-        pairedRow("per-command time, engine vs bare POST exec (ms)", engine, postRun.ms(), "<= 1.2x");
-        pairedRow(
-                "per-command time, durable engine (wrennExec) vs bare POST exec (ms)",
-                durableRun.ms(),
-                postRun.ms(),
-                "<= 1.25x");
+        pairedRow("per-command time, engine vs bare POST exec (ms)", engine, postRun.ms(), "<= 1.25x");
         pairedRow(
                 "  per-command time, engine vs bare WebSocket stream exec, the streaming route's floor (ms)",
                 engine,
@@ -473,12 +439,6 @@ public final class WrennBenchmark {
         row(
                 "stream " + (streamSize >> 20) + " MiB through the engine at -Xmx64m",
                 probe("stream", streamSize),
-                "",
-                "",
-                "completes, intact");
-        row(
-                "stream " + (streamSize >> 20) + " MiB through the durable engine (wrennExec) at -Xmx64m",
-                probe("durable", streamSize),
                 "",
                 "",
                 "completes, intact");
@@ -730,7 +690,7 @@ public final class WrennBenchmark {
                 crc.update(b, off, len);
             }
         };
-        engine.run(ExecutionSpec.of(capsule, Command.shell(generator(size))), CommandOutput.of(sink));
+        run(ExecutionSpec.of(capsule, Command.shell(generator(size))), CommandOutput.of(sink));
         return Long.toHexString(crc.getValue());
     }
 

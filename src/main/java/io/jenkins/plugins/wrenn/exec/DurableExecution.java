@@ -34,6 +34,15 @@ public final class DurableExecution implements AutoCloseable {
 
     private static final Logger LOGGER = Logger.getLogger(DurableExecution.class.getName());
 
+    /** How long a process gets after SIGTERM before SIGKILL, unless the caller chooses otherwise. */
+    public static final Duration DEFAULT_KILL_GRACE = Duration.ofSeconds(5);
+
+    /**
+     * How long a command runs before its run looks at its capsule. Shorter commands never cost
+     * that request; a stream that has not started by then learns why from it.
+     */
+    static final Duration CAPSULE_CHECK_DELAY = Duration.ofMillis(500);
+
     /** How long finished runs' control files wait for a later run in the same capsule to remove them. */
     static final Duration CLEANUP_DELAY = Duration.ofSeconds(2);
 

@@ -539,7 +539,7 @@ public final class DurableRun {
     /** The delayed look at the capsule: its idle timeout sets the pings; a refusal ends a silent stream. */
     private void scheduleCheck() {
         check = engine.schedule(
-                () -> Thread.ofVirtual().start(this::checkCapsule), CapsuleExecution.CAPSULE_CHECK_DELAY);
+                () -> Thread.ofVirtual().start(this::checkCapsule), DurableExecution.CAPSULE_CHECK_DELAY);
     }
 
     private void checkCapsule() {

@@ -15,7 +15,7 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * Receives the stream's events and writes them, masked, to the log. Also captures stdout when
- * asked, and remembers the pid for stopping and re-attaching. The engine's own notes go through
+ * asked, and remembers the pid for stopping and following. The engine's own notes go through
  * the same masking and always start on a line of their own, also after output without a final
  * newline; so does whatever Jenkins writes after the run.
  */

@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.jenkins.plugins.wrenn.api.BackgroundProcess;
 import io.jenkins.plugins.wrenn.api.Signal;
 import io.jenkins.plugins.wrenn.api.WrennClient;
-import io.jenkins.plugins.wrenn.exec.CapsuleExecutionTest.Log;
+import io.jenkins.plugins.wrenn.exec.DurableExecutionTest.Log;
 import io.jenkins.plugins.wrenn.testserver.Await;
 import io.jenkins.plugins.wrenn.testserver.LocalProcess;
 import io.jenkins.plugins.wrenn.testserver.ServerGeneration;

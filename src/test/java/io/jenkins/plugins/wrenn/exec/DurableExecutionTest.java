@@ -3,11 +3,12 @@ package io.jenkins.plugins.wrenn.exec;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.jenkins.plugins.wrenn.api.ProcessInfo;
 import io.jenkins.plugins.wrenn.api.WrennClient;
-import io.jenkins.plugins.wrenn.exec.CapsuleExecutionTest.Log;
 import io.jenkins.plugins.wrenn.testserver.Await;
 import io.jenkins.plugins.wrenn.testserver.ServerGeneration;
 import io.jenkins.plugins.wrenn.testserver.WrennTestServer;
@@ -15,6 +16,8 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.ObjectInputStream;
 import java.io.ObjectOutputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -24,6 +27,7 @@ import java.util.Map;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.DisabledOnOs;
 import org.junit.jupiter.api.condition.OS;
@@ -58,6 +62,51 @@ class DurableExecutionTest {
         engine.close();
         client.close();
         server.close();
+    }
+
+    /** A log that is thread-safe to read while the engine writes it. */
+    static class Log extends OutputStream {
+        private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+
+        @Override
+        public synchronized void write(int b) {
+            bytes.write(b);
+        }
+
+        @Override
+        public synchronized void write(byte[] b, int off, int len) {
+            bytes.write(b, off, len);
+        }
+
+        synchronized String text() {
+            return bytes.toString(StandardCharsets.UTF_8);
+        }
+    }
+
+    /** The log after the run's header line, which it checks. */
+    static String output(Log log) {
+        String text = log.text();
+        assertTrue(text.startsWith("[wrenn] Running \""), text);
+        return text.substring(text.indexOf('\n') + 1);
+    }
+
+    static ExecutionSpec shell(String capsule, String line) {
+        return ExecutionSpec.of(capsule, Command.shell(line));
+    }
+
+    /** The failure a run ended with; fails the test when it ended with an outcome. */
+    static ExecutionFailure failure(DurableRun run) {
+        ExecutionException e =
+                assertThrows(ExecutionException.class, () -> run.outcome().get(60, TimeUnit.SECONDS));
+        return assertInstanceOf(ExecutionFailure.class, e.getCause());
+    }
+
+    /** Starts a command that ignores SIGTERM and waits until it runs. */
+    static DurableRun startTermIgnorer(String capsule, Log log) throws Exception {
+        DurableRun run =
+                engine.start(shell(capsule, "trap '' TERM; echo ready; while :; do sleep 0.1; done"), log, null);
+        Await.until(() -> log.text().contains("ready\n"), "the command to start");
+        return run;
     }
 
     static WrennClient newClient() {
@@ -138,8 +187,14 @@ class DurableExecutionTest {
     @Test
     void aSignalDeathEndsWithMinusOne() throws Exception {
         String id = server.createCapsule();
-        ExecOutcome outcome = await(engine.start(ExecutionSpec.of(id, Command.shell("kill -9 $$")), new Log(), null));
+        ExecOutcome outcome =
+                await(engine.start(ExecutionSpec.of(id, Command.shell("echo before; kill -9 $$")), new Log(), null));
         assertEquals(ExecOutcome.KILLED_BY_SIGNAL, outcome.exitCode());
+        assertFalse(outcome.succeeded());
+        assertEquals(
+                "The command was killed by a signal (the Wrenn server reports exit code -1 for that, as it has no exit status).",
+                outcome.failureMessage());
+        assertEquals("The command exited with code 3.", new ExecOutcome(3, null).failureMessage());
     }
 
     @Test
@@ -225,11 +280,7 @@ class DurableExecutionTest {
     void aStopReachesATermIgnorerThroughTheWrapperAndSaysItIsGone() throws Exception {
         String id = server.createCapsule();
         Log log = new Log();
-        DurableRun run = engine.start(
-                ExecutionSpec.of(id, Command.shell("trap '' TERM; echo ready; while :; do sleep 0.1; done")),
-                log,
-                null);
-        Await.until(() -> log.text().contains("ready\n"), "the command to start");
+        DurableRun run = startTermIgnorer(id, log);
         long commandPid = Long.parseLong(
                 Files.readString(Path.of(run.state().controlPrefix() + ".pid")).strip());
         assertTrue(running(commandPid));
@@ -267,11 +318,11 @@ class DurableExecutionTest {
         Log log = new Log();
         ExecutionSpec spec =
                 new ExecutionSpec(id, Command.shell("sleep 30"), null, null, Duration.ofSeconds(1), false, null);
-        DurableRun run = engine.start(spec, log, null);
-        ExecutionException e =
-                assertThrows(ExecutionException.class, () -> run.outcome().get(30, TimeUnit.SECONDS));
-        ExecutionFailure failure = assertInstanceOf(ExecutionFailure.class, e.getCause());
+        long t0 = System.nanoTime();
+        ExecutionFailure failure = failure(engine.start(spec, log, null));
         assertEquals(ExecutionFailure.Reason.TIMED_OUT, failure.reason());
+        assertTrue(failure.getMessage().startsWith("The command timed out after 1 s"), failure.getMessage());
+        assertTrue(System.nanoTime() - t0 < 10_000_000_000L, "the timeout took too long");
         Await.until(() -> server.processes(id).isEmpty(), "the timed-out process is still running");
     }
 
@@ -297,17 +348,345 @@ class DurableExecutionTest {
     }
 
     @Test
-    void aWrongCapsuleFailsClearly() throws Exception {
-        ExecutionException e = assertThrows(
-                ExecutionException.class,
-                () -> engine.start(
-                                ExecutionSpec.of("cl-doesnotexist0000000000000", Command.shell("true")),
-                                new Log(),
-                                null)
-                        .outcome()
-                        .get(30, TimeUnit.SECONDS));
-        ExecutionFailure failure = assertInstanceOf(ExecutionFailure.class, e.getCause());
-        assertEquals(ExecutionFailure.Reason.CAPSULE_NOT_FOUND, failure.reason());
+    void capsuleProblemsAreClearAndNothingStarts() throws Exception {
+        ExecutionFailure missing =
+                failure(engine.start(shell("cl-0000000000000000000000000", "true"), new Log(), null));
+        assertEquals(ExecutionFailure.Reason.CAPSULE_NOT_FOUND, missing.reason());
+        assertTrue(missing.getMessage().startsWith("Capsule not found: cl-0000000000000000000000000"));
+
+        ExecutionFailure invalid = failure(engine.start(shell("cap_abc123", "true"), new Log(), null));
+        assertEquals(ExecutionFailure.Reason.INVALID_CAPSULE_ID, invalid.reason());
+        assertTrue(invalid.getMessage().contains("'cap_abc123'"), invalid.getMessage());
+
+        String paused = server.createCapsule();
+        server.setStatus(paused, "paused");
+        ExecutionFailure notRunning = failure(engine.start(shell(paused, "true"), new Log(), null));
+        assertTrue(
+                notRunning
+                        .getMessage()
+                        .startsWith(
+                                "Capsule " + paused + " is not running (status: paused) - start or resume it first."),
+                notRunning.getMessage());
+        assertTrue(server.processes(paused).isEmpty(), "a process started in a paused capsule");
+    }
+
+    @Test
+    void wrongKeyNamesTheCredentialsWithoutWaitingForTheStream() throws Exception {
+        // The server waits this long for a browser-style auth message before it refuses the stream.
+        server.setAuthWait(Duration.ofSeconds(5));
+        String id = server.createCapsule();
+        long t0 = System.nanoTime();
+        try (WrennClient wrong =
+                        WrennClient.builder(server.baseUrl(), "wrn_not_it").build();
+                DurableExecution wrongEngine =
+                        new DurableExecution(wrong, "wrn_not_it", Duration.ofSeconds(1), null, StderrMarker.NONE)) {
+            ExecutionFailure e =
+                    failure(wrongEngine.start(shell(id, "true").withCredentialsName("wrenn-key"), new Log(), null));
+            assertEquals(ExecutionFailure.Reason.AUTHENTICATION_FAILED, e.reason());
+            assertTrue(e.getMessage().startsWith("Authentication failed for credentials wrenn-key"), e.getMessage());
+            assertFalse(e.getMessage().contains("wrn_not_it"), e.getMessage());
+        }
+        assertTrue(System.nanoTime() - t0 < 3_000_000_000L, "waited for the stream's 5 s auth timeout");
+        assertTrue(server.processes(id).isEmpty());
+    }
+
+    @Test
+    void aShortCommandCostsNoCapsuleRequestALongerOneGetsItsCheckAndPings() throws Exception {
+        String id = server.createCapsule();
+        String capsule = "/api/v1/capsules/" + id;
+        assertEquals(0, await(engine.start(shell(id, "true"), new Log(), null)).exitCode());
+        assertTrue(server.requests("GET", capsule).isEmpty(), "a GET of the capsule for a short command");
+
+        // Without pings the server would pause the capsule 2 s into the command.
+        server.setIdleTimeout(id, 2);
+        assertEquals(
+                0, await(engine.start(shell(id, "sleep 3"), new Log(), null)).exitCode());
+        assertEquals(1, server.requests("GET", capsule).size());
+        assertFalse(server.requests("POST", capsule + "/ping").isEmpty(), "no ping in 3 s with a 2 s idle timeout");
+        assertEquals("running", server.status(id));
+    }
+
+    @Test
+    void pingsKeepABusyCapsuleFromBeingPaused() throws Exception {
+        String id = server.createCapsule();
+        server.setIdleTimeout(id, 1);
+        try (DurableExecution pinging =
+                new DurableExecution(client, KEY, Duration.ofSeconds(1), Duration.ofMillis(300), StderrMarker.NONE)) {
+            ExecOutcome out = await(pinging.start(shell(id, "sleep 2.5; echo done"), new Log(), null));
+            assertEquals(0, out.exitCode());
+        }
+        assertEquals("running", server.status(id));
+        assertTrue(server.requests("POST", ".*/" + id + "/ping").size() >= 5);
+
+        String idle = server.createCapsule();
+        server.setIdleTimeout(idle, 1);
+        Thread.sleep(1500);
+        assertEquals(
+                "paused", server.status(idle), "the test server's auto-pause must work for this test to mean anything");
+    }
+
+    @Test
+    void serverErrorOnTheStreamSaysServerError() throws Exception {
+        String id = server.createCapsule();
+        server.failNext("GET", ".*/exec/stream", 500, "text/html", "<h1>oops</h1>");
+        ExecutionFailure e = failure(engine.start(shell(id, "true"), new Log(), null));
+        assertEquals(ExecutionFailure.Reason.SERVER_ERROR, e.reason());
+        assertTrue(e.getMessage().startsWith("Server error 500"), e.getMessage());
+    }
+
+    @Test
+    void theHeaderNamesCommandAndCapsuleAndMasksTheKey() throws Exception {
+        String id = server.createCapsule();
+        Log log = new Log();
+        await(engine.start(shell(id, "echo key is " + KEY), log, null));
+        assertEquals("[wrenn] Running \"echo key is ****\" in capsule " + id + "\nkey is ****\n", log.text());
+    }
+
+    @Test
+    void theApiKeyIsMaskedEvenAcrossChunks() throws Exception {
+        server.setChunkBytes(7);
+        try {
+            // One run per pipe: two pipes have no defined order between them.
+            Log stdout = new Log();
+            await(engine.start(shell(server.createCapsule(), "echo key " + KEY + " end"), stdout, null));
+            assertEquals("key **** end\n", output(stdout));
+
+            Log stderr = new Log();
+            await(engine.start(shell(server.createCapsule(), "echo pw " + KEY + " " + KEY + " >&2"), stderr, null));
+            // The engine marks each stderr chunk; the masked text is what remains between the marks.
+            assertEquals("pw **** ****\n", output(stderr).replace("<E>", ""));
+        } finally {
+            server.setChunkBytes(8192);
+        }
+    }
+
+    @Test
+    void stderrChunksGetTheMarkerAndStdoutNever() throws Exception {
+        try (DurableExecution marking =
+                new DurableExecution(client, KEY, Duration.ofSeconds(1), null, chunk -> "<E" + chunk.length() + ">")) {
+            Log log = new Log();
+            ExecOutcome out = await(marking.start(
+                    new ExecutionSpec(
+                            server.createCapsule(),
+                            Command.shell("echo result; echo oops >&2"),
+                            null,
+                            null,
+                            null,
+                            true,
+                            null),
+                    log,
+                    null));
+            assertEquals("result\n", out.stdout());
+            assertEquals("<E5>oops\n", output(log));
+
+            Log plain = new Log();
+            ExecOutcome logged = await(marking.start(shell(server.createCapsule(), "echo plain"), plain, null));
+            assertEquals("plain\n", output(plain));
+            assertNull(logged.stdout());
+        }
+    }
+
+    @Test
+    void programFormPassesArgumentsExactly() throws Exception {
+        Log log = new Log();
+        ExecOutcome out = await(engine.start(
+                ExecutionSpec.of(
+                        server.createCapsule(),
+                        Command.program("printf", List.of("[%s]\\n", "two words", "$HOME", "'q'"))),
+                log,
+                null));
+        assertEquals(0, out.exitCode());
+        assertEquals("[two words]\n[$HOME]\n['q']\n", output(log));
+    }
+
+    @Test
+    void theFirstLineReachesTheLogBeforeTheProcessEnds() throws Exception {
+        Log log = new Log();
+        DurableRun run = engine.start(shell(server.createCapsule(), "echo first; sleep 3; echo second"), log, null);
+        long t0 = System.nanoTime();
+        Await.until(() -> log.text().contains("first\n"), "the first line");
+        assertTrue(System.nanoTime() - t0 < 2_000_000_000L, "the first line came late");
+        assertFalse(run.outcome().isDone());
+        assertEquals(0, await(run).exitCode());
+        assertEquals("first\nsecond\n", output(log));
+    }
+
+    @Test
+    void envValuesWithQuotesAndARelativeCwdArriveExactly() throws Exception {
+        String id = server.createCapsule();
+        Files.createDirectories(server.workDir(id).resolve("work dir"));
+        Log log = new Log();
+        ExecOutcome out = await(engine.start(
+                new ExecutionSpec(
+                        id,
+                        Command.shell("echo \"$GREETING:$QUOTED\"; basename \"$PWD\"; exit 4"),
+                        Map.of("GREETING", "hi", "QUOTED", "it's \"$x\"; rm -rf /"),
+                        "work dir",
+                        null,
+                        false,
+                        null),
+                log,
+                null));
+        assertEquals(4, out.exitCode());
+        assertEquals("hi:it's \"$x\"; rm -rf /\nwork dir\n", output(log));
+    }
+
+    @Test
+    void envsValuesNeverShowInTheCapsulesProcessList() throws Exception {
+        String id = server.createCapsule();
+        String secret = "supersecret-value-42";
+        Log log = new Log();
+        DurableRun run = engine.start(
+                new ExecutionSpec(
+                        id,
+                        Command.shell("echo started; sleep 2; echo \"$TOKEN\""),
+                        Map.of("TOKEN", secret),
+                        null,
+                        null,
+                        false,
+                        null),
+                log,
+                null);
+        Await.until(() -> log.text().contains("started\n"), "the command to start");
+        List<ProcessInfo> listed = client.processes().list(id);
+        assertFalse(listed.isEmpty(), "the running command is not listed, so this test proves nothing");
+        for (ProcessInfo p : listed) {
+            assertFalse(p.cmd().contains(secret) || p.args().stream().anyMatch(a -> a.contains(secret)), p.toString());
+        }
+        assertEquals(0, await(run).exitCode());
+        assertEquals("started\n" + secret + "\n", output(log));
+    }
+
+    @Test
+    void aMissingCwdFailsTheCommandNamingTheDirectory() throws Exception {
+        Log log = new Log();
+        DurableRun run = engine.start(
+                new ExecutionSpec(
+                        server.createCapsule(), Command.shell("true"), null, "/no/such/dir", null, false, null),
+                log,
+                null);
+        ExecutionFailure e = failure(run);
+        assertTrue(e.getMessage().contains("/no/such/dir"), e.getMessage());
+        assertFalse(e.reason() == ExecutionFailure.Reason.CAPSULE_NOT_FOUND, e.getMessage());
+    }
+
+    @Test
+    void badEnvNameIsRefusedNamingTheField() {
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
+                () -> new ExecutionSpec("cl-x", Command.shell("true"), Map.of("1BAD", "x"), null, null, false, null));
+        assertTrue(e.getMessage().startsWith("envs: '1BAD'"), e.getMessage());
+    }
+
+    @Test
+    void notesAndTheEndOfTheRunStartOnANewLine() throws Exception {
+        Log exited = new Log();
+        ExecOutcome out = await(engine.start(shell(server.createCapsule(), "printf partial; exit 4"), exited, null));
+        assertEquals(4, out.exitCode());
+        assertEquals("partial\n", output(exited));
+
+        Log timedOut = new Log();
+        failure(engine.start(
+                new ExecutionSpec(
+                        server.createCapsule(),
+                        Command.shell("printf partial; sleep 30"),
+                        null,
+                        null,
+                        Duration.ofSeconds(1),
+                        false,
+                        null),
+                timedOut,
+                null));
+        assertTrue(output(timedOut).startsWith("partial\n[wrenn] timed out after 1 s"), timedOut.text());
+    }
+
+    @Test
+    void aRefusedStopSignalIsReportedAndSigkillStillFollows() throws Exception {
+        String id = server.createCapsule();
+        Log log = new Log();
+        DurableRun run = startTermIgnorer(id, log);
+        server.failNext(
+                "DELETE",
+                ".*/" + id + "/processes/\\d+",
+                502,
+                "application/json",
+                "{\"error\":{\"code\":\"agent_error\",\"message\":\"host agent unreachable\"}}");
+        assertEquals(DurableRun.StopResult.GONE, run.stop().get(30, TimeUnit.SECONDS));
+        assertTrue(log.text().contains("could not send SIGTERM to process"), log.text());
+        assertTrue(log.text().contains("host agent unreachable"), log.text());
+        Await.until(() -> server.processes(id).isEmpty(), "SIGKILL did not follow the refused SIGTERM");
+    }
+
+    @Test
+    void aProgramThatDoesNotExistFailsWithTheShellsWordsNotAsAServerOrCapsuleError() throws Exception {
+        Log log = new Log();
+        ExecOutcome out = await(engine.start(
+                ExecutionSpec.of(server.createCapsule(), Command.program("no-such-program-x", List.of())), log, null));
+        assertEquals(127, out.exitCode());
+        assertEquals("The command exited with code 127.", out.failureMessage());
+        assertTrue(
+                Pattern.compile("<E>.*no-such-program-x.*not found")
+                        .matcher(log.text())
+                        .find(),
+                log.text());
+        assertFalse(log.text().contains("Server error"), log.text());
+        assertFalse(log.text().contains("Capsule not found"), log.text());
+    }
+
+    @Test
+    void aConnectionCutRightAfterAMessageLosesNoLineAndTheExitCodeStillArrives() throws Exception {
+        // The recipe of the independent server: a TCP close with no close frame after the 3rd message.
+        String id = server.createCapsule();
+        server.dropNextStreamAfter(3);
+        Log log = new Log();
+        long t0 = System.nanoTime();
+        ExecOutcome out =
+                await(engine.start(shell(id, "for i in $(seq 1 10); do echo $i; sleep 0.2; done; exit 7"), log, null));
+        assertEquals(7, out.exitCode());
+        assertTrue(log.text().contains("the output stream was cut"), log.text());
+        List<String> numbers =
+                output(log).lines().filter(l -> l.matches("\\d+")).toList();
+        assertEquals(List.of("1", "2", "3", "4", "5", "6", "7", "8", "9", "10"), numbers, log.text());
+        assertTrue(System.nanoTime() - t0 < 10_000_000_000L, "the cut was not noticed at once");
+    }
+
+    @Test
+    void aSilentConnectionIsNoticedByTheKeepAliveAndTheExitCodeStillArrives() throws Exception {
+        String id = server.createCapsule();
+        server.silenceNextStreamAfter(1);
+        Log log = new Log();
+        try (WrennClient keepingAlive = WrennClient.builder(server.baseUrl(), KEY)
+                        .keepAlive(Duration.ofSeconds(1), Duration.ofSeconds(2))
+                        .build();
+                DurableExecution slow =
+                        new DurableExecution(keepingAlive, KEY, Duration.ofSeconds(1), null, StderrMarker.NONE)) {
+            long t0 = System.nanoTime();
+            ExecOutcome out = await(slow.start(shell(id, "echo one; sleep 8; echo two; exit 5"), log, null));
+            long seconds = (System.nanoTime() - t0) / 1_000_000_000L;
+            assertEquals(5, out.exitCode());
+            assertTrue(log.text().contains("not even an answer to a keep-alive ping"), log.text());
+            assertTrue(output(log).startsWith("one\n"), log.text());
+            assertTrue(output(log).endsWith("two\n"), log.text());
+            assertTrue(seconds < 15, "took " + seconds + " s");
+        }
+    }
+
+    @Test
+    void aProcessThatEndedBeforeTheCutWasNoticedStillGivesItsRealExitCode() throws Exception {
+        String id = server.createCapsule();
+        server.dropNextStreamAfter(3);
+        Log log = new Log();
+        ExecOutcome out =
+                await(engine.start(shell(id, "echo 1; sleep 0.1; echo 2; sleep 0.1; echo 3; exit 7"), log, null));
+        assertEquals(7, out.exitCode());
+        assertEquals("1\n2\n3\n", output(log).replaceAll("\\[wrenn\\].*\n", ""));
+        assertFalse(log.text().contains("Capsule not found"), log.text());
+
+        // Cut after the first message of a command that has ended by then: the status file still
+        // gives its code, never a success it did not have.
+        server.dropNextStreamAfter(1);
+        ExecOutcome quick = await(engine.start(shell(id, "echo one; exit 3"), new Log(), null));
+        assertEquals(3, quick.exitCode());
     }
 
     /** Whether the local process runs; a zombie (killed, not yet reaped by a container's init) does not. */
