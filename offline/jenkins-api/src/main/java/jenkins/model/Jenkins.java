@@ -14,6 +14,10 @@ public class Jenkins implements AccessControlled {
         throw new UnsupportedOperationException("declaration only");
     }
 
+    public static Jenkins getInstanceOrNull() {
+        throw new UnsupportedOperationException("declaration only");
+    }
+
     public File getRootDir() {
         throw new UnsupportedOperationException("declaration only");
     }

@@ -31,6 +31,9 @@ public final class FreestyleCommands {
 
     /** Records a freestyle build's command once its process is known. */
     static synchronized void running(Run<?, ?> build, String credentialsId, RunState state) {
+        if (Jenkins.getInstanceOrNull() == null) {
+            return;
+        }
         List<String> lines = read();
         lines.add(String.join(
                 "\t",
@@ -44,6 +47,10 @@ public final class FreestyleCommands {
 
     /** Forgets a command that has ended or been stopped. */
     static synchronized void ended(RunState state) {
+        if (Jenkins.getInstanceOrNull() == null) {
+            // Jenkins is gone (a shutdown interrupted the build): the record stays for the next start.
+            return;
+        }
         List<String> lines = read();
         if (lines.removeIf(l -> l.endsWith("\t" + state.controlPrefix()))) {
             write(lines);

@@ -1,5 +1,6 @@
 package io.jenkins.plugins.wrenn;
 
+import hudson.AbortException;
 import hudson.FilePath;
 import hudson.model.TaskListener;
 import io.jenkins.plugins.wrenn.files.SourceFile;
@@ -8,6 +9,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -18,6 +20,24 @@ import java.util.List;
 final class WorkspaceFiles {
 
     private WorkspaceFiles() {}
+
+    /**
+     * A workspace path as a step parameter gives it, refused when it would leave the workspace
+     * (absolute, a drive letter, or a {@code ..} segment): on the built-in node that would reach the
+     * controller's own files.
+     *
+     * @throws AbortException naming the parameter
+     */
+    static String insideWorkspace(String parameter, String path) throws AbortException {
+        String p = path.replace('\\', '/');
+        boolean outside = p.startsWith("/")
+                || p.matches("^[A-Za-z]:.*")
+                || Arrays.asList(p.split("/")).contains("..");
+        if (outside) {
+            throw new AbortException(Messages.WorkspaceFiles_OutsideWorkspace(parameter, path));
+        }
+        return path;
+    }
 
     /** The files below {@code base} that match the Ant patterns (default excludes apply, as in {@code archiveArtifacts}). */
     static List<SourceFile> select(FilePath base, String includes, String excludes)

@@ -381,6 +381,8 @@ public class WrennExecStep extends Step {
                 return false;
             }
             WrennConnection connection = WrennConnection.forDurableRun(credentialsId, build);
+            // The global default as it is now: a resumed step must use the same key after a restart.
+            credentialsId = connection.credentialsId();
             ExecutionSpec spec;
             try {
                 spec = new ExecutionSpec(
@@ -512,6 +514,14 @@ public class WrennExecStep extends Step {
                 BackgroundProcess p = connection.backgroundProcesses().start(spec, listener.getLogger());
                 BackgroundProcessesAction.of(build)
                         .started(capsule, p.pid(), p.tag(), connection.credentialsId(), step.keepAlive);
+                if (stopping) {
+                    // Stopped while the process started: the step has ended already; its process goes too.
+                    if (!step.keepAlive) {
+                        connection.backgroundProcesses().stop(capsule, p.pid(), listener.getLogger());
+                        BackgroundProcessesAction.of(build).stopped(capsule, Long.toString(p.pid()));
+                    }
+                    return;
+                }
                 // A plain map: serializable for the CPS program, and srv.pid / srv.tag work in the sandbox.
                 Map<String, Object> handle = new LinkedHashMap<>();
                 handle.put("pid", p.pid());

@@ -127,7 +127,7 @@ public class WrennGetStep extends Step {
         if (from == null || !from.startsWith("/")) {
             throw new AbortException(Messages.WrennGetStep_FromAbsolute(from == null ? "" : from));
         }
-        FilePath target = into == null ? workspace : workspace.child(into);
+        FilePath target = into == null ? workspace : workspace.child(WorkspaceFiles.insideWorkspace("into", into));
         target.mkdirs();
         try {
             return connection

@@ -129,7 +129,7 @@ public class WrennPutStep extends Step {
         if (into == null || !into.startsWith("/")) {
             throw new AbortException(Messages.WrennPutStep_IntoAbsolute(into == null ? "" : into));
         }
-        FilePath base = dir == null ? workspace : workspace.child(dir);
+        FilePath base = dir == null ? workspace : workspace.child(WorkspaceFiles.insideWorkspace("dir", dir));
         if (!base.isDirectory()) {
             throw new AbortException(Messages.WrennPutStep_NoDir(base.getRemote()));
         }

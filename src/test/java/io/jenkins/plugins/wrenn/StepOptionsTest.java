@@ -259,4 +259,15 @@ class StepOptionsTest {
                 "signal: 'SIGHUP' is not SIGTERM or SIGKILL",
                 assertThrows(IllegalArgumentException.class, step::parsedSignal).getMessage());
     }
+
+    @Test
+    void fileStepPathsStayInsideTheWorkspace() throws Exception {
+        assertEquals("reports/unit", WorkspaceFiles.insideWorkspace("into", "reports/unit"));
+        assertEquals("a..b/c", WorkspaceFiles.insideWorkspace("dir", "a..b/c"));
+        for (String outside : List.of("/etc", "../x", "a/../../x", "a\\..\\..\\x", "C:/Windows", "\\\\server\\share")) {
+            AbortException e =
+                    assertThrows(AbortException.class, () -> WorkspaceFiles.insideWorkspace("into", outside));
+            assertTrue(e.getMessage().startsWith("into: '" + outside + "' leaves the workspace"), e.getMessage());
+        }
+    }
 }
