@@ -83,6 +83,11 @@ class FileTransferTest {
         return logBytes.toString(StandardCharsets.UTF_8);
     }
 
+    /** Brings every file below the capsule directory into {@link #back}, as a step with defaults does. */
+    FileTransfer.Summary getAll(String from) throws TransferException, InterruptedException {
+        return transfer.get(from, AntPatterns.of("**"), AntPatterns.of(""), LocalFiles.target(back), "back", false);
+    }
+
     static void write(Path file, byte[] content) throws IOException {
         Files.createDirectories(file.getParent());
         Files.write(file, content);
@@ -170,7 +175,7 @@ class FileTransferTest {
         fillWorkspace();
         Path into = capsuleDir.resolve("ws");
         transfer.put(LocalFiles.select(workspace, "**", ""), "the workspace", into.toString(), false);
-        transfer.get(into.toString(), AntPatterns.of("**"), AntPatterns.of(""), LocalFiles.target(back), "back", false);
+        getAll(into.toString());
         assertEquals(checksums(workspace), checksums(back));
     }
 
@@ -200,10 +205,7 @@ class FileTransferTest {
     @Test
     void aMissingCapsuleDirectoryIsNamed() {
         String from = capsuleDir.resolve("no/such/dir").toString();
-        TransferException e = assertThrows(
-                TransferException.class,
-                () -> transfer.get(
-                        from, AntPatterns.of("**"), AntPatterns.of(""), LocalFiles.target(back), "back", false));
+        TransferException e = assertThrows(TransferException.class, () -> getAll(from));
         assertTrue(e.getMessage().contains("The directory " + from + " does not exist"), e.getMessage());
     }
 
@@ -264,28 +266,12 @@ class FileTransferTest {
         Path dir = capsuleDir.resolve("big");
         write(dir.resolve("a.bin"), random(1_000_000, 5));
         server.files().cutNextDownloadAfter(400_000);
-        TransferException cut = assertThrows(
-                TransferException.class,
-                () -> transfer.get(
-                        dir.toString(),
-                        AntPatterns.of("**"),
-                        AntPatterns.of(""),
-                        LocalFiles.target(back),
-                        "back",
-                        false));
+        TransferException cut = assertThrows(TransferException.class, () -> getAll(dir.toString()));
         assertTrue(cut.getMessage().contains("incomplete"), cut.getMessage());
 
         // The real server ends the answer cleanly when the capsule fails part-way.
         server.files().endNextDownloadAfter(400_000);
-        TransferException ended = assertThrows(
-                TransferException.class,
-                () -> transfer.get(
-                        dir.toString(),
-                        AntPatterns.of("**"),
-                        AntPatterns.of(""),
-                        LocalFiles.target(back),
-                        "back",
-                        false));
+        TransferException ended = assertThrows(TransferException.class, () -> getAll(dir.toString()));
         assertTrue(ended.getMessage().contains("was cut short: 400000 of"), ended.getMessage());
         assertFalse(log().contains("[wrenn] Fetched"), log());
     }
@@ -295,15 +281,7 @@ class FileTransferTest {
         Path dir = capsuleDir.resolve("links");
         write(dir.resolve("ok.txt"), "ok".getBytes(StandardCharsets.UTF_8));
         Files.createSymbolicLink(dir.resolve("evil"), Path.of("/etc/passwd"));
-        TransferException e = assertThrows(
-                TransferException.class,
-                () -> transfer.get(
-                        dir.toString(),
-                        AntPatterns.of("**"),
-                        AntPatterns.of(""),
-                        LocalFiles.target(back),
-                        "back",
-                        false));
+        TransferException e = assertThrows(TransferException.class, () -> getAll(dir.toString()));
         assertTrue(e.getMessage().contains("'evil' -> '/etc/passwd'"), e.getMessage());
         assertFalse(Files.exists(back.resolve("evil"), java.nio.file.LinkOption.NOFOLLOW_LINKS));
     }
@@ -313,7 +291,7 @@ class FileTransferTest {
         Path dir = capsuleDir.resolve("inner");
         write(dir.resolve("real/file.txt"), "data".getBytes(StandardCharsets.UTF_8));
         Files.createSymbolicLink(dir.resolve("alias"), Path.of("real/file.txt"));
-        transfer.get(dir.toString(), AntPatterns.of("**"), AntPatterns.of(""), LocalFiles.target(back), "back", false);
+        getAll(dir.toString());
         assertTrue(Files.isSymbolicLink(back.resolve("alias")));
         assertEquals("data", Files.readString(back.resolve("alias")));
     }
@@ -324,8 +302,7 @@ class FileTransferTest {
         Path dir = capsuleDir.resolve("hard");
         write(dir.resolve("a.bin"), random(20_000, 8));
         Files.createLink(dir.resolve("b.bin"), dir.resolve("a.bin"));
-        FileTransfer.Summary done = transfer.get(
-                dir.toString(), AntPatterns.of("**"), AntPatterns.of(""), LocalFiles.target(back), "back", false);
+        FileTransfer.Summary done = getAll(dir.toString());
         assertEquals(2, done.files());
         assertEquals(checksums(dir), checksums(back));
     }
@@ -334,15 +311,7 @@ class FileTransferTest {
     void aNameWithALineBreakIsRefusedByName() throws Exception {
         Path dir = capsuleDir.resolve("odd");
         write(dir.resolve("two\nlines.txt"), new byte[1]);
-        TransferException e = assertThrows(
-                TransferException.class,
-                () -> transfer.get(
-                        dir.toString(),
-                        AntPatterns.of("**"),
-                        AntPatterns.of(""),
-                        LocalFiles.target(back),
-                        "back",
-                        false));
+        TransferException e = assertThrows(TransferException.class, () -> getAll(dir.toString()));
         assertTrue(e.getMessage().contains("two\\nlines.txt"), e.getMessage());
     }
 
