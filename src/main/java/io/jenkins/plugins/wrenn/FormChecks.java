@@ -48,14 +48,6 @@ final class FormChecks {
         }
     }
 
-    /**
-     * A command. Nothing to flag in a form: empty is not shown red before any input, and a build
-     * without one fails with a clear message. Kept for the Pipeline step's {@code doCheckCmd}.
-     */
-    static FormValidation command(Item item, String value) {
-        return FormValidation.ok();
-    }
-
     /** Environment variables one {@code NAME=VALUE} per line, by the engine's rule; names the bad line. */
     static FormValidation envLines(Item item, String value) {
         if (!mayConfigure(item) || value == null) {

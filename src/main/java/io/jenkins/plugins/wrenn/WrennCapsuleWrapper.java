@@ -257,8 +257,7 @@ public class WrennCapsuleWrapper extends SimpleBuildWrapper {
 
         @POST
         public ListBoxModel doFillCredentialsIdItems(@AncestorInPath Item item, @QueryParameter String credentialsId) {
-            return WrennCredentials.fillItems(
-                    item, credentialsId, WrennGlobalConfiguration.get().getApiUrl());
+            return WrennCredentials.fillItems(item, credentialsId);
         }
     }
 }

@@ -376,8 +376,7 @@ public class WrennExecBuilder extends Builder implements SimpleBuildStep {
 
         @POST
         public ListBoxModel doFillCredentialsIdItems(@AncestorInPath Item item, @QueryParameter String credentialsId) {
-            return WrennCredentials.fillItems(
-                    item, credentialsId, WrennGlobalConfiguration.get().getApiUrl());
+            return WrennCredentials.fillItems(item, credentialsId);
         }
 
         /**

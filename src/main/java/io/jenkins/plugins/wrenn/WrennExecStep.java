@@ -587,12 +587,7 @@ public class WrennExecStep extends Step {
 
         @POST
         public FormValidation doCheckCapsule(@AncestorInPath Item item, @QueryParameter String value) {
-            return Util.fixEmptyAndTrim(value) == null ? FormValidation.ok() : FormChecks.capsule(item, value);
-        }
-
-        @POST
-        public FormValidation doCheckCmd(@AncestorInPath Item item, @QueryParameter String value) {
-            return Util.fixEmptyAndTrim(value) == null ? FormValidation.ok() : FormChecks.command(item, value);
+            return FormChecks.capsule(item, value);
         }
 
         @POST
@@ -607,8 +602,7 @@ public class WrennExecStep extends Step {
 
         @POST
         public ListBoxModel doFillCredentialsIdItems(@AncestorInPath Item item, @QueryParameter String credentialsId) {
-            return WrennCredentials.fillItems(
-                    item, credentialsId, WrennGlobalConfiguration.get().getApiUrl());
+            return WrennCredentials.fillItems(item, credentialsId);
         }
     }
 }

@@ -206,8 +206,7 @@ public class WrennGetStep extends Step {
 
         @POST
         public ListBoxModel doFillCredentialsIdItems(@AncestorInPath Item item, @QueryParameter String credentialsId) {
-            return WrennCredentials.fillItems(
-                    item, credentialsId, WrennGlobalConfiguration.get().getApiUrl());
+            return WrennCredentials.fillItems(item, credentialsId);
         }
     }
 }

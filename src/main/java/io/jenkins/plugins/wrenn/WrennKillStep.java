@@ -194,8 +194,7 @@ public class WrennKillStep extends Step {
 
         @POST
         public ListBoxModel doFillCredentialsIdItems(@AncestorInPath Item item, @QueryParameter String credentialsId) {
-            return WrennCredentials.fillItems(
-                    item, credentialsId, WrennGlobalConfiguration.get().getApiUrl());
+            return WrennCredentials.fillItems(item, credentialsId);
         }
     }
 }
