@@ -15,7 +15,6 @@ import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -199,22 +198,10 @@ final class FileTransferBenchmark {
     }
 
     private String probe(String mode, String from, String to, long size, String crc, Path result) throws Exception {
-        Process p = new ProcessBuilder(
-                        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                        "-Xmx64m",
-                        "-cp",
-                        System.getProperty("java.class.path"),
-                        FileTransferBenchmark.class.getName(),
-                        mode,
-                        server.baseUrl().toString(),
-                        key,
-                        capsule,
-                        from,
-                        to)
-                .redirectErrorStream(true)
-                .start();
-        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        int rc = p.waitFor();
+        SmallHeap.Result child = SmallHeap.run(
+                FileTransferBenchmark.class, mode, server.baseUrl().toString(), key, capsule, from, to);
+        String output = child.output();
+        int rc = child.exitCode();
         for (String line : output.split("\n")) {
             if (line.startsWith("RESULT ")) {
                 String[] f = line.split(" ");

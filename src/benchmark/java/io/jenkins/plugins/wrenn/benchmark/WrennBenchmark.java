@@ -452,21 +452,10 @@ public final class WrennBenchmark {
 
     private String probe(String mode, long size) throws Exception {
         String expected = expectedCrc(size);
-        Process p = new ProcessBuilder(
-                        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                        "-Xmx64m",
-                        "-cp",
-                        System.getProperty("java.class.path"),
-                        MemoryProbe.class.getName(),
-                        mode,
-                        server.baseUrl().toString(),
-                        KEY,
-                        capsule,
-                        generator(size))
-                .redirectErrorStream(true)
-                .start();
-        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        int rc = p.waitFor();
+        SmallHeap.Result child =
+                SmallHeap.run(MemoryProbe.class, mode, server.baseUrl().toString(), KEY, capsule, generator(size));
+        String output = child.output();
+        int rc = child.exitCode();
         for (String line : output.split("\n")) {
             if (line.startsWith("RESULT ")) {
                 String[] f = line.split(" ");
