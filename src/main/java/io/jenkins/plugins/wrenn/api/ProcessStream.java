@@ -23,9 +23,6 @@ import java.util.concurrent.TimeUnit;
  */
 public final class ProcessStream implements AutoCloseable {
 
-    /** How long the server gets to close a stream after its exit message before the client cuts it. */
-    private static final long CLOSE_GRACE_MILLIS = 5_000;
-
     /** A message is one chunk of output; anything far larger is not the API talking. */
     private static final int MAX_MESSAGE_CHARS = 16 * 1024 * 1024;
 
@@ -35,7 +32,6 @@ public final class ProcessStream implements AutoCloseable {
     private final CompletableFuture<Integer> exit = new CompletableFuture<>();
     private final StringBuilder partial = new StringBuilder();
     private volatile WebSocket socket;
-    private volatile ScheduledExecutorService timer;
     private volatile ScheduledFuture<?> pinger;
     private volatile long pid = -1;
     private volatile boolean stopping;
@@ -106,18 +102,12 @@ public final class ProcessStream implements AutoCloseable {
     }
 
     /**
-     * Cuts the stream at once; the process keeps running. A stream that already has its exit code
-     * is left to the server, which closes it after the exit message: a cut there would only make
-     * the server see a connection reset. It is cut if the server has not closed it in 5 s.
+     * Cuts the stream at once; the process keeps running. (The server has closed a stream that
+     * delivered its exit code already: it cuts the connection right after its last message.)
      */
     @Override
     public void close() {
         WebSocket ws = socket;
-        ScheduledExecutorService t = timer;
-        if (ws != null && t != null && exit.isDone() && !exit.isCompletedExceptionally()) {
-            t.schedule(ws::abort, CLOSE_GRACE_MILLIS, TimeUnit.MILLISECONDS);
-            return;
-        }
         if (!exit.isDone()) {
             end(new WrennApiException(
                     WrennApiException.Kind.STREAM_CLOSED,
@@ -144,7 +134,6 @@ public final class ProcessStream implements AutoCloseable {
      */
     void opened(WebSocket ws, ScheduledExecutorService timer, Duration interval, Duration pongTimeout) {
         this.socket = ws;
-        this.timer = timer;
         if (!exit.isDone()) {
             long millis = interval.toMillis();
             pinger = timer.scheduleAtFixedRate(

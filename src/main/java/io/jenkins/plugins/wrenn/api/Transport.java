@@ -37,8 +37,6 @@ final class Transport {
             .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false)
             .configure(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES, false);
 
-    private static final Duration CLOSE_WAIT = Duration.ofSeconds(1);
-
     private final URI baseUrl;
     private final String apiKey;
     private final HttpClient http;
@@ -245,21 +243,9 @@ final class Transport {
         return URI.create(ws + path);
     }
 
-    /**
-     * Closes the transport. A stream that has its exit code gets up to a second to finish the close
-     * handshake its server started (a build step closes its client right after the command ends);
-     * whatever is still open then is cut.
-     */
+    /** Closes the transport: open streams and requests still under way are cut. */
     void close() {
         keepAlive.shutdownNow();
-        http.shutdown();
-        try {
-            if (!http.awaitTermination(CLOSE_WAIT)) {
-                http.shutdownNow();
-            }
-        } catch (InterruptedException e) {
-            http.shutdownNow();
-            Thread.currentThread().interrupt();
-        }
+        http.shutdownNow();
     }
 }

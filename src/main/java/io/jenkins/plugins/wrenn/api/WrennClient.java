@@ -179,11 +179,7 @@ public final class WrennClient implements AutoCloseable {
         return files;
     }
 
-    /**
-     * Closes the client. A stream that has its exit code gets up to a second to finish the close
-     * handshake its server started (a build step closes its client right after the command ends);
-     * whatever is still open then is cut.
-     */
+    /** Closes the client: open streams and requests still under way are cut. */
     @Override
     public void close() {
         transport.close();
