@@ -198,8 +198,8 @@ final class FileTransferBenchmark {
     }
 
     private String probe(String mode, String from, String to, long size, String crc, Path result) throws Exception {
-        SmallHeap.Result child = SmallHeap.run(
-                FileTransferBenchmark.class, mode, server.baseUrl().toString(), key, capsule, from, to);
+        ChildJvm.Result child = ChildJvm.run(
+                "64m", FileTransferBenchmark.class, mode, server.baseUrl().toString(), key, capsule, from, to);
         String output = child.output();
         int rc = child.exitCode();
         for (String line : output.split("\n")) {

@@ -10,11 +10,9 @@ import io.jenkins.plugins.wrenn.exec.ExecOutcome;
 import io.jenkins.plugins.wrenn.exec.ExecutionSpec;
 import io.jenkins.plugins.wrenn.exec.StderrMarker;
 import io.jenkins.plugins.wrenn.testserver.WrennTestServer;
-import java.io.ByteArrayOutputStream;
 import java.io.FileOutputStream;
 import java.io.OutputStream;
 import java.lang.management.ManagementFactory;
-import java.lang.management.MemoryMXBean;
 import java.lang.management.ThreadMXBean;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -29,7 +27,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -452,8 +449,8 @@ public final class WrennBenchmark {
 
     private String probe(String mode, long size) throws Exception {
         String expected = expectedCrc(size);
-        SmallHeap.Result child =
-                SmallHeap.run(MemoryProbe.class, mode, server.baseUrl().toString(), KEY, capsule, generator(size));
+        ChildJvm.Result child = ChildJvm.run(
+                "64m", MemoryProbe.class, mode, server.baseUrl().toString(), KEY, capsule, generator(size));
         String output = child.output();
         int rc = child.exitCode();
         for (String line : output.split("\n")) {
@@ -546,124 +543,50 @@ public final class WrennBenchmark {
     // ---- scale: many durable runs waiting at once, driven as the Pipeline step drives them
 
     /**
-     * Starts many durable runs that wait at a FIFO, measures the platform threads and heap they add
-     * while all wait, then releases them and checks every log. Threads of the test server (same
-     * JVM) are told apart by name and left out; its heap cannot be, so the heap figure includes it.
+     * Starts many durable runs that wait at a FIFO in a child JVM ({@link ScaleProbe}) whose whole
+     * heap is capped at the target, so that the threads and heap it adds are the client side's
+     * alone; the test server stays here.
      */
     private void scale() throws Exception {
         int runs = quick ? 50 : 1000;
-        System.out.println("scale, " + runs + " durable runs waiting at once ...");
+        System.out.println("scale, " + runs + " durable runs waiting at once, client in a JVM with -Xmx256m ...");
         Path barrier = fifo("scale.fifo");
-        MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
-        System.gc();
-        long heapBefore = memory.getHeapMemoryUsage().getUsed();
-        int threadsBefore = clientThreads();
-        // Its own client: while the test server, on the same cores, spawns a thousand processes,
-        // it answers upgrades more slowly than the plugin's default connect timeout allows.
-        WrennClient scaleClient = WrennClient.builder(server.baseUrl(), KEY)
-                .connectTimeout(Duration.ofSeconds(120))
-                .build();
-        DurableExecution durable =
-                new DurableExecution(scaleClient, KEY, Duration.ofSeconds(5), null, StderrMarker.NONE);
-        List<DurableRun> started = new ArrayList<>();
-        List<ByteArrayOutputStream> logs = new ArrayList<>();
-        long t0 = System.nanoTime();
-        for (int i = 0; i < runs; i++) {
-            ByteArrayOutputStream log = new ByteArrayOutputStream();
-            logs.add(log);
-            started.add(durable.start(
-                    ExecutionSpec.of(
-                            capsule, Command.shell("echo start-" + i + "; read x < " + barrier + "; echo end-" + i)),
-                    log,
-                    null));
-        }
-        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
-        for (int i = 0; i < runs; i++) {
-            while (!logText(logs.get(i)).contains("start-" + i + "\n")) {
-                check(System.nanoTime() < deadline, "run " + i + " did not start within 5 minutes");
-                CompletableFuture<ExecOutcome> outcome = started.get(i).outcome();
-                if (outcome.isDone()) {
-                    throw new IllegalStateException("run " + i + " ended early: "
-                            + (outcome.isCompletedExceptionally()
-                                    ? outcome.exceptionNow().getMessage()
-                                    : outcome.resultNow()));
-                }
-                Thread.sleep(20);
+        ChildJvm.Result child = ChildJvm.run(
+                "256m",
+                ScaleProbe.class,
+                server.baseUrl().toString(),
+                KEY,
+                capsule,
+                barrier.toString(),
+                Integer.toString(runs));
+        String[] result = null;
+        for (String line : child.output().split("\n")) {
+            if (line.startsWith("RESULT ")) {
+                result = line.split(" ");
+            } else if (line.startsWith("THREADS ")) {
+                System.out.println("  platform threads added while waiting: " + line.substring(8));
             }
         }
-        double startSeconds = (System.nanoTime() - t0) / 1e9;
-        System.gc();
-        long heapWaiting = memory.getHeapMemoryUsage().getUsed();
-        int threadsWaiting = clientThreads();
-        System.out.println("  client-side platform threads while waiting: " + threadSummary());
-        // Every reader is blocked opening the FIFO; opening it for writing lets all of them through.
-        try (OutputStream release = new FileOutputStream(barrier.toFile())) {
-            Thread.sleep(2000);
+        if (child.exitCode() != 0 || result == null) {
+            damaged.add(runs + " durable runs at once at -Xmx256m: exit " + child.exitCode() + ": " + child.output());
+            return;
         }
-        int intact = 0;
-        for (int i = 0; i < runs; i++) {
-            ExecOutcome out = started.get(i).outcome().get(5, TimeUnit.MINUTES);
-            String text = logText(logs.get(i));
-            if (out.exitCode() == 0
-                    && text.indexOf("start-" + i + "\n") == text.lastIndexOf("start-" + i + "\n")
-                    && text.contains("\nend-" + i + "\n")
-                    && text.indexOf("end-" + i + "\n") == text.lastIndexOf("end-" + i + "\n")) {
-                intact++;
-            }
-        }
-        durable.close();
-        scaleClient.close();
+        int intact = Integer.parseInt(result[3]);
         if (intact < runs) {
             damaged.add((runs - intact) + " of " + runs + " durable runs at once: output or exit code wrong");
         }
         row(
-                runs + " durable runs waiting at once: platform threads added on the client side",
-                Integer.toString(threadsWaiting - threadsBefore),
+                runs + " durable runs waiting at once: platform threads added (client JVM)",
+                result[1],
                 "",
                 "",
-                "<= 64; all intact: " + intact + "/" + runs + "; all started in " + String.format("%.1f", startSeconds)
-                        + " s");
+                "<= 64; all intact: " + intact + "/" + runs + "; all started in " + result[4] + " s");
         row(
-                runs + " durable runs waiting at once: heap added, test server included (MiB)",
-                String.format("%.1f", (heapWaiting - heapBefore) / (1024.0 * 1024.0)),
+                runs + " durable runs waiting at once: live heap added (client JVM, -Xmx256m) (MiB)",
+                String.format("%.1f", Long.parseLong(result[2]) / (1024.0 * 1024.0)),
                 "",
                 "",
                 "<= 256");
-    }
-
-    /** Live platform threads that are not the test server's (its threads are named wrenn-test-*, qtp*, Thread-*, and the JDK's process reapers of its processes). */
-    private static int clientThreads() {
-        return clientThreadNames().size();
-    }
-
-    private static List<String> clientThreadNames() {
-        List<String> names = new ArrayList<>();
-        for (Thread t : Thread.getAllStackTraces().keySet()) {
-            String name = t.getName();
-            if (!t.isVirtual()
-                    && !name.startsWith("wrenn-test")
-                    && !name.startsWith("qtp")
-                    && !name.startsWith("Thread-")
-                    && !name.startsWith("process reaper")) {
-                names.add(name.replaceAll("\\d+", "N"));
-            }
-        }
-        return names;
-    }
-
-    /** How many threads of each name (digits as N), for the table: what the added threads are. */
-    private static String threadSummary() {
-        java.util.Map<String, Long> counts = new java.util.TreeMap<>();
-        for (String n : clientThreadNames()) {
-            counts.merge(n, 1L, Long::sum);
-        }
-        return counts.toString();
-    }
-
-    private static String logText(ByteArrayOutputStream log) {
-        synchronized (log) {
-            return log.toString(StandardCharsets.UTF_8);
-        }
     }
 
     private String runChecked(long size) throws Exception {
