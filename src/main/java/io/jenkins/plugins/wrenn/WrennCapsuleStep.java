@@ -293,15 +293,19 @@ public class WrennCapsuleStep extends Step {
             }
             StepContext context = getContext();
             CapsuleLease known = lease;
+            synchronized (this) {
+                // A stop from now on leaves ending the step to this task, so it ends once.
+                submitted = true;
+            }
             LIFECYCLE.submit(() -> {
                 try {
                     if (known != null) {
                         GiveBack.release(context, known, credentialsId);
                     }
-                    context.onFailure(new AbortException(
+                    context.onFailure(stopCauseOr(new AbortException(
                             known != null
                                     ? Messages.WrennCapsuleStep_RestartedWhilePreparing(known.capsuleId())
-                                    : Messages.WrennCapsuleStep_RestartedBeforeCreate()));
+                                    : Messages.WrennCapsuleStep_RestartedBeforeCreate())));
                 } catch (Exception e) {
                     context.onFailure(e);
                 }
