@@ -4,6 +4,7 @@ import hudson.init.InitMilestone;
 import hudson.init.Initializer;
 import hudson.model.Item;
 import hudson.model.Run;
+import io.jenkins.plugins.wrenn.exec.DurableRun;
 import io.jenkins.plugins.wrenn.exec.RunState;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -19,13 +20,17 @@ import jenkins.model.Jenkins;
 /**
  * The commands that freestyle builds are running, kept in a file in {@code JENKINS_HOME}. A
  * controller restart ends a freestyle build without ending its remote command; when Jenkins comes
- * back, the commands still listed are stopped, so none runs on with nobody to read it.
+ * back, the commands still listed are stopped, so none runs on with nobody to read it. A stop that
+ * cannot be confirmed (the server unreachable, say) is tried again at the next start, a few times.
  */
 public final class FreestyleCommands {
 
     private static final Logger LOGGER = Logger.getLogger(FreestyleCommands.class.getName());
 
     private static final String FILE = FreestyleCommands.class.getName() + ".txt";
+
+    /** Starts of Jenkins at which a left-over command is tried before it is given up, logged. */
+    static final int MAX_ATTEMPTS = 3;
 
     private FreestyleCommands() {}
 
@@ -41,6 +46,7 @@ public final class FreestyleCommands {
                 credentialsId,
                 state.capsuleId(),
                 Long.toString(state.pid()),
+                "0",
                 state.controlPrefix()));
         write(lines);
     }
@@ -76,8 +82,8 @@ public final class FreestyleCommands {
     }
 
     private static void stop(String[] f) {
-        if (f.length != 5) {
-            throw new IllegalArgumentException("not a record of 5 fields");
+        if (f.length != 6) {
+            throw new IllegalArgumentException("not a record of 6 fields");
         }
         String what = "process " + f[3] + " in capsule " + f[2] + " of a build of " + f[0];
         Item job = Jenkins.get().getItemByFullName(f[0]);
@@ -88,13 +94,34 @@ public final class FreestyleCommands {
                     });
             return;
         }
-        RunState state = new RunState(f[2], f[4], Long.parseLong(f[3]), 0, 0, f[1], false, 0, 0);
-        DurableEngines.forKey(apiKey)
-                .stopLeftOver(state)
-                .whenComplete((result, failure) -> LOGGER.log(
-                        Level.INFO,
-                        "Stopped {0}, which a controller restart had left running: {1}",
-                        new Object[] {what, failure == null ? result : failure}));
+        int attempt = Integer.parseInt(f[4]) + 1;
+        RunState state = new RunState(f[2], f[5], Long.parseLong(f[3]), 0, 0, f[1], false, 0, 0);
+        DurableEngines.forKey(apiKey).stopLeftOver(state).whenComplete((result, failure) -> {
+            if (failure == null && result == DurableRun.StopResult.GONE) {
+                LOGGER.log(Level.INFO, "Stopped {0}, which a controller restart had left running", what);
+            } else if (attempt < MAX_ATTEMPTS) {
+                LOGGER.log(
+                        Level.WARNING,
+                        "Could not confirm the stop of {0} ({1}); trying again at the next start of Jenkins",
+                        new Object[] {what, failure == null ? result : failure});
+                f[4] = Integer.toString(attempt);
+                tryAgainAtNextStart(String.join("\t", f));
+            } else {
+                LOGGER.log(
+                        Level.WARNING,
+                        "Could not confirm the stop of {0} ({1}) after {2} starts of Jenkins; giving up: stop it by hand",
+                        new Object[] {what, failure == null ? result : failure, attempt});
+            }
+        });
+    }
+
+    private static synchronized void tryAgainAtNextStart(String line) {
+        if (Jenkins.getInstanceOrNull() == null) {
+            return;
+        }
+        List<String> lines = read();
+        lines.add(line);
+        write(lines);
     }
 
     private static Path file() {

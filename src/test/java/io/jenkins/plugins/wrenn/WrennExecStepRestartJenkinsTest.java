@@ -235,7 +235,7 @@ class WrennExecStepRestartJenkinsTest {
             }
             Files.writeString(
                     j.jenkins.getRootDir().toPath().resolve(RECORD),
-                    "f\twrenn-key\t" + capsule + "\t" + pid[0] + "\t/tmp/.wrenn-run-crashed\n");
+                    "f\twrenn-key\t" + capsule + "\t" + pid[0] + "\t0\t/tmp/.wrenn-run-crashed\n");
         });
         assertEquals(1, server.processes(capsule).size());
         sessions.then(j -> Await.until(
