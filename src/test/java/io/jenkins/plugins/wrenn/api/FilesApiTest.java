@@ -128,14 +128,15 @@ class FilesApiTest {
 
     @Test
     void aDiskThatFillsPartWayIsAnswered502WithoutSayingSo() throws Exception {
-        // StreamUpload: the agent gives up, the next chunk cannot be sent on.
+        // StreamUpload: the agent gives up, the next chunk cannot be sent on. The rest of this body
+        // is under the 256 KiB Go reads after an answer, so the connection stays usable.
         String id = server.createCapsule();
-        server.files().setFreeSpace(100_000);
+        server.files().setFreeSpace(100);
         try {
             String path = server.workDir(id).resolve("full").toString();
             WrennApiException e = assertThrows(
                     WrennApiException.class,
-                    () -> client.files().write(id, path, new ByteArrayInputStream(randomBytes(2_000_000)), TIMEOUT));
+                    () -> client.files().write(id, path, new ByteArrayInputStream(randomBytes(200_000)), TIMEOUT));
             assertEquals(WrennApiException.Kind.SERVER_ERROR, e.kind(), e.toString());
             assertEquals(502, e.httpStatus(), e.toString());
             if (generation == ServerGeneration.V0_1_5) {
@@ -145,11 +146,31 @@ class FilesApiTest {
                 assertEquals("host_unreachable", e.errorCode());
                 assertEquals(Boolean.TRUE, e.retryable());
             }
+            assertEquals(100, Files.size(Path.of(path)), "what was written stays, as envd leaves it");
+        } finally {
+            server.files().setFreeSpace(-1);
+        }
+    }
+
+    @Test
+    void aDiskThatFillsEarlyInALargeUploadMayAlsoCutTheConnection() throws Exception {
+        // Go answers, then closes; a client still sending may never read that answer.
+        String id = server.createCapsule();
+        server.files().setFreeSpace(100_000);
+        try {
+            String path = server.workDir(id).resolve("full").toString();
+            WrennApiException e = assertThrows(
+                    WrennApiException.class,
+                    () -> client.files().write(id, path, new ByteArrayInputStream(randomBytes(3_000_000)), TIMEOUT));
+            assertTrue(
+                    e.kind() == WrennApiException.Kind.CONNECTION_LOST
+                            || (e.kind() == WrennApiException.Kind.SERVER_ERROR && e.httpStatus() == 502),
+                    e.toString());
             assertEquals(
                     1,
                     server.requests("POST", ".*/" + id + "/files/stream/write").size(),
                     "an upload is never repeated");
-            assertEquals(100_000, Files.size(Path.of(path)), "what was written stays, as envd leaves it");
+            assertEquals(100_000, Files.size(Path.of(path)));
         } finally {
             server.files().setFreeSpace(-1);
         }
