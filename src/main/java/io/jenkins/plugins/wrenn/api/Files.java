@@ -44,8 +44,11 @@ public final class Files {
      * Writes {@code content} to {@code path} in the capsule, creating missing parent directories
      * (the server does). The content is streamed as it is read; the stream is read to its end but
      * not closed. A transfer that is cut or refused throws: a 413 is
-     * {@link WrennApiException.Kind#TOO_LARGE}, a full disk a {@link WrennApiException.Kind#SERVER_ERROR}
-     * whose message is the capsule's.
+     * {@link WrennApiException.Kind#TOO_LARGE} (the server sets no limit on this route, so it comes
+     * from a proxy in front, with a body that is not the API's), anything the capsule's agent fails
+     * at is a {@link WrennApiException.Kind#SERVER_ERROR} or a lost connection. A full disk is
+     * rarely named as such: part-way it is 502 "failed to stream file chunk" (v0.1.5) or 502
+     * {@code host_unreachable} (newer), and the part written stays in the capsule.
      *
      * @param timeout how long the whole upload may take
      */
@@ -74,7 +77,9 @@ public final class Files {
     }
 
     /**
-     * Streams the file at {@code path} to {@code out} and returns how many bytes came. A failure of
+     * Streams the file at {@code path} to {@code out} and returns how many bytes came. The server
+     * answers 200 before the capsule's agent opens the file, so a missing file, a directory or a
+     * failure part-way is not an error: fewer bytes come (none for a missing file). A failure of
      * {@code out} itself is thrown as it is, not as an API error.
      *
      * @param timeout how long the whole download may take
@@ -98,7 +103,13 @@ public final class Files {
         return sink.count;
     }
 
-    /** Lists a directory; {@code depth} 1 lists its direct entries. */
+    /**
+     * Lists a directory (a link to one is followed), in name order with each directory followed by
+     * its own entries; {@code depth} 1 lists its direct entries. Links below it are not followed;
+     * see {@link FileEntry} for how they are described. A missing path is
+     * {@link WrennApiException.Kind#NOT_FOUND}, a path that is not a directory
+     * {@link WrennApiException.Kind#INVALID_REQUEST}.
+     */
     public List<FileEntry> list(String id, String path, int depth) throws WrennApiException, InterruptedException {
         checkPath(path);
         ObjectNode body = pathBody(path);
@@ -116,7 +127,11 @@ public final class Files {
                 true);
     }
 
-    /** Makes a directory and any missing parents; returns it as the server describes it. */
+    /**
+     * Makes a directory and any missing parents; returns it as the server describes it. A directory
+     * that already exists is a {@link WrennApiException.Kind#CONFLICT} (409 {@code conflict}), an
+     * existing file an {@link WrennApiException.Kind#INVALID_REQUEST}.
+     */
     public FileEntry mkdir(String id, String path) throws WrennApiException, InterruptedException {
         checkPath(path);
         return transport.send(

@@ -127,7 +127,7 @@ public final class FileTransfer {
             if (own != null) {
                 throw own;
             }
-            throw failure("send the files to " + into, into, e);
+            throw failure("send the files to " + into, into, e, true);
         }
         ExecResult unpacked = run(UNPACK, into, archive);
         if (unpacked.exitCode() == NO_DIRECTORY) {
@@ -198,7 +198,9 @@ public final class FileTransfer {
             try {
                 client.files().write(capsuleId, list, new ByteArrayInputStream(names), timeout);
             } catch (WrennApiException e) {
-                throw failure("prepare the transfer from " + from, list, e);
+                // A full disk leaves what was written of it.
+                removeQuietly(list);
+                throw failure("prepare the transfer from " + from, "/tmp", e, true);
             }
             ExecResult packed = run(PACK, from, archive, list);
             if (packed.exitCode() != 0) {
@@ -234,7 +236,7 @@ public final class FileTransfer {
             try {
                 arrived = client.files().read(capsuleId, archive, counted, timeout);
             } catch (WrennApiException e) {
-                throw failure("fetch the files from " + from, from, e);
+                throw failure("fetch the files from " + from, from, e, false);
             }
             if (arrived != size) {
                 throw new TransferException(
@@ -278,31 +280,46 @@ public final class FileTransfer {
         }
     }
 
-    /** The message for a failed file call: too large and a full disk in the transfer's words, the rest as every step says it. */
-    private TransferException failure(String doing, String path, WrennApiException e) {
+    /**
+     * The message for a failed file call: too large and a full disk in the transfer's words, the
+     * rest as every step says it. The real server rarely says that a disk is full: an upload the
+     * capsule's agent gives up on part-way comes back as 502 "failed to stream file chunk"
+     * (v0.1.5) or 502 {@code host_unreachable} (newer), and envd's 507 only reaches v0.1.5 users in
+     * words ({@code handlers_files_stream.go} {@code StreamUpload}, {@code hostagent/server.go}
+     * {@code envdErr}); so a broken upload names a full disk as a likely cause.
+     */
+    private TransferException failure(String doing, String path, WrennApiException e, boolean upload) {
         if (e.kind() == WrennApiException.Kind.TOO_LARGE) {
+            // Neither server generation limits the streaming upload: a 413 there is a proxy's.
+            String who = e.errorCode() == null ? "A proxy in front of the Wrenn server" : "The Wrenn server";
             return new TransferException(
-                    "The Wrenn server refused to " + doing + " in capsule " + capsuleId
-                            + ": too large (HTTP 413" + (e.serverMessage() == null ? "" : ", " + e.serverMessage())
-                            + "). Send fewer or smaller files per step.",
+                    who + " refused to " + doing + " in capsule " + capsuleId + ": too large (HTTP 413"
+                            + (e.serverMessage() == null ? "" : ": " + e.serverMessage())
+                            + "). Send fewer or smaller files per step, or raise the proxy's body size limit.",
                     e);
         }
         String said = e.serverMessage() == null ? "" : e.serverMessage().toLowerCase(Locale.ROOT);
-        if (said.contains("no space left")) {
+        if (said.contains("no space left") || said.contains("not enough disk space") || said.contains("status 507")) {
             return new TransferException(
                     "The disk of capsule " + capsuleId + " is full: could not " + doing + " (" + path + "): "
                             + e.serverMessage(),
                     e);
         }
+        String diskHint = upload
+                        && (e.kind() == WrennApiException.Kind.SERVER_ERROR
+                                || e.kind() == WrennApiException.Kind.CONNECTION_LOST)
+                ? " A full disk in the capsule also breaks an upload off this way: check the free space of " + path
+                        + " in the capsule (for example wrennExec cmd: 'df -h " + path + "')."
+                : "";
         if (e.kind() == WrennApiException.Kind.CONNECTION_LOST) {
             return new TransferException(
                     "The connection broke while trying to " + doing + " in capsule " + capsuleId
-                            + "; the transfer is incomplete: " + e.getMessage(),
+                            + "; the transfer is incomplete: " + e.getMessage() + diskHint,
                     e);
         }
         return new TransferException(
                 "Could not " + doing + ": "
-                        + ApiFailures.of(client, capsuleId, credentialsName, e).getMessage(),
+                        + ApiFailures.of(client, capsuleId, credentialsName, e).getMessage() + diskHint,
                 e);
     }
 

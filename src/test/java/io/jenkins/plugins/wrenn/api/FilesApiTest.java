@@ -3,6 +3,7 @@ package io.jenkins.plugins.wrenn.api;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -107,7 +108,7 @@ class FilesApiTest {
     @Test
     void aTooLargeUploadIsTooLarge() throws Exception {
         String id = server.createCapsule();
-        server.files().setSizeLimit(1000);
+        server.files().setProxyBodyLimit(1000);
         try {
             String path = server.workDir(id).resolve("big").toString();
             WrennApiException e = assertThrows(
@@ -115,13 +116,68 @@ class FilesApiTest {
                     () -> client.files().write(id, path, new ByteArrayInputStream(randomBytes(5000)), TIMEOUT));
             assertEquals(WrennApiException.Kind.TOO_LARGE, e.kind());
             assertEquals(413, e.httpStatus());
+            // Neither generation limits the streaming upload: the 413 is a proxy's own page.
+            assertNull(e.errorCode(), e.toString());
+            assertNull(e.requestId(), e.toString());
+            assertTrue(e.serverMessage().contains("413 Request Entity Too Large"), e.serverMessage());
+            assertFalse(Files.exists(Path.of(path)), "the server never saw the upload");
         } finally {
-            server.files().setSizeLimit(-1);
+            server.files().setProxyBodyLimit(-1);
         }
     }
 
     @Test
-    void aFullDiskNamesThePath() throws Exception {
+    void aDiskThatFillsPartWayIsAnswered502WithoutSayingSo() throws Exception {
+        // StreamUpload: the agent gives up, the next chunk cannot be sent on. The rest of this body
+        // is under the 256 KiB Go reads after an answer, so the connection stays usable.
+        String id = server.createCapsule();
+        server.files().setFreeSpace(100);
+        try {
+            String path = server.workDir(id).resolve("full").toString();
+            WrennApiException e = assertThrows(
+                    WrennApiException.class,
+                    () -> client.files().write(id, path, new ByteArrayInputStream(randomBytes(200_000)), TIMEOUT));
+            assertEquals(WrennApiException.Kind.SERVER_ERROR, e.kind(), e.toString());
+            assertEquals(502, e.httpStatus(), e.toString());
+            if (generation == ServerGeneration.V0_1_5) {
+                assertEquals("agent_error", e.errorCode());
+                assertEquals("failed to stream file chunk", e.serverMessage());
+            } else {
+                assertEquals("host_unreachable", e.errorCode());
+                assertEquals(Boolean.TRUE, e.retryable());
+            }
+            assertEquals(100, Files.size(Path.of(path)), "what was written stays, as envd leaves it");
+        } finally {
+            server.files().setFreeSpace(-1);
+        }
+    }
+
+    @Test
+    void aDiskThatFillsEarlyInALargeUploadMayAlsoCutTheConnection() throws Exception {
+        // Go answers, then closes; a client still sending may never read that answer.
+        String id = server.createCapsule();
+        server.files().setFreeSpace(100_000);
+        try {
+            String path = server.workDir(id).resolve("full").toString();
+            WrennApiException e = assertThrows(
+                    WrennApiException.class,
+                    () -> client.files().write(id, path, new ByteArrayInputStream(randomBytes(3_000_000)), TIMEOUT));
+            assertTrue(
+                    e.kind() == WrennApiException.Kind.CONNECTION_LOST
+                            || (e.kind() == WrennApiException.Kind.SERVER_ERROR && e.httpStatus() == 502),
+                    e.toString());
+            assertEquals(
+                    1,
+                    server.requests("POST", ".*/" + id + "/files/stream/write").size(),
+                    "an upload is never repeated");
+            assertEquals(100_000, Files.size(Path.of(path)));
+        } finally {
+            server.files().setFreeSpace(-1);
+        }
+    }
+
+    @Test
+    void aDiskThatFillsAtTheEndIsNamedOnlyByTheOldServer() throws Exception {
         String id = server.createCapsule();
         server.files().setFreeSpace(100);
         try {
@@ -130,11 +186,80 @@ class FilesApiTest {
                     WrennApiException.class,
                     () -> client.files().write(id, path, new ByteArrayInputStream(randomBytes(5000)), TIMEOUT));
             assertEquals(WrennApiException.Kind.SERVER_ERROR, e.kind());
-            assertTrue(e.getMessage().contains("no space left on device"), e.getMessage());
-            assertTrue(e.getMessage().contains(path), e.getMessage());
+            if (generation == ServerGeneration.V0_1_5) {
+                assertEquals(502, e.httpStatus());
+                assertTrue(e.serverMessage().contains("status 507"), e.serverMessage());
+                assertTrue(e.serverMessage().contains("not enough disk space available"), e.serverMessage());
+            } else {
+                assertEquals(500, e.httpStatus());
+                assertEquals("internal_error", e.errorCode());
+                assertFalse(e.serverMessage().contains("disk"), e.serverMessage());
+            }
         } finally {
             server.files().setFreeSpace(-1);
         }
+    }
+
+    @Test
+    void makingADirectoryThatExistsIsAConflict() throws Exception {
+        String id = server.createCapsule();
+        String dir = server.workDir(id).resolve("twice").toString();
+        client.files().mkdir(id, dir);
+        WrennApiException e =
+                assertThrows(WrennApiException.class, () -> client.files().mkdir(id, dir));
+        assertEquals(WrennApiException.Kind.CONFLICT, e.kind(), e.toString());
+        assertEquals("conflict", e.errorCode());
+        assertTrue(e.serverMessage().contains("directory already exists: " + dir), e.serverMessage());
+        Files.write(Path.of(dir, "file"), new byte[1]);
+        WrennApiException file =
+                assertThrows(WrennApiException.class, () -> client.files().mkdir(id, dir + "/file"));
+        assertEquals(WrennApiException.Kind.INVALID_REQUEST, file.kind(), file.toString());
+    }
+
+    @Test
+    void aLinkIsListedAsWhatItResolvesTo() throws Exception {
+        String id = server.createCapsule();
+        Path dir = server.workDir(id).resolve("links");
+        Files.createDirectories(dir.resolve("sub"));
+        Path target = Files.write(dir.resolve("sub/target.txt"), "12345".getBytes());
+        Files.setPosixFilePermissions(target, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r-----"));
+        Files.createSymbolicLink(dir.resolve("a-link"), Path.of("sub/target.txt"));
+        Files.createSymbolicLink(dir.resolve("b-dangling"), Path.of("nowhere"));
+
+        List<FileEntry> entries = client.files().list(id, dir.toString(), 2);
+
+        assertEquals(
+                List.of("a-link", "b-dangling", "sub", "target.txt"),
+                entries.stream().map(FileEntry::name).toList(),
+                "name order, each directory followed by its entries");
+        FileEntry link = entries.get(0);
+        assertEquals("file", link.type(), "a link has its target's type");
+        assertEquals(target.toRealPath().toString(), link.symlinkTarget(), "resolved, not the link's text");
+        assertEquals(0640, link.mode());
+        assertEquals("sub/target.txt".length(), link.size(), "the size is the link's own");
+        assertTrue(link.permissions().startsWith("L"), link.permissions());
+        FileEntry dangling = entries.get(1);
+        assertEquals("unknown", dangling.type());
+        assertEquals(dir.resolve("b-dangling").toString(), dangling.symlinkTarget());
+        assertEquals(0, dangling.mode());
+        assertEquals("directory", entries.get(2).type());
+        assertEquals(dir.resolve("sub/target.txt").toString(), entries.get(3).path());
+        assertNull(entries.get(3).symlinkTarget());
+    }
+
+    @Test
+    void listingAMissingPathIsNotFoundAndAFileIsRefused() throws Exception {
+        String id = server.createCapsule();
+        Path missing = server.workDir(id).resolve("no/such");
+        WrennApiException e =
+                assertThrows(WrennApiException.class, () -> client.files().list(id, missing.toString(), 1));
+        assertEquals(WrennApiException.Kind.NOT_FOUND, e.kind());
+        assertTrue(e.serverMessage().contains("path not found"), e.serverMessage());
+        Path file = Files.write(server.workDir(id).resolve("plain"), new byte[1]);
+        WrennApiException notDir =
+                assertThrows(WrennApiException.class, () -> client.files().list(id, file.toString(), 1));
+        assertEquals(WrennApiException.Kind.INVALID_REQUEST, notDir.kind());
+        assertTrue(notDir.serverMessage().contains("path is not a directory"), notDir.serverMessage());
     }
 
     @Test

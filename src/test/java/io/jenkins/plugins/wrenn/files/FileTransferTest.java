@@ -213,34 +213,75 @@ class FileTransferTest {
     void tooLargeIsNamedAndNothingIsUnpacked() throws Exception {
         fillWorkspace();
         Path into = capsuleDir.resolve("ws");
-        server.files().setSizeLimit(100_000);
+        server.files().setProxyBodyLimit(100_000);
         try {
             TransferException e = assertThrows(
                     TransferException.class,
                     () -> transfer.put(
                             LocalFiles.select(workspace, "**", ""), "the workspace", into.toString(), false));
             assertTrue(e.getMessage().contains("too large (HTTP 413"), e.getMessage());
+            // Neither generation limits the streaming upload: only a proxy answers 413 there.
+            assertTrue(
+                    e.getMessage().startsWith("A proxy in front of the Wrenn server refused to send the files"),
+                    e.getMessage());
             assertTrue(e.getMessage().contains(into.toString()), e.getMessage());
         } finally {
-            server.files().setSizeLimit(-1);
+            server.files().setProxyBodyLimit(-1);
         }
         assertTrue(!Files.exists(into) || checksums(into).isEmpty(), "nothing unpacked, no archive left");
         assertFalse(log().contains("[wrenn] Sent"), log());
     }
 
     @Test
-    void aFullDiskIsNamed() throws Exception {
+    void aDiskThatFillsPartWayIsNamedAsTheLikelyCauseAndNoArchiveIsLeft() throws Exception {
+        // The real server answers 502 "failed to stream file chunk" (v0.1.5) or host_unreachable
+        // (newer), or the connection breaks: nothing says the disk is full.
         fillWorkspace();
+        Path into = capsuleDir.resolve("ws");
         server.files().setFreeSpace(50_000);
         try {
             TransferException e = assertThrows(
                     TransferException.class,
                     () -> transfer.put(
-                            LocalFiles.select(workspace, "**", ""),
-                            "the workspace",
-                            capsuleDir.resolve("ws").toString(),
-                            false));
-            assertTrue(e.getMessage().contains("The disk of capsule " + id + " is full"), e.getMessage());
+                            LocalFiles.select(workspace, "**", ""), "the workspace", into.toString(), false));
+            // Go closes after its answer, which a client still sending may never read.
+            assertTrue(
+                    e.getMessage().startsWith("Could not send the files to " + into)
+                            || e.getMessage()
+                                    .startsWith("The connection broke while trying to send the files to " + into),
+                    e.getMessage());
+            assertTrue(
+                    e.getMessage().contains("A full disk in the capsule also breaks an upload off this way"),
+                    e.getMessage());
+            assertTrue(e.getMessage().contains("df -h " + into), e.getMessage());
+        } finally {
+            server.files().setFreeSpace(-1);
+        }
+        try (Stream<Path> left = Files.list(into)) {
+            assertEquals(List.of(), left.toList(), "the partly written archive is removed");
+        }
+        assertFalse(log().contains("[wrenn] Sent"), log());
+    }
+
+    @Test
+    void aDiskFullAnswerInWordsIsNamedAsAFullDisk() throws Exception {
+        // Only v0.1.5 passes envd's 507 on in words, and only when the rest of the upload was
+        // already on its way; the newer server says internal_error.
+        write(workspace.resolve("small.txt"), random(3_000, 3));
+        Path into = capsuleDir.resolve("ws");
+        server.files().setFreeSpace(100);
+        try {
+            TransferException e = assertThrows(
+                    TransferException.class,
+                    () -> transfer.put(
+                            LocalFiles.select(workspace, "**", ""), "the workspace", into.toString(), false));
+            if (generation == ServerGeneration.V0_1_5) {
+                assertTrue(e.getMessage().contains("The disk of capsule " + id + " is full"), e.getMessage());
+                assertTrue(e.getMessage().contains("not enough disk space available"), e.getMessage());
+            } else {
+                assertTrue(e.getMessage().contains("Server error 500"), e.getMessage());
+                assertTrue(e.getMessage().contains("df -h " + into), e.getMessage());
+            }
         } finally {
             server.files().setFreeSpace(-1);
         }
