@@ -85,8 +85,14 @@ public final class ApiFailures {
             }
             case SERVER_ERROR -> {
                 reason = ExecutionFailure.Reason.SERVER_ERROR;
-                text = Messages.Failure_ServerError(
-                        e.httpStatus() > 0 ? " " + e.httpStatus() : "", e.operation(), said);
+                String status = e.httpStatus() > 0 ? " " + e.httpStatus() : "";
+                // Newer servers end their own text with "Try again shortly.": say it once.
+                text = said.toLowerCase(Locale.ROOT).contains("try again")
+                        ? Messages.Failure_ServerErrorAsSaid(status, e.operation(), said)
+                        : Messages.Failure_ServerError(
+                                status,
+                                e.operation(),
+                                said.endsWith(".") ? said.substring(0, said.length() - 1) : said);
             }
             default -> {
                 reason = ExecutionFailure.Reason.UNEXPECTED;

@@ -435,6 +435,18 @@ class DurableExecutionTest {
     }
 
     @Test
+    void aServerThatAlreadySaysTryAgainIsNotToldTwice() throws Exception {
+        String id = server.createCapsule();
+        server.failNextWithError(
+                "GET", ".*/exec/stream", 500, "internal_error", "Something went wrong. Try again shortly.", false);
+        ExecutionFailure e = failure(engine.start(shell(id, "true"), new Log(), null));
+        assertEquals(ExecutionFailure.Reason.SERVER_ERROR, e.reason());
+        assertTrue(e.getMessage().contains("Something went wrong. Try again shortly."), e.getMessage());
+        assertFalse(e.getMessage().contains(".."), e.getMessage());
+        assertFalse(e.getMessage().contains("Try again later"), e.getMessage());
+    }
+
+    @Test
     void theHeaderNamesCommandAndCapsuleAndMasksTheKey() throws Exception {
         String id = server.createCapsule();
         Log log = new Log();
