@@ -201,6 +201,11 @@ public final class ProcessStream implements AutoCloseable {
 
     /** The connection ended without an exit code: lost, unless this side asked to stop. */
     private void lost(String what, Throwable cause) {
+        if (exit.isDone()) {
+            // The usual end: the server cuts the connection right after the exit code. Building a
+            // failure nobody reads would cost every stream an exception on the reading thread.
+            return;
+        }
         WrennApiException failure = new WrennApiException(
                 stopping ? WrennApiException.Kind.STREAM_CLOSED : WrennApiException.Kind.CONNECTION_LOST,
                 operation,
@@ -209,7 +214,7 @@ public final class ProcessStream implements AutoCloseable {
                 null,
                 what,
                 cause);
-        if (stopping || heardMessage || exit.isDone()) {
+        if (stopping || heardMessage) {
             end(failure);
             return;
         }
