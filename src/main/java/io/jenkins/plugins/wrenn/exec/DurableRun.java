@@ -198,16 +198,29 @@ public final class DurableRun {
             args.add(spec.command().program());
             args.addAll(spec.command().args());
             Command wrapped = new Command("/bin/sh", args);
-            scheduleCheck();
-            scheduleDeadline();
-            engine.opening(() -> {
-                if (spec.envs().isEmpty() && spec.cwd() == null) {
-                    open(client.commands().stream(spec.capsuleId(), wrapped.program(), wrapped.args(), tracker));
-                } else {
+            if (spec.envs().isEmpty() && spec.cwd() == null) {
+                // Nothing waits for the stream: this thread ends here, and the stream's events
+                // continue the run on the client's thread.
+                engine.openingAsync(() -> client.commands()
+                                .streamAsync(spec.capsuleId(), wrapped.program(), wrapped.args(), tracker))
+                        .whenComplete((opened, failure) -> {
+                            if (failure == null) {
+                                open(opened);
+                            } else {
+                                openFailed(failure);
+                            }
+                        });
+                // Only now, so that the timer's wake-up overlaps the connection instead of delaying it.
+                scheduleCheck();
+                scheduleDeadline();
+            } else {
+                scheduleCheck();
+                scheduleDeadline();
+                engine.opening(() -> {
                     startGated(spec, wrapped);
-                }
-                return null;
-            });
+                    return null;
+                });
+            }
         } catch (WrennApiException e) {
             fail(ApiFailures.of(client, state.capsuleId(), state.credentialsName(), e));
         } catch (ExecutionFailure e) {
@@ -216,6 +229,16 @@ public final class DurableRun {
             fail(unexpected(e));
         } catch (RuntimeException e) {
             fail(unexpected(e));
+        }
+    }
+
+    private void openFailed(Throwable failure) {
+        Throwable cause =
+                failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+        if (cause instanceof WrennApiException api) {
+            fail(ApiFailures.of(client, state.capsuleId(), state.credentialsName(), api));
+        } else {
+            fail(unexpected(cause));
         }
     }
 
@@ -540,6 +563,14 @@ public final class DurableRun {
     private void scheduleCheck() {
         check = engine.schedule(
                 () -> Thread.ofVirtual().start(this::checkCapsule), DurableExecution.CAPSULE_CHECK_DELAY);
+        cancelIfEnded();
+    }
+
+    /** A run can end before its timers are set (a refused stream): they must not outlive it. */
+    private void cancelIfEnded() {
+        if (outcome.isDone()) {
+            cancelTimers();
+        }
     }
 
     private void checkCapsule() {
@@ -600,6 +631,7 @@ public final class DurableRun {
         }
         long in = Math.max(0, at - System.currentTimeMillis());
         deadline = engine.schedule(this::timedOut, Duration.ofMillis(in));
+        cancelIfEnded();
     }
 
     private void timedOut() {
