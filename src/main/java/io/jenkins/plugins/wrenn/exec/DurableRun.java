@@ -10,7 +10,6 @@ import io.jenkins.plugins.wrenn.api.WrennClient;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -702,7 +701,29 @@ public final class DurableRun {
         }
     }
 
+    /**
+     * How many bytes {@code data.getBytes(UTF_8)} would have, without making them: this runs for
+     * every message on the client's reading thread.
+     */
     static long utf8Length(String data) {
-        return data.getBytes(StandardCharsets.UTF_8).length;
+        int length = data.length();
+        long bytes = length;
+        for (int i = 0; i < length; i++) {
+            char c = data.charAt(i);
+            if (c < 0x80) {
+                continue;
+            }
+            if (c < 0x800) {
+                bytes += 1;
+            } else if (Character.isHighSurrogate(c) && i + 1 < length && Character.isLowSurrogate(data.charAt(i + 1))) {
+                // A pair: two chars, four bytes.
+                bytes += 2;
+                i++;
+            } else if (!Character.isSurrogate(c)) {
+                bytes += 2;
+            }
+            // A lone surrogate is encoded as '?': one byte, already counted.
+        }
+        return bytes;
     }
 }
