@@ -77,8 +77,12 @@ public final class DurableRun {
     static final String FINISH =
             "cat -- \"$1.status\" 2>/dev/null;" + " rm -f -- \"$1.out\" \"$1.err\" \"$1.pid\" \"$1.rc\" \"$1.status\"";
 
-    /** Removes the control files of the finished runs whose prefixes are the arguments. */
-    static final String REMOVE = "for p; do rm -f -- \"$p.out\" \"$p.err\" \"$p.pid\" \"$p.rc\" \"$p.status\"; done";
+    /**
+     * Removes the control files of the finished runs whose prefixes are the arguments, with one
+     * {@code rm} for all (the prefixes hold no white space, as in {@link #WRAPPER}).
+     */
+    static final String REMOVE =
+            "f=; for p; do f=\"$f $p.out $p.err $p.pid $p.rc $p.status\"; done; [ -z \"$f\" ] || rm -f -- $f";
 
     /** Sends SIGKILL to the command whose pid the wrapper recorded. */
     static final String KILL_COMMAND = "read c <\"$1.pid\" && kill -s KILL \"$c\"";
