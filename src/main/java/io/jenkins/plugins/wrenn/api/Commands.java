@@ -8,6 +8,7 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * Running commands in a capsule: blocking (the whole output at the end), streamed over a WebSocket
@@ -121,23 +122,27 @@ public final class Commands {
      */
     public ProcessStream stream(String id, String cmd, List<String> args, StreamListener listener)
             throws WrennApiException, InterruptedException {
+        return transport.await("exec stream", id, streamAsync(id, cmd, args, listener));
+    }
+
+    /**
+     * {@link #stream} without waiting: completes with the stream once the command's start message
+     * is written, or exceptionally with the {@link WrennApiException} that {@code stream} would
+     * throw. No thread waits meanwhile; the result completes on the HTTP client's thread, so what
+     * depends on it must be quick. The connection is bounded by the client's connect timeout, the
+     * start by the stream's keep-alive.
+     */
+    public CompletableFuture<ProcessStream> streamAsync(
+            String id, String cmd, List<String> args, StreamListener listener) {
         if (cmd == null || cmd.isBlank()) {
             throw new IllegalArgumentException("cmd: the command must not be empty");
         }
-        ProcessStream stream = transport.openStream(
+        return transport.openStream(
                 "exec stream",
                 id,
                 Transport.capsulePath(id) + "/exec/stream",
                 listener,
-                lost -> SilentEnds.explain(capsules, processes, id, null, lost));
-        try {
-            stream.start(cmd, args);
-        } catch (WrennApiException e) {
-            stream.close();
-            throw e.kind() == WrennApiException.Kind.CONNECTION_LOST
-                    ? SilentEnds.explain(capsules, processes, id, null, e)
-                    : e;
-        }
-        return stream;
+                lost -> SilentEnds.explain(capsules, processes, id, null, lost),
+                ProcessStream.startMessage(cmd, args));
     }
 }

@@ -8,6 +8,7 @@ import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -75,13 +76,13 @@ public final class ProcessStream implements AutoCloseable {
         return pid;
     }
 
-    /** Starts the command on a freshly opened exec stream: sends the {@code start} message. */
-    void start(String cmd, List<String> args) throws WrennApiException, InterruptedException {
+    /** The message that starts a command on an exec stream. */
+    static String startMessage(String cmd, List<String> args) {
         ObjectNode start = Transport.JSON.createObjectNode();
         start.put("type", "start");
         start.put("cmd", cmd);
         start.putPOJO("args", args == null ? List.of() : args);
-        send(start.toString());
+        return start.toString();
     }
 
     /**
@@ -127,17 +128,27 @@ public final class ProcessStream implements AutoCloseable {
         return new Receiver();
     }
 
+    /** The upgrade succeeded: messages may be sent on this socket. */
+    void opened(WebSocket ws) {
+        this.socket = ws;
+    }
+
     /**
      * Starts the keep-alive: a ping every {@code interval}, and the stream counts as lost when
      * nothing at all has come back within {@code pongTimeout} of a ping. A connection cut without a
      * close frame sometimes reaches the JDK client as plain silence; this is how it is noticed.
      */
-    void opened(WebSocket ws, ScheduledExecutorService timer, Duration interval, Duration pongTimeout) {
-        this.socket = ws;
-        if (!exit.isDone()) {
-            long millis = interval.toMillis();
-            pinger = timer.scheduleAtFixedRate(
-                    () -> keepAlive(ws, pongTimeout.toNanos()), millis, millis, TimeUnit.MILLISECONDS);
+    void startPinging(ScheduledExecutorService timer, Duration interval, Duration pongTimeout) {
+        WebSocket ws = socket;
+        if (ws == null || exit.isDone()) {
+            return;
+        }
+        long millis = interval.toMillis();
+        pinger = timer.scheduleAtFixedRate(
+                () -> keepAlive(ws, pongTimeout.toNanos()), millis, millis, TimeUnit.MILLISECONDS);
+        if (exit.isDone()) {
+            // The stream ended while the pinger was being set up: its cancel may have come too early.
+            stopPinging();
         }
     }
 
@@ -169,23 +180,25 @@ public final class ProcessStream implements AutoCloseable {
         lastHeard = System.nanoTime();
     }
 
-    private void send(String message) throws WrennApiException, InterruptedException {
-        try {
-            socket.sendText(message, true).get(30, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            close();
-            throw e;
-        } catch (Exception e) {
+    /**
+     * Sends a message; completes once it is written, or exceptionally with a
+     * {@link WrennApiException}, which also ends the stream.
+     */
+    CompletableFuture<Void> send(String message) {
+        return socket.sendText(message, true).handle((w, e) -> {
+            if (e == null) {
+                return null;
+            }
             // A server that refuses the stream (no such capsule, not running) says why and closes it,
             // which can beat this message out: its reason is the one to report.
             if (exit.isCompletedExceptionally() && exit.exceptionNow() instanceof WrennApiException refused) {
-                throw refused;
+                throw new CompletionException(refused);
             }
-            WrennApiException failure =
-                    ApiErrors.transportFailure(operation, capsuleId, e.getCause() == null ? e : e.getCause());
+            Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+            WrennApiException failure = ApiErrors.transportFailure(operation, capsuleId, cause);
             end(failure);
-            throw failure;
-        }
+            throw new CompletionException(failure);
+        });
     }
 
     private void stopPinging() {
@@ -201,6 +214,11 @@ public final class ProcessStream implements AutoCloseable {
 
     /** The connection ended without an exit code: lost, unless this side asked to stop. */
     private void lost(String what, Throwable cause) {
+        if (exit.isDone()) {
+            // The usual end: the server cuts the connection right after the exit code. Building a
+            // failure nobody reads would cost every stream an exception on the reading thread.
+            return;
+        }
         WrennApiException failure = new WrennApiException(
                 stopping ? WrennApiException.Kind.STREAM_CLOSED : WrennApiException.Kind.CONNECTION_LOST,
                 operation,
@@ -209,7 +227,7 @@ public final class ProcessStream implements AutoCloseable {
                 null,
                 what,
                 cause);
-        if (stopping || heardMessage || exit.isDone()) {
+        if (stopping || heardMessage) {
             end(failure);
             return;
         }

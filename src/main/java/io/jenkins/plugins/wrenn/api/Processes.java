@@ -51,11 +51,16 @@ public final class Processes {
     public ProcessStream attach(String id, String selector, StreamListener listener)
             throws WrennApiException, InterruptedException {
         String path = Transport.capsulePath(id) + "/processes/" + Transport.encode(checkSelector(selector)) + "/stream";
-        return transport.openStream(
-                "attach to process " + selector,
+        String operation = "attach to process " + selector;
+        return transport.await(
+                operation,
                 id,
-                path,
-                listener,
-                lost -> SilentEnds.explain(capsules, this, id, selector, lost));
+                transport.openStream(
+                        operation,
+                        id,
+                        path,
+                        listener,
+                        lost -> SilentEnds.explain(capsules, this, id, selector, lost),
+                        null));
     }
 }

@@ -17,6 +17,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -194,35 +195,122 @@ final class Transport {
         }
     }
 
-    ProcessStream openStream(
+    /**
+     * Opens a stream without waiting for it: upgrades to a WebSocket, sends the first message (the
+     * exec stream's {@code start}, or null for an attach) and then starts the keep-alive. Completes
+     * with the stream once the first message is written, or exceptionally with a
+     * {@link WrennApiException}. Nothing here blocks, so a caller that does not wait holds no
+     * thread while the connection is made. Cancelling the result before the upgrade is done closes
+     * the stream without sending anything.
+     */
+    CompletableFuture<ProcessStream> openStream(
             String operation,
             String id,
             String path,
             StreamListener listener,
-            ProcessStream.SilentEndExplainer explainer)
-            throws WrennApiException, InterruptedException {
+            ProcessStream.SilentEndExplainer explainer,
+            String firstMessage) {
         Objects.requireNonNull(listener, "listener");
         URI uri = webSocketUri(path);
         ProcessStream stream = new ProcessStream(operation, id, listener, explainer);
-        CompletableFuture<WebSocket> opening = http.newWebSocketBuilder()
+        CompletableFuture<ProcessStream> result = new CompletableFuture<>();
+        CompletableFuture<WebSocket> upgrade = http.newWebSocketBuilder()
                 .header(API_KEY_HEADER, apiKey)
                 .connectTimeout(connectTimeout)
                 .buildAsync(uri, stream.listener());
-        WebSocket socket;
+        upgrade.whenComplete((socket, failure) -> {
+            if (failure != null) {
+                result.completeExceptionally(streamOpenFailure(operation, id, unwrap(failure)));
+                return;
+            }
+            stream.opened(socket);
+            if (result.isDone()) {
+                // The caller gave up waiting: nothing was sent, so nothing runs.
+                stream.close();
+                return;
+            }
+            if (firstMessage == null) {
+                stream.startPinging(keepAlive, keepAliveInterval, pongTimeout);
+                result.complete(stream);
+                return;
+            }
+            CompletableFuture<Void> sent = stream.send(firstMessage);
+            // Only now: the timer's wake-up then overlaps the server's work instead of delaying the start.
+            stream.startPinging(keepAlive, keepAliveInterval, pongTimeout);
+            sent.whenComplete((done, sendFailure) -> {
+                if (sendFailure == null) {
+                    if (!result.complete(stream)) {
+                        // Given up while the message was on its way: the caller will not close it.
+                        stream.close();
+                    }
+                } else {
+                    stream.close();
+                    refused(operation, id, explainer, unwrap(sendFailure), result);
+                }
+            });
+        });
+        result.whenComplete((s, e) -> {
+            if (result.isCancelled()) {
+                upgrade.cancel(true);
+            }
+        });
+        return result;
+    }
+
+    /**
+     * Completes {@code result} with why the first message could not be sent. A lost connection is
+     * explained by asking the API (the server's own reason may have been lost), which takes
+     * requests: not on the thread that delivers stream events.
+     */
+    private static void refused(
+            String operation,
+            String id,
+            ProcessStream.SilentEndExplainer explainer,
+            Throwable failure,
+            CompletableFuture<ProcessStream> result) {
+        WrennApiException api =
+                failure instanceof WrennApiException w ? w : ApiErrors.transportFailure(operation, id, failure);
+        if (api.kind() != WrennApiException.Kind.CONNECTION_LOST) {
+            result.completeExceptionally(api);
+            return;
+        }
+        Thread.ofVirtual().name("Wrenn stream start check " + id).start(() -> {
+            try {
+                result.completeExceptionally(explainer.explain(api));
+            } catch (InterruptedException e) {
+                result.completeExceptionally(api);
+            }
+        });
+    }
+
+    /**
+     * Waits for a stream from {@link #openStream}; a stream that opens after the wait was given up
+     * is closed, and one not yet upgraded sends nothing.
+     */
+    ProcessStream await(String operation, String id, CompletableFuture<ProcessStream> opening)
+            throws WrennApiException, InterruptedException {
         try {
-            socket = opening.get(connectTimeout.plus(requestTimeout).toMillis(), TimeUnit.MILLISECONDS);
+            return opening.get(connectTimeout.plus(requestTimeout).toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
-            opening.cancel(true);
+            abandon(opening);
             throw e;
         } catch (TimeoutException e) {
-            opening.cancel(true);
+            abandon(opening);
             throw new WrennApiException(
-                    WrennApiException.Kind.TIMEOUT, operation, id, 0, null, "no WebSocket upgrade in time", e);
+                    WrennApiException.Kind.TIMEOUT, operation, id, 0, null, "the stream did not open in time", e);
         } catch (ExecutionException e) {
-            throw streamOpenFailure(operation, id, e.getCause());
+            throw ApiErrors.transportFailure(operation, id, e.getCause());
         }
-        stream.opened(socket, keepAlive, keepAliveInterval, pongTimeout);
-        return stream;
+    }
+
+    private static void abandon(CompletableFuture<ProcessStream> opening) {
+        if (!opening.cancel(true)) {
+            opening.thenAccept(ProcessStream::close);
+        }
+    }
+
+    private static Throwable unwrap(Throwable t) {
+        return t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
     }
 
     private WrennApiException streamOpenFailure(String operation, String id, Throwable cause) {

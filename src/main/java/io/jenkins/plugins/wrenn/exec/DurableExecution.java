@@ -17,6 +17,7 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -126,6 +127,23 @@ public final class DurableExecution implements AutoCloseable {
         } finally {
             opening.release();
         }
+    }
+
+    /**
+     * Starts opening a stream once fewer than {@link #MAX_OPENING} others are opening, without
+     * waiting for it to open; the turn is held until it has.
+     */
+    <T> CompletableFuture<T> openingAsync(Supplier<CompletableFuture<T>> open) throws InterruptedException {
+        opening.acquire();
+        CompletableFuture<T> opened;
+        try {
+            opened = open.get();
+        } catch (RuntimeException e) {
+            opening.release();
+            throw e;
+        }
+        opened.whenComplete((s, e) -> opening.release());
+        return opened;
     }
 
     /** Something that opens a stream. */

@@ -10,7 +10,6 @@ import io.jenkins.plugins.wrenn.api.WrennClient;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -78,8 +77,12 @@ public final class DurableRun {
     static final String FINISH =
             "cat -- \"$1.status\" 2>/dev/null;" + " rm -f -- \"$1.out\" \"$1.err\" \"$1.pid\" \"$1.rc\" \"$1.status\"";
 
-    /** Removes the control files of the finished runs whose prefixes are the arguments. */
-    static final String REMOVE = "for p; do rm -f -- \"$p.out\" \"$p.err\" \"$p.pid\" \"$p.rc\" \"$p.status\"; done";
+    /**
+     * Removes the control files of the finished runs whose prefixes are the arguments, with one
+     * {@code rm} for all (the prefixes hold no white space, as in {@link #WRAPPER}).
+     */
+    static final String REMOVE =
+            "f=; for p; do f=\"$f $p.out $p.err $p.pid $p.rc $p.status\"; done; [ -z \"$f\" ] || rm -f -- $f";
 
     /** Sends SIGKILL to the command whose pid the wrapper recorded. */
     static final String KILL_COMMAND = "read c <\"$1.pid\" && kill -s KILL \"$c\"";
@@ -198,16 +201,29 @@ public final class DurableRun {
             args.add(spec.command().program());
             args.addAll(spec.command().args());
             Command wrapped = new Command("/bin/sh", args);
-            scheduleCheck();
-            scheduleDeadline();
-            engine.opening(() -> {
-                if (spec.envs().isEmpty() && spec.cwd() == null) {
-                    open(client.commands().stream(spec.capsuleId(), wrapped.program(), wrapped.args(), tracker));
-                } else {
+            if (spec.envs().isEmpty() && spec.cwd() == null) {
+                // Nothing waits for the stream: this thread ends here, and the stream's events
+                // continue the run on the client's thread.
+                engine.openingAsync(() -> client.commands()
+                                .streamAsync(spec.capsuleId(), wrapped.program(), wrapped.args(), tracker))
+                        .whenComplete((opened, failure) -> {
+                            if (failure == null) {
+                                open(opened);
+                            } else {
+                                openFailed(failure);
+                            }
+                        });
+                // Only now, so that the timer's wake-up overlaps the connection instead of delaying it.
+                scheduleCheck();
+                scheduleDeadline();
+            } else {
+                scheduleCheck();
+                scheduleDeadline();
+                engine.opening(() -> {
                     startGated(spec, wrapped);
-                }
-                return null;
-            });
+                    return null;
+                });
+            }
         } catch (WrennApiException e) {
             fail(ApiFailures.of(client, state.capsuleId(), state.credentialsName(), e));
         } catch (ExecutionFailure e) {
@@ -216,6 +232,16 @@ public final class DurableRun {
             fail(unexpected(e));
         } catch (RuntimeException e) {
             fail(unexpected(e));
+        }
+    }
+
+    private void openFailed(Throwable failure) {
+        Throwable cause =
+                failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+        if (cause instanceof WrennApiException api) {
+            fail(ApiFailures.of(client, state.capsuleId(), state.credentialsName(), api));
+        } else {
+            fail(unexpected(cause));
         }
     }
 
@@ -540,6 +566,14 @@ public final class DurableRun {
     private void scheduleCheck() {
         check = engine.schedule(
                 () -> Thread.ofVirtual().start(this::checkCapsule), DurableExecution.CAPSULE_CHECK_DELAY);
+        cancelIfEnded();
+    }
+
+    /** A run can end before its timers are set (a refused stream): they must not outlive it. */
+    private void cancelIfEnded() {
+        if (outcome.isDone()) {
+            cancelTimers();
+        }
     }
 
     private void checkCapsule() {
@@ -600,6 +634,7 @@ public final class DurableRun {
         }
         long in = Math.max(0, at - System.currentTimeMillis());
         deadline = engine.schedule(this::timedOut, Duration.ofMillis(in));
+        cancelIfEnded();
     }
 
     private void timedOut() {
@@ -670,7 +705,29 @@ public final class DurableRun {
         }
     }
 
+    /**
+     * How many bytes {@code data.getBytes(UTF_8)} would have, without making them: this runs for
+     * every message on the client's reading thread.
+     */
     static long utf8Length(String data) {
-        return data.getBytes(StandardCharsets.UTF_8).length;
+        int length = data.length();
+        long bytes = length;
+        for (int i = 0; i < length; i++) {
+            char c = data.charAt(i);
+            if (c < 0x80) {
+                continue;
+            }
+            if (c < 0x800) {
+                bytes += 1;
+            } else if (Character.isHighSurrogate(c) && i + 1 < length && Character.isLowSurrogate(data.charAt(i + 1))) {
+                // A pair: two chars, four bytes.
+                bytes += 2;
+                i++;
+            } else if (!Character.isSurrogate(c)) {
+                bytes += 2;
+            }
+            // A lone surrogate is encoded as '?': one byte, already counted.
+        }
+        return bytes;
     }
 }

@@ -12,6 +12,7 @@ import io.jenkins.plugins.wrenn.testserver.ServerGeneration;
 import io.jenkins.plugins.wrenn.testserver.WrennTestServer;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -122,6 +123,33 @@ class ProcessStreamTest {
             }
             assertEquals("run " + i + "\n", l.stdout.toString());
         }
+    }
+
+    @Test
+    void streamAsyncReturnsBeforeTheUpgradeAndThenRunsTheCommand() throws Exception {
+        String id = server.createCapsule();
+        server.delayNext("GET", ".*/" + id + "/exec/stream", Duration.ofMillis(1500));
+        CollectingListener l = new CollectingListener();
+        long t0 = System.nanoTime();
+        CompletableFuture<ProcessStream> opening = client.commands().streamAsync(id, "echo", List.of("late"), l);
+        assertTrue(System.nanoTime() - t0 < 1_000_000_000L, "streamAsync waited for the upgrade");
+        assertFalse(opening.isDone());
+        try (ProcessStream s = opening.get(20, TimeUnit.SECONDS)) {
+            assertEquals(0, s.exitCode().get(20, TimeUnit.SECONDS));
+        }
+        assertEquals("late\n", l.stdout.toString());
+    }
+
+    @Test
+    void aStreamGivenUpBeforeItsUpgradeRunsNothing() throws Exception {
+        String id = server.createCapsule();
+        server.delayNext("GET", ".*/" + id + "/exec/stream", Duration.ofMillis(1000));
+        CompletableFuture<ProcessStream> opening =
+                client.commands().streamAsync(id, "sleep", List.of("30"), new CollectingListener());
+        assertTrue(opening.cancel(true));
+        // The server answers the upgrade, if it got it, after its delay; a start sent then would run the command.
+        Thread.sleep(2000);
+        assertTrue(server.processes(id).isEmpty(), "the command ran although its stream was given up");
     }
 
     @Test
