@@ -352,9 +352,17 @@ public final class WrennBenchmark {
             BareStream s = BareStream.start(bare, server.baseUrl(), KEY, capsule, "true", List.of(), d -> {});
             check(s.exit.get(30, TimeUnit.SECONDS) == 0, "bare stream: true failed");
         });
+        // What keeping the output costs in any design that copies it to files while it goes out live:
+        // the same bare stream, with `true`'s output through the two `tee` processes the wrapper uses.
+        String teePipeline = "{ true 2>&1 1>&3 | tee -a bench.err >&2; } 3>&1 | tee -a bench.out";
+        Timed teeStreamRun = new Timed(() -> {
+            BareStream s = BareStream.start(
+                    bare, server.baseUrl(), KEY, capsule, "/bin/sh", List.of("-c", teePipeline), d -> {});
+            check(s.exit.get(30, TimeUnit.SECONDS) == 0, "bare stream through tee: failed");
+        });
         Timed spawnRun =
                 new Timed(() -> check(new ProcessBuilder("true").start().waitFor() == 0, "local true failed"));
-        List<Timed> all = List.of(engineRun, postRun, clientStreamRun, bareStreamRun, spawnRun);
+        List<Timed> all = List.of(engineRun, postRun, clientStreamRun, bareStreamRun, teeStreamRun, spawnRun);
         Samples curlMs = new Samples();
         String curlLoop = "for i in $(seq " + commands + "); do curl -s -o /dev/null -X POST -H 'X-API-Key: " + KEY
                 + "' -H 'Content-Type: application/json' -d '{\"cmd\":\"true\"}' " + post.uri() + "; done";
@@ -394,6 +402,12 @@ public final class WrennBenchmark {
                 "  the engine's own share: engine vs its client's stream alone, without the capsule check (ms)",
                 engine,
                 clientStreamRun.ms(),
+                "(information)");
+        pairedRow(
+                "  the durability floor: engine vs a bare WebSocket stream of `true` through two `tee`, as the wrapper"
+                        + " keeps output (ms)",
+                engine,
+                teeStreamRun.ms(),
                 "(information)");
         pairedRow(
                 "  the streaming route itself, without the engine: bare WebSocket stream exec vs bare POST exec (ms)",
