@@ -847,17 +847,17 @@ public final class FileRoutes {
         in.transferTo(OutputStream.nullOutputStream());
     }
 
-    /** The request body behind a proxy that refuses it once it passes the limit. */
-    private static final class ProxyLimited extends java.io.FilterInputStream {
-        static final class Refused extends IOException {}
-
+    /** A request body that fails, in its subclass's way, once more than the limit has been read. */
+    private abstract static class LimitedBody extends java.io.FilterInputStream {
         private final long limit;
         private long read;
 
-        ProxyLimited(InputStream in, long limit) {
+        LimitedBody(InputStream in, long limit) {
             super(in);
             this.limit = limit;
         }
+
+        abstract IOException overLimit();
 
         @Override
         public int read() throws IOException {
@@ -871,10 +871,24 @@ public final class FileRoutes {
             if (n > 0) {
                 read += n;
                 if (read > limit) {
-                    throw new Refused();
+                    throw overLimit();
                 }
             }
             return n;
+        }
+    }
+
+    /** The request body behind a proxy that refuses it once it passes the limit. */
+    private static final class ProxyLimited extends LimitedBody {
+        static final class Refused extends IOException {}
+
+        ProxyLimited(InputStream in, long limit) {
+            super(in, limit);
+        }
+
+        @Override
+        IOException overLimit() {
+            return new Refused();
         }
 
         /** What the proxy reads and throws away after refusing (nginx's lingering close). */
@@ -884,33 +898,16 @@ public final class FileRoutes {
     }
 
     /** {@code http.MaxBytesReader}: the whole body, not only the file, counts against the limit. */
-    private static final class CountedBody extends java.io.FilterInputStream {
+    private static final class CountedBody extends LimitedBody {
         static final class TooLarge extends IOException {}
 
-        private final long limit;
-        private long read;
-
         CountedBody(InputStream in, long limit) {
-            super(in);
-            this.limit = limit;
+            super(in, limit);
         }
 
         @Override
-        public int read() throws IOException {
-            byte[] one = new byte[1];
-            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            int n = super.read(b, off, len);
-            if (n > 0) {
-                read += n;
-                if (read > limit) {
-                    throw new TooLarge();
-                }
-            }
-            return n;
+        IOException overLimit() {
+            return new TooLarge();
         }
     }
 
