@@ -3,14 +3,23 @@ package io.jenkins.plugins.wrenn;
 import hudson.AbortException;
 import hudson.FilePath;
 import hudson.model.TaskListener;
+import hudson.remoting.VirtualChannel;
 import io.jenkins.plugins.wrenn.files.SourceFile;
 import io.jenkins.plugins.wrenn.files.TargetDirectory;
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.Serializable;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
+import jenkins.MasterToSlaveFileCallable;
 
 /**
  * The workspace side of {@code wrennPut} and {@code wrennGet}: workspace files as the transfer
@@ -39,31 +48,85 @@ final class WorkspaceFiles {
         return path;
     }
 
-    /** The files below {@code base} that match the Ant patterns (default excludes apply, as in {@code archiveArtifacts}). */
+    /**
+     * The files below {@code base} that match the Ant patterns (default excludes apply, as in
+     * {@code archiveArtifacts}). Their sizes and executable bits are read in one call to the node
+     * that holds them, not two per file: on an agent each call is a round trip.
+     */
     static List<SourceFile> select(FilePath base, String includes, String excludes)
             throws IOException, InterruptedException {
         String root = base.getRemote();
-        List<SourceFile> files = new ArrayList<>();
-        for (FilePath f : base.list(includes, excludes)) {
-            String remote = f.getRemote();
-            String rel = remote.startsWith(root) ? remote.substring(root.length()) : f.getRemote();
+        FilePath[] found = base.list(includes, excludes);
+        String[] relative = new String[found.length];
+        for (int i = 0; i < found.length; i++) {
+            String remote = found[i].getRemote();
+            String rel = remote.startsWith(root) ? remote.substring(root.length()) : remote;
             while (rel.startsWith("/") || rel.startsWith("\\")) {
                 rel = rel.substring(1);
             }
-            int mode = f.mode();
-            files.add(new Source(f, rel.replace('\\', '/'), f.length(), mode >= 0 && (mode & 0100) != 0));
+            relative[i] = rel;
+        }
+        FileFacts facts = found.length == 0 ? new FileFacts(new long[0], new boolean[0]) : base.act(new Stat(relative));
+        List<SourceFile> files = new ArrayList<>();
+        for (int i = 0; i < found.length; i++) {
+            files.add(new Source(found[i], relative[i].replace('\\', '/'), facts.sizes()[i], facts.executable()[i]));
         }
         return files;
+    }
+
+    /** Sizes and owner-executable bits of files, by index. */
+    record FileFacts(long[] sizes, boolean[] executable) implements Serializable {}
+
+    /** Reads {@link FileFacts} on the node that holds the files, for paths relative to the directory. */
+    static final class Stat extends MasterToSlaveFileCallable<FileFacts> {
+        private static final long serialVersionUID = 1L;
+
+        private final String[] relativePaths;
+
+        Stat(String[] relativePaths) {
+            this.relativePaths = relativePaths;
+        }
+
+        @Override
+        public FileFacts invoke(File dir, VirtualChannel channel) throws IOException {
+            long[] sizes = new long[relativePaths.length];
+            boolean[] executable = new boolean[relativePaths.length];
+            for (int i = 0; i < relativePaths.length; i++) {
+                Path p = dir.toPath().resolve(relativePaths[i]);
+                sizes[i] = Files.size(p);
+                executable[i] = ownerMayExecute(p);
+            }
+            return new FileFacts(sizes, executable);
+        }
+
+        private static boolean ownerMayExecute(Path p) throws IOException {
+            try {
+                return Files.getPosixFilePermissions(p).contains(PosixFilePermission.OWNER_EXECUTE);
+            } catch (UnsupportedOperationException e) {
+                // Windows: no such bit, as FilePath.mode() answers -1 there.
+                return false;
+            }
+        }
     }
 
     /** A workspace directory as the engine writes fetched files into it. */
     static TargetDirectory into(FilePath dir, TaskListener listener) {
         return new TargetDirectory() {
+            /** Directories made or known to exist: each mkdirs on an agent is a round trip. */
+            private final Set<String> made = new HashSet<>();
+
+            private void parentOf(FilePath f) throws IOException, InterruptedException {
+                FilePath parent = f.getParent();
+                if (made.add(parent.getRemote())) {
+                    parent.mkdirs();
+                }
+            }
+
             @Override
             public OutputStream file(String relativePath, boolean executable) throws IOException {
                 FilePath f = dir.child(relativePath);
                 try {
-                    f.getParent().mkdirs();
+                    parentOf(f);
                     OutputStream out = f.write();
                     if (executable) {
                         f.chmod(0755);
@@ -78,7 +141,7 @@ final class WorkspaceFiles {
             public void symlink(String relativePath, String target) throws IOException {
                 FilePath f = dir.child(relativePath);
                 try {
-                    f.getParent().mkdirs();
+                    parentOf(f);
                     f.symlinkTo(target, listener);
                 } catch (InterruptedException e) {
                     throw interrupted(e);
@@ -97,7 +160,10 @@ final class WorkspaceFiles {
             @Override
             public void directory(String relativePath) throws IOException {
                 try {
-                    dir.child(relativePath).mkdirs();
+                    FilePath d = dir.child(relativePath);
+                    if (made.add(d.getRemote())) {
+                        d.mkdirs();
+                    }
                 } catch (InterruptedException e) {
                     throw interrupted(e);
                 }
