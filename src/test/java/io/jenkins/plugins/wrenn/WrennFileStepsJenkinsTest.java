@@ -10,6 +10,7 @@ import com.cloudbees.plugins.credentials.SystemCredentialsProvider;
 import hudson.FilePath;
 import hudson.model.FreeStyleBuild;
 import hudson.model.FreeStyleProject;
+import hudson.model.Label;
 import hudson.model.Result;
 import hudson.util.Secret;
 import io.jenkins.plugins.wrenn.testserver.WrennTestServer;
@@ -29,7 +30,7 @@ import org.junit.jupiter.api.condition.OS;
 import org.jvnet.hudson.test.JenkinsRule;
 import org.jvnet.hudson.test.junit.jupiter.WithJenkins;
 
-/** {@code wrennPut} and {@code wrennGet} in real Pipelines on the built-in node, against the local server. */
+/** {@code wrennPut} and {@code wrennGet} in real Pipelines on the built-in node and an agent, against the local server. */
 @WithJenkins
 @DisabledOnOs(value = OS.WINDOWS, disabledReason = "the test server runs sh, find and tar")
 class WrennFileStepsJenkinsTest {
@@ -106,6 +107,30 @@ class WrennFileStepsJenkinsTest {
         j.assertLogContains("[wrenn] Fetched 3 files (1.9 MiB)", b);
         j.assertLogContains("[wrenn] Sent 2 files (1.9 MiB)", b);
         j.assertLogNotContains(KEY, b);
+    }
+
+    @Test
+    void filesGoBothWaysOnAnAgentWithTheirExecutableBit(JenkinsRule j) throws Exception {
+        // A real agent: the sizes and modes are read there in one call, sent back over remoting.
+        j.createOnlineSlave(Label.get("remote"));
+        Files.createDirectories(capsuleDir.resolve("out/sub"));
+        Files.writeString(capsuleDir.resolve("out/sub/a.txt"), "from the capsule");
+        Files.writeString(capsuleDir.resolve("out/run.sh"), "#!/bin/sh\n");
+        capsuleDir.resolve("out/run.sh").toFile().setExecutable(true, false);
+
+        WorkflowJob job = pipeline(j, """
+                node('remote') {
+                    wrennGet capsule: 'CAPSULE', from: 'CAPSULE_DIR/out', into: 'back'
+                    wrennPut capsule: 'CAPSULE', includes: 'back/**', into: 'CAPSULE_DIR/again'
+                }
+                """);
+        WorkflowRun b = j.buildAndAssertSuccess(job);
+
+        assertEquals("from the capsule", Files.readString(capsuleDir.resolve("again/back/sub/a.txt")));
+        assertTrue(Files.isExecutable(capsuleDir.resolve("again/back/run.sh")), "the bit goes to the agent and back");
+        assertFalse(Files.isExecutable(capsuleDir.resolve("again/back/sub/a.txt")));
+        j.assertLogContains("[wrenn] Fetched 2 files", b);
+        j.assertLogContains("[wrenn] Sent 2 files", b);
     }
 
     @Test
