@@ -236,6 +236,9 @@ public final class ProcessStream implements AutoCloseable {
             try {
                 end(explainer.explain(failure));
             } catch (InterruptedException e) {
+                // Not asked after all: the lost connection below is the reason.
+            } finally {
+                // Also after an explanation that broke unexpectedly: the stream must end; a no-op once explained.
                 end(failure);
             }
         });

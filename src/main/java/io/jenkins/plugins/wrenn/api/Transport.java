@@ -262,7 +262,7 @@ final class Transport {
      * explained by asking the API (the server's own reason may have been lost), which takes
      * requests: not on the thread that delivers stream events.
      */
-    private static void refused(
+    static void refused(
             String operation,
             String id,
             ProcessStream.SilentEndExplainer explainer,
@@ -278,6 +278,9 @@ final class Transport {
             try {
                 result.completeExceptionally(explainer.explain(api));
             } catch (InterruptedException e) {
+                // Not asked after all: the lost connection below is the reason.
+            } finally {
+                // Also after an explanation that broke unexpectedly: the opening must end; a no-op once explained.
                 result.completeExceptionally(api);
             }
         });

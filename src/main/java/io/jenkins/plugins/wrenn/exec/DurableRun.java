@@ -121,6 +121,9 @@ public final class DurableRun {
     private final Tracker tracker = new Tracker();
     private volatile RunState state;
     private volatile ProcessStream stream;
+    /** The stream being opened without a thread waiting for it, until it has opened. */
+    private volatile CompletableFuture<ProcessStream> opening;
+
     private volatile boolean following;
     private volatile boolean stopping;
     private volatile CompletableFuture<StopResult> stopped;
@@ -204,8 +207,17 @@ public final class DurableRun {
             if (spec.envs().isEmpty() && spec.cwd() == null) {
                 // Nothing waits for the stream: this thread ends here, and the stream's events
                 // continue the run on the client's thread.
-                engine.openingAsync(() -> client.commands()
-                                .streamAsync(spec.capsuleId(), wrapped.program(), wrapped.args(), tracker))
+                engine.openingAsync(() -> {
+                            if (stopping) {
+                                // Stopped while waiting for its turn: start nothing.
+                                return CompletableFuture.<ProcessStream>failedFuture(
+                                        new CancellationException("stopped before its stream opened"));
+                            }
+                            CompletableFuture<ProcessStream> o = client.commands()
+                                    .streamAsync(spec.capsuleId(), wrapped.program(), wrapped.args(), tracker);
+                            opening = o;
+                            return o;
+                        })
                         .whenComplete((opened, failure) -> {
                             if (failure == null) {
                                 open(opened);
@@ -236,6 +248,10 @@ public final class DurableRun {
     }
 
     private void openFailed(Throwable failure) {
+        if (stopping) {
+            // The stop gave the opening up, or ends the run itself: its ending is the run's.
+            return;
+        }
         Throwable cause =
                 failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
         if (cause instanceof WrennApiException api) {
@@ -502,8 +518,14 @@ public final class DurableRun {
         long pid = state.pid() > 0 ? state.pid() : output.awaitPid(engine.killGrace);
         String capsuleId = state.capsuleId();
         if (pid <= 0) {
-            // No process was reported; a stream still opening is closed by the caller.
-            return StopResult.GONE;
+            // No process was reported. A stream still opening is given up, which before its
+            // upgrade starts nothing; one that opened meanwhile has sent its start, and the
+            // process it started was not seen.
+            CompletableFuture<ProcessStream> o = opening;
+            if (o != null) {
+                o.cancel(true);
+            }
+            return o == null || o.isCompletedExceptionally() ? StopResult.GONE : StopResult.UNCONFIRMED;
         }
         if (!signal(capsuleId, pid, Signal.SIGTERM) || awaitGone(capsuleId, pid, engine.killGrace)) {
             return StopResult.GONE;

@@ -313,6 +313,20 @@ class DurableExecutionTest {
     }
 
     @Test
+    void aStopWhileTheStreamIsStillOpeningStartsNothing() throws Exception {
+        String id = server.createCapsule();
+        // The upgrade outlasts the stop's wait for a pid (the 1 s grace here).
+        server.delayNext("GET", ".*/" + id + "/exec/stream", Duration.ofSeconds(3));
+        DurableRun run = engine.start(shell(id, "sleep 30"), new Log(), null);
+        Thread.sleep(200);
+        assertEquals(DurableRun.StopResult.GONE, run.stop().get(30, TimeUnit.SECONDS));
+        assertThrows(CancellationException.class, () -> run.outcome().get(5, TimeUnit.SECONDS));
+        // Past the delayed upgrade: a start sent then would have left the command running unseen.
+        Thread.sleep(4000);
+        assertTrue(server.processes(id).isEmpty(), "the command started after its stop");
+    }
+
+    @Test
     void aTimeoutStopsTheCommandAndFailsTheRun() throws Exception {
         String id = server.createCapsule();
         Log log = new Log();
