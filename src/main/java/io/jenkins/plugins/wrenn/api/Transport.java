@@ -196,6 +196,29 @@ final class Transport {
     }
 
     /**
+     * The result of {@link #openStream}: cancelling it gives the opening up only until the first
+     * message is about to be sent. After that the command may already run, so a cancel is refused
+     * and the caller gets the stream, to see or stop what it started.
+     */
+    static final class Opening extends CompletableFuture<ProcessStream> {
+        private boolean sending;
+
+        @Override
+        public synchronized boolean cancel(boolean mayInterruptIfRunning) {
+            return !sending && super.cancel(mayInterruptIfRunning);
+        }
+
+        /** False when the caller has given up already; after true, a cancel no longer succeeds. */
+        synchronized boolean beginSending() {
+            if (isDone()) {
+                return false;
+            }
+            sending = true;
+            return true;
+        }
+    }
+
+    /**
      * Opens a stream without waiting for it: upgrades to a WebSocket, sends the first message (the
      * exec stream's {@code start}, or null for an attach) and then starts the keep-alive. Completes
      * with the stream once the first message is written, or exceptionally with a
@@ -213,7 +236,7 @@ final class Transport {
         Objects.requireNonNull(listener, "listener");
         URI uri = webSocketUri(path);
         ProcessStream stream = new ProcessStream(operation, id, listener, explainer);
-        CompletableFuture<ProcessStream> result = new CompletableFuture<>();
+        Opening result = new Opening();
         CompletableFuture<WebSocket> upgrade = http.newWebSocketBuilder()
                 .header(API_KEY_HEADER, apiKey)
                 .connectTimeout(connectTimeout)
@@ -223,31 +246,34 @@ final class Transport {
                 result.completeExceptionally(streamOpenFailure(operation, id, unwrap(failure)));
                 return;
             }
-            stream.opened(socket);
-            if (result.isDone()) {
-                // The caller gave up waiting: nothing was sent, so nothing runs.
-                stream.close();
-                return;
-            }
-            if (firstMessage == null) {
-                stream.startPinging(keepAlive, keepAliveInterval, pongTimeout);
-                result.complete(stream);
-                return;
-            }
-            CompletableFuture<Void> sent = stream.send(firstMessage);
-            // Only now: the timer's wake-up then overlaps the server's work instead of delaying the start.
-            stream.startPinging(keepAlive, keepAliveInterval, pongTimeout);
-            sent.whenComplete((done, sendFailure) -> {
-                if (sendFailure == null) {
-                    if (!result.complete(stream)) {
-                        // Given up while the message was on its way: the caller will not close it.
-                        stream.close();
-                    }
-                } else {
+            try {
+                stream.opened(socket);
+                if (!result.beginSending()) {
+                    // The caller gave up waiting: nothing was sent, so nothing runs.
                     stream.close();
-                    refused(operation, id, explainer, unwrap(sendFailure), result);
+                    return;
                 }
-            });
+                if (firstMessage == null) {
+                    stream.startPinging(keepAlive, keepAliveInterval, pongTimeout);
+                    result.complete(stream);
+                    return;
+                }
+                CompletableFuture<Void> sent = stream.send(firstMessage);
+                // Only now: the timer's wake-up then overlaps the server's work instead of delaying the start.
+                stream.startPinging(keepAlive, keepAliveInterval, pongTimeout);
+                sent.whenComplete((done, sendFailure) -> {
+                    if (sendFailure == null) {
+                        result.complete(stream);
+                    } else {
+                        stream.close();
+                        refused(operation, id, explainer, unwrap(sendFailure), result);
+                    }
+                });
+            } catch (RuntimeException e) {
+                // A closed client's timer, say: the opening must still end, or its caller waits forever.
+                stream.close();
+                result.completeExceptionally(streamOpenFailure(operation, id, e));
+            }
         });
         result.whenComplete((s, e) -> {
             if (result.isCancelled()) {
