@@ -302,7 +302,8 @@ public final class DurableRun {
 
     private void open(ProcessStream opened) {
         stream = opened;
-        if (stopping) {
+        if (stopping || outcome.isDone()) {
+            // Stopped, or failed by the capsule check, while it opened: nobody would read it.
             opened.close();
             return;
         }
@@ -614,6 +615,11 @@ public final class DurableRun {
                     s.close();
                 } else {
                     fail(e);
+                    CompletableFuture<ProcessStream> o = opening;
+                    if (o != null) {
+                        // Before its start went out, the opening is given up; after, open() closes it.
+                        o.cancel(true);
+                    }
                 }
                 return;
             }

@@ -327,6 +327,21 @@ class DurableExecutionTest {
     }
 
     @Test
+    void aRunFailedByTheCapsuleCheckWhileItsStreamOpensStartsNothing() throws Exception {
+        String id = server.createCapsule();
+        // The capsule check (after 500 ms) finds the capsule paused while the upgrade still waits;
+        // by the time the upgrade is done, the capsule runs again and would take the start.
+        server.delayNext("GET", ".*/" + id + "/exec/stream", Duration.ofSeconds(3));
+        server.setStatus(id, "paused");
+        DurableRun run = engine.start(shell(id, "sleep 30"), new Log(), null);
+        ExecutionFailure e = failure(run);
+        assertEquals(ExecutionFailure.Reason.CAPSULE_NOT_RUNNING, e.reason(), e.getMessage());
+        server.setStatus(id, "running");
+        Thread.sleep(4000);
+        assertTrue(server.processes(id).isEmpty(), "the command started after its run had failed");
+    }
+
+    @Test
     void aTimeoutStopsTheCommandAndFailsTheRun() throws Exception {
         String id = server.createCapsule();
         Log log = new Log();
