@@ -63,25 +63,26 @@ public final class FreestyleCommands {
         }
     }
 
-    /** When Jenkins has loaded its jobs: stops the commands of freestyle builds that the restart ended. */
+    /**
+     * When Jenkins has loaded its jobs: stops the commands of freestyle builds that the restart
+     * ended. Each record stays until its stop is confirmed, so that a Jenkins stopped again before
+     * that still finds it.
+     */
     @Initializer(after = InitMilestone.JOB_LOADED, fatal = false)
     public static synchronized void stopLeftOvers() {
-        List<String> lines = read();
-        if (lines.isEmpty()) {
-            return;
-        }
-        write(List.of());
-        for (String line : lines) {
+        for (String line : read()) {
             try {
-                stop(line.split("\t", -1));
+                stop(line);
             } catch (RuntimeException e) {
                 // A damaged line, or a job or credentials that cannot be read: never stop Jenkins starting.
                 LOGGER.log(Level.WARNING, "Cannot stop the command recorded as " + line, e);
+                replace(line, null);
             }
         }
     }
 
-    private static void stop(String[] f) {
+    private static void stop(String line) {
+        String[] f = line.split("\t", -1);
         if (f.length != 6) {
             throw new IllegalArgumentException("not a record of 6 fields");
         }
@@ -92,36 +93,45 @@ public final class FreestyleCommands {
             LOGGER.log(
                     Level.WARNING, "Cannot stop {0}: the job or its credentials {1} are gone", new Object[] {what, f[1]
                     });
+            replace(line, null);
             return;
         }
         int attempt = Integer.parseInt(f[4]) + 1;
         RunState state = new RunState(f[2], f[5], Long.parseLong(f[3]), 0, 0, f[1], false, 0, 0);
         DurableEngines.forKey(apiKey).stopLeftOver(state).whenComplete((result, failure) -> {
+            Object outcome = failure == null ? result : failure;
             if (failure == null && result == DurableRun.StopResult.GONE) {
                 LOGGER.log(Level.INFO, "Stopped {0}, which a controller restart had left running", what);
+                replace(line, null);
             } else if (attempt < MAX_ATTEMPTS) {
                 LOGGER.log(
                         Level.WARNING,
                         "Could not confirm the stop of {0} ({1}); trying again at the next start of Jenkins",
-                        new Object[] {what, failure == null ? result : failure});
+                        new Object[] {what, outcome});
                 f[4] = Integer.toString(attempt);
-                tryAgainAtNextStart(String.join("\t", f));
+                replace(line, String.join("\t", f));
             } else {
                 LOGGER.log(
                         Level.WARNING,
                         "Could not confirm the stop of {0} ({1}) after {2} starts of Jenkins; giving up: stop it by hand",
-                        new Object[] {what, failure == null ? result : failure, attempt});
+                        new Object[] {what, outcome, attempt});
+                replace(line, null);
             }
         });
     }
 
-    private static synchronized void tryAgainAtNextStart(String line) {
+    /** Replaces a record with another, or removes it (null); Jenkins gone leaves the file as it is. */
+    static synchronized void replace(String line, String with) {
         if (Jenkins.getInstanceOrNull() == null) {
             return;
         }
         List<String> lines = read();
-        lines.add(line);
-        write(lines);
+        if (lines.remove(line)) {
+            if (with != null) {
+                lines.add(with);
+            }
+            write(lines);
+        }
     }
 
     private static Path file() {

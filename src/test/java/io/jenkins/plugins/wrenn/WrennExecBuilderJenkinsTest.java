@@ -10,6 +10,9 @@ import hudson.model.FreeStyleProject;
 import hudson.model.Result;
 import hudson.util.Secret;
 import io.jenkins.plugins.wrenn.testserver.WrennTestServer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
 import org.jenkinsci.plugins.plaincredentials.impl.StringCredentialsImpl;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -123,5 +126,35 @@ class WrennExecBuilderJenkinsTest {
         assertEquals(server.baseUrl().toString(), config.getApiUrl());
         assertEquals("wrenn-key", config.getDefaultCredentialsId());
         assertTrue(config.getConnectTimeoutSeconds() > 0);
+    }
+
+    @Test
+    void aLeftOverStopThatCannotBeConfirmedIsTriedAgainAtTheNextStartAndGivenUpAfterThree(JenkinsRule j)
+            throws Exception {
+        configure(j);
+        j.createFreeStyleProject("f");
+        // A Wrenn API that cannot be reached: no stop can be confirmed (port 9 has nobody listening).
+        WrennGlobalConfiguration.get().setApiUrl("http://127.0.0.1:9");
+        Path record = j.jenkins.getRootDir().toPath().resolve(FreestyleCommands.class.getName() + ".txt");
+
+        Files.writeString(record, "f\twrenn-key\tcl-gone\t4242\t0\t/tmp/.wrenn-run-unreachable\n");
+        FreestyleCommands.stopLeftOvers();
+        awaitRecord(record, "f\twrenn-key\tcl-gone\t4242\t1\t/tmp/.wrenn-run-unreachable\n");
+
+        // The third start that cannot confirm the stop gives the record up.
+        Files.writeString(record, "f\twrenn-key\tcl-gone\t4242\t2\t/tmp/.wrenn-run-unreachable\n");
+        FreestyleCommands.stopLeftOvers();
+        awaitRecord(record, "");
+    }
+
+    /** The stop waits out its grace periods against the unreachable API: up to a minute here. */
+    static void awaitRecord(Path record, String expected) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!Files.readString(record).equals(expected)) {
+            if (System.nanoTime() > deadline) {
+                assertEquals(expected, Files.readString(record), "the record of left-over commands");
+            }
+            Thread.sleep(100);
+        }
     }
 }
