@@ -31,6 +31,9 @@ public final class StreamSocket implements Session.Listener.AutoDemanding, Local
     private final boolean keyOk;
     private final int dropAfter;
     private final int silenceAfter;
+    /** How long the {@code start} reply is held after the process started; null: not at all. */
+    private final Duration startReplyDelay;
+
     private final AtomicInteger sent = new AtomicInteger();
     private final AtomicBoolean authFailed = new AtomicBoolean();
     private long outputBytes;
@@ -52,6 +55,7 @@ public final class StreamSocket implements Session.Listener.AutoDemanding, Local
         this.keyOk = keyOk;
         this.dropAfter = server.takeStreamDrop();
         this.silenceAfter = server.takeStreamSilence();
+        this.startReplyDelay = server.takeStartReplyDelay();
     }
 
     @Override
@@ -161,6 +165,13 @@ public final class StreamSocket implements Session.Listener.AutoDemanding, Local
         } catch (IOException e) {
             fail("failed to start exec stream: " + e.getMessage());
             return;
+        }
+        if (startReplyDelay != null) {
+            try {
+                Thread.sleep(startReplyDelay.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
         sendStart(process.pid());
         gate.open(this);

@@ -93,6 +93,7 @@ public final class WrennTestServer implements AutoCloseable {
     private final List<StreamStats> streamStats = new CopyOnWriteArrayList<>();
     private final AtomicInteger dropStreamAfter = new AtomicInteger(-1);
     private final AtomicInteger silenceStreamAfter = new AtomicInteger(-1);
+    private final AtomicReference<Duration> startReplyDelay = new AtomicReference<>();
     private final AtomicInteger tagCounter = new AtomicInteger();
     private final AtomicReference<CreateFault> createFault = new AtomicReference<>();
     private final FileRoutes files = new FileRoutes(this);
@@ -302,6 +303,14 @@ public final class WrennTestServer implements AutoCloseable {
         silenceStreamAfter.set(outputMessages);
     }
 
+    /**
+     * Holds the {@code start} reply of the next exec stream this long after its process started,
+     * as a slow network or a busy server does: the process runs while the client has no pid yet.
+     */
+    public void delayNextStartReply(Duration delay) {
+        startReplyDelay.set(delay);
+    }
+
     /** Makes the next capsule created misbehave this way (the create call itself succeeds). */
     public void failNextCreate(CreateFault fault) {
         createFault.set(fault);
@@ -503,6 +512,10 @@ public final class WrennTestServer implements AutoCloseable {
 
     int takeStreamSilence() {
         return silenceStreamAfter.getAndSet(-1);
+    }
+
+    Duration takeStartReplyDelay() {
+        return startReplyDelay.getAndSet(null);
     }
 
     /** Freezes the relayed connection a WebSocket session came in on (see {@link FaultRelay#freeze(int)}). */
