@@ -2,6 +2,7 @@ package io.jenkins.plugins.wrenn.exec;
 
 import io.jenkins.plugins.wrenn.api.ExecRequest;
 import io.jenkins.plugins.wrenn.api.ExecResult;
+import io.jenkins.plugins.wrenn.api.ProcessInfo;
 import io.jenkins.plugins.wrenn.api.ProcessStream;
 import io.jenkins.plugins.wrenn.api.Signal;
 import io.jenkins.plugins.wrenn.api.StreamListener;
@@ -501,7 +502,9 @@ public final class DurableRun {
                 }
                 output.note(
                         r == StopResult.GONE
-                                ? Messages.Note_StoppedConfirmed(Long.toString(state.pid()))
+                                ? (state.pid() > 0
+                                        ? Messages.Note_StoppedConfirmed(Long.toString(state.pid()))
+                                        : Messages.Note_NothingStarted())
                                 : Messages.Note_StopUnconfirmed(
                                         Long.toString(state.pid()),
                                         Messages.Note_NoAnswerWithin(Long.toString(
@@ -520,13 +523,17 @@ public final class DurableRun {
         String capsuleId = state.capsuleId();
         if (pid <= 0) {
             // No process was reported. A stream still opening is given up, which before its
-            // upgrade starts nothing; one that opened meanwhile has sent its start, and the
-            // process it started was not seen.
+            // start goes out starts nothing.
             CompletableFuture<ProcessStream> o = opening;
-            if (o != null) {
-                o.cancel(true);
+            if (o == null || o.cancel(true) || o.isCompletedExceptionally()) {
+                return StopResult.GONE;
             }
-            return o == null || o.isCompletedExceptionally() ? StopResult.GONE : StopResult.UNCONFIRMED;
+            // Too late for that: the start went out, and its pid has not come back.
+            pid = wrapperByControlPrefix(capsuleId, engine.killGrace);
+            if (pid <= 0) {
+                return StopResult.GONE;
+            }
+            state = state.withPid(pid);
         }
         if (!signal(capsuleId, pid, Signal.SIGTERM) || awaitGone(capsuleId, pid, engine.killGrace)) {
             return StopResult.GONE;
@@ -545,6 +552,28 @@ public final class DurableRun {
             return StopResult.GONE;
         }
         return awaitGone(capsuleId, pid, KILL_WAIT) ? StopResult.GONE : StopResult.UNCONFIRMED;
+    }
+
+    /**
+     * The pid of this run's wrapper, the one process whose arguments hold its control prefix, as
+     * soon as the capsule lists it; 0 when it is not listed within the wait (it never started, or
+     * has ended).
+     */
+    private long wrapperByControlPrefix(String capsuleId, Duration wait) throws InterruptedException {
+        long until = System.nanoTime() + wait.toNanos();
+        do {
+            try {
+                for (ProcessInfo p : client.processes().list(capsuleId)) {
+                    if (p.args().contains(state.controlPrefix())) {
+                        return p.pid();
+                    }
+                }
+            } catch (WrennApiException e) {
+                // Asked again until the wait is over.
+            }
+            Thread.sleep(100);
+        } while (System.nanoTime() < until);
+        return 0;
     }
 
     /** Sends a signal to the wrapper; false when it had already ended. */

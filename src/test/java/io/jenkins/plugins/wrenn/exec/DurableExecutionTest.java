@@ -317,13 +317,29 @@ class DurableExecutionTest {
         String id = server.createCapsule();
         // The upgrade outlasts the stop's wait for a pid (the 1 s grace here).
         server.delayNext("GET", ".*/" + id + "/exec/stream", Duration.ofSeconds(3));
-        DurableRun run = engine.start(shell(id, "sleep 30"), new Log(), null);
+        Log log = new Log();
+        DurableRun run = engine.start(shell(id, "sleep 30"), log, null);
         Thread.sleep(200);
         assertEquals(DurableRun.StopResult.GONE, run.stop().get(30, TimeUnit.SECONDS));
         assertThrows(CancellationException.class, () -> run.outcome().get(5, TimeUnit.SECONDS));
+        assertTrue(log.text().contains("[wrenn] the command had not started; nothing is left running"), log.text());
         // Past the delayed upgrade: a start sent then would have left the command running unseen.
         Thread.sleep(4000);
         assertTrue(server.processes(id).isEmpty(), "the command started after its stop");
+    }
+
+    @Test
+    void aStopBeforeThePidArrivesFindsTheCommandByItsControlFilesAndStopsIt() throws Exception {
+        String id = server.createCapsule();
+        // The start went out and the process runs, but its pid is slower than the stop's wait for it.
+        server.delayNextStartReply(Duration.ofSeconds(4));
+        Log log = new Log();
+        DurableRun run = engine.start(shell(id, "sleep 30"), log, null);
+        Await.until(() -> !server.processes(id).isEmpty(), "the command to start");
+        assertEquals(DurableRun.StopResult.GONE, run.stop().get(30, TimeUnit.SECONDS));
+        assertThrows(CancellationException.class, () -> run.outcome().get(5, TimeUnit.SECONDS));
+        Await.until(() -> server.processes(id).isEmpty(), "the command to be stopped");
+        assertTrue(log.text().contains(" has stopped"), log.text());
     }
 
     @Test
