@@ -8,6 +8,7 @@ import java.io.PrintStream;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Set;
+import java.util.function.Consumer;
 
 /**
  * Gets a build its capsule and gives it back: creates one (or takes an existing one, resuming it
@@ -70,14 +71,25 @@ public final class CapsuleLifecycle {
      * @throws InterruptedException when the build is aborted; a capsule created here is destroyed first
      */
     public CapsuleLease acquire(CapsuleOptions options, PrintStream log) throws CapsuleFailure, InterruptedException {
+        return acquire(options, log, lease -> {});
+    }
+
+    /**
+     * As {@link #acquire(CapsuleOptions, PrintStream)}, and tells {@code known} of the capsule as
+     * soon as it is known, before the wait for it to run: a caller that may be cut off during that
+     * wait (a controller restart) can then still give it back.
+     */
+    public CapsuleLease acquire(CapsuleOptions options, PrintStream log, Consumer<CapsuleLease> known)
+            throws CapsuleFailure, InterruptedException {
         String problem = options.problem();
         if (problem != null) {
             throw new CapsuleFailure(problem, null);
         }
-        return options.existing() ? useExisting(options, log) : create(options, log);
+        return options.existing() ? useExisting(options, log, known) : create(options, log, known);
     }
 
-    private CapsuleLease create(CapsuleOptions options, PrintStream log) throws CapsuleFailure, InterruptedException {
+    private CapsuleLease create(CapsuleOptions options, PrintStream log, Consumer<CapsuleLease> known)
+            throws CapsuleFailure, InterruptedException {
         note(log, Messages.Note_Creating(describe(options)));
         long started = System.nanoTime();
         Capsule capsule;
@@ -87,9 +99,10 @@ public final class CapsuleLifecycle {
             throw createFailure(options, e);
         }
         CapsuleLease lease = new CapsuleLease(capsule.id(), true, options.keep(), false);
-        note(log, Messages.Note_Created(capsule.id(), capsule.status()));
         boolean running = false;
         try {
+            known.accept(lease);
+            note(log, Messages.Note_Created(capsule.id(), capsule.status()));
             awaitRunning(capsule, options.waitTimeout(), started, log);
             running = true;
             return lease;
@@ -112,7 +125,7 @@ public final class CapsuleLifecycle {
         }
     }
 
-    private CapsuleLease useExisting(CapsuleOptions options, PrintStream log)
+    private CapsuleLease useExisting(CapsuleOptions options, PrintStream log, Consumer<CapsuleLease> known)
             throws CapsuleFailure, InterruptedException {
         String id = options.capsule().strip();
         long started = System.nanoTime();
@@ -134,8 +147,10 @@ public final class CapsuleLifecycle {
                 capsule = get(id);
             }
         }
+        CapsuleLease lease = new CapsuleLease(id, false, false, options.pauseAfter());
+        known.accept(lease);
         awaitRunning(capsule, options.waitTimeout(), started, log);
-        return new CapsuleLease(id, false, false, options.pauseAfter());
+        return lease;
     }
 
     /**

@@ -15,6 +15,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
@@ -99,6 +100,20 @@ class CapsuleLifecycleTest {
         assertTrue(log().contains("[wrenn] Destroyed capsule " + lease.capsuleId()), log());
         assertFalse(
                 server.requests("DELETE", CAPSULES + "/" + lease.capsuleId()).isEmpty());
+    }
+
+    @Test
+    void theCapsuleIsKnownAsSoonAsItExistsBeforeItRuns() throws Exception {
+        List<String> known = new ArrayList<>();
+        CapsuleLease lease = lifecycle.acquire(
+                fresh("base", 10, false), log, l -> known.add(l.capsuleId() + " " + server.status(l.capsuleId())));
+        assertEquals(1, known.size(), known.toString());
+        assertTrue(known.getFirst().startsWith(lease.capsuleId() + " "), known.toString());
+        if (generation == ServerGeneration.CURRENT) {
+            // Told before the wait: a caller cut off during it can still give the capsule back.
+            assertEquals(lease.capsuleId() + " starting", known.getFirst());
+        }
+        assertTrue(lifecycle.release(lease, log));
     }
 
     @Test
