@@ -3,6 +3,7 @@ package io.jenkins.plugins.wrenn;
 import hudson.AbortException;
 import hudson.Extension;
 import hudson.Util;
+import hudson.init.Terminator;
 import hudson.model.Item;
 import hudson.model.Run;
 import hudson.model.TaskListener;
@@ -13,6 +14,7 @@ import io.jenkins.plugins.wrenn.lifecycle.CapsuleLease;
 import io.jenkins.plugins.wrenn.lifecycle.CapsuleOptions;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import org.jenkinsci.plugins.workflow.steps.BodyExecution;
@@ -153,6 +155,21 @@ public class WrennCapsuleStep extends Step {
         return new Execution(options(), WrennCredentials.effectiveId(credentialsId), context);
     }
 
+    /** Executions still preparing their capsule, which a Jenkins shutting down lets go of. */
+    private static final Set<Execution> PREPARING = ConcurrentHashMap.newKeySet();
+
+    /**
+     * Lets go of the preparations when Jenkins shuts down: they no longer end their steps or
+     * start bodies, and leave their capsules (saved with the step as soon as known) for the next
+     * Jenkins to give back. (A restart within one JVM, as the real-build tests do, would otherwise
+     * leave them acting for a Jenkins that is gone.)
+     */
+    @Terminator
+    public static void detachAll() {
+        PREPARING.forEach(e -> e.detached = true);
+        PREPARING.clear();
+    }
+
     /** Where capsules are created, waited for and destroyed: never on the Pipeline's own thread. */
     private static final ExecutorService LIFECYCLE = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "Wrenn capsule lifecycle");
@@ -178,6 +195,7 @@ public class WrennCapsuleStep extends Step {
         private transient boolean submitted;
         private transient Thread worker;
         private transient Throwable stopCause;
+        private transient volatile boolean detached;
 
         Execution(CapsuleOptions options, String credentialsId, StepContext context) {
             super(context);
@@ -194,6 +212,7 @@ public class WrennCapsuleStep extends Step {
             synchronized (this) {
                 submitted = true;
             }
+            PREPARING.add(this);
             LIFECYCLE.submit(this::prepare);
             return false;
         }
@@ -202,6 +221,7 @@ public class WrennCapsuleStep extends Step {
             StepContext context = getContext();
             synchronized (this) {
                 if (stopCause != null) {
+                    PREPARING.remove(this);
                     context.onFailure(stopCause);
                     return;
                 }
@@ -212,9 +232,16 @@ public class WrennCapsuleStep extends Step {
                 try (WrennConnection connection = WrennConnection.forBuild(credentialsId, context.get(Run.class))) {
                     acquired = connection
                             .lifecycle()
-                            .acquire(options, context.get(TaskListener.class).getLogger());
+                            .acquire(options, context.get(TaskListener.class).getLogger(), known -> {
+                                lease = known;
+                                // Saved before the wait: a restart during it still finds the capsule to give back.
+                                context.saveState();
+                            });
                 }
                 lease = acquired;
+                if (detached) {
+                    return;
+                }
                 synchronized (this) {
                     if (stopCause == null) {
                         worker = null;
@@ -235,11 +262,16 @@ public class WrennCapsuleStep extends Step {
                 GiveBack.release(context, acquired, credentialsId);
                 context.onFailure(stopCause);
             } catch (CapsuleFailure e) {
-                context.onFailure(stopCauseOr(new AbortException(e.getMessage())));
+                if (!detached) {
+                    context.onFailure(stopCauseOr(new AbortException(e.getMessage())));
+                }
             } catch (Exception e) {
                 // InterruptedException included: after a stop, the capsule has been destroyed by now.
-                context.onFailure(stopCauseOr(e));
+                if (!detached) {
+                    context.onFailure(stopCauseOr(e));
+                }
             } finally {
+                PREPARING.remove(this);
                 synchronized (this) {
                     worker = null;
                 }

@@ -5,8 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.cloudbees.plugins.credentials.CredentialsScope;
 import com.cloudbees.plugins.credentials.SystemCredentialsProvider;
+import hudson.model.Result;
 import hudson.util.Secret;
 import io.jenkins.plugins.wrenn.testserver.Await;
+import io.jenkins.plugins.wrenn.testserver.CreateFault;
 import io.jenkins.plugins.wrenn.testserver.WrennTestServer;
 import java.util.List;
 import org.jenkinsci.plugins.plaincredentials.impl.StringCredentialsImpl;
@@ -24,7 +26,8 @@ import org.jvnet.hudson.test.junit.jupiter.JenkinsSessionExtension;
 
 /**
  * A controller restart while the body of {@code wrennCapsule} runs: the build resumes inside the
- * block, and the capsule is still destroyed when the block ends. The test server outlives the
+ * block, and the capsule is still destroyed when the block ends; while the capsule is still
+ * starting: the step gives it back and fails. The test server outlives the
  * restart, as a real Wrenn service would.
  */
 @DisabledOnOs(value = OS.WINDOWS, disabledReason = "the test server runs commands through /bin/sh")
@@ -47,16 +50,20 @@ class WrennCapsuleRestartJenkinsTest {
         server.close();
     }
 
+    /** Credentials and configuration, saved so that they outlive the restart. */
+    static void configure() throws Exception {
+        SystemCredentialsProvider.getInstance()
+                .getCredentials()
+                .add(new StringCredentialsImpl(CredentialsScope.GLOBAL, "wrenn-key", "Wrenn", Secret.fromString(KEY)));
+        SystemCredentialsProvider.getInstance().save();
+        WrennGlobalConfiguration.get().setApiUrl(server.baseUrl().toString());
+        WrennGlobalConfiguration.get().setDefaultCredentialsId("wrenn-key");
+    }
+
     @Test
     void theCapsuleIsDestroyedWhenTheResumedBlockEnds() throws Throwable {
         sessions.then(j -> {
-            SystemCredentialsProvider.getInstance()
-                    .getCredentials()
-                    .add(new StringCredentialsImpl(
-                            CredentialsScope.GLOBAL, "wrenn-key", "Wrenn", Secret.fromString(KEY)));
-            SystemCredentialsProvider.getInstance().save();
-            WrennGlobalConfiguration.get().setApiUrl(server.baseUrl().toString());
-            WrennGlobalConfiguration.get().setDefaultCredentialsId("wrenn-key");
+            configure();
             WorkflowJob p = j.jenkins.createProject(WorkflowJob.class, "p");
             // sleep survives a restart; the restart happens while it waits, inside the block.
             p.setDefinition(new CpsFlowDefinition("""
@@ -78,6 +85,30 @@ class WrennCapsuleRestartJenkinsTest {
             j.assertLogContains("Destroyed capsule", b);
             Await.until(() -> server.capsulesLeft().equals(List.of()), "no capsule left");
             assertTrue(JenkinsRule.getLog(b).contains("still in cl-"), "the block's context survived the restart");
+        });
+    }
+
+    @Test
+    void aRestartWhileTheCapsuleStartsGivesItBackAndFailsTheStep() throws Throwable {
+        sessions.then(j -> {
+            configure();
+            server.failNextCreate(CreateFault.NEVER_RUNNING);
+            WorkflowJob p = j.jenkins.createProject(WorkflowJob.class, "q");
+            p.setDefinition(new CpsFlowDefinition("""
+                    wrennCapsule(waitTimeout: 300) {
+                        echo 'never here'
+                    }
+                    """, true));
+            WorkflowRun b = p.scheduleBuild2(0).waitForStart();
+            j.waitForMessage("Created capsule cl-", b);
+            assertEquals(1, server.capsulesLeft().size(), "the capsule exists while it starts");
+        });
+        sessions.then(j -> {
+            WorkflowRun b = j.jenkins.getItemByFullName("q", WorkflowJob.class).getBuildByNumber(1);
+            j.assertBuildStatus(Result.FAILURE, j.waitForCompletion(b));
+            j.assertLogContains("The controller restarted while capsule cl-", b);
+            j.assertLogNotContains("never here", b);
+            Await.until(() -> server.capsulesLeft().equals(List.of()), "no capsule left");
         });
     }
 }
