@@ -505,10 +505,13 @@ public final class DurableRun {
                                 ? (state.pid() > 0
                                         ? Messages.Note_StoppedConfirmed(Long.toString(state.pid()))
                                         : Messages.Note_NothingStarted())
-                                : Messages.Note_StopUnconfirmed(
-                                        Long.toString(state.pid()),
-                                        Messages.Note_NoAnswerWithin(Long.toString(
-                                                engine.killGrace.plus(KILL_WAIT).toSeconds()))));
+                                : state.pid() > 0
+                                        ? Messages.Note_StopUnconfirmed(
+                                                Long.toString(state.pid()),
+                                                Messages.Note_NoAnswerWithin(Long.toString(engine.killGrace
+                                                        .plus(KILL_WAIT)
+                                                        .toSeconds())))
+                                        : Messages.Note_StartUnconfirmed());
                 output.finishQuietly();
                 engine.removeLater(state.capsuleId(), state.controlPrefix());
                 result.complete(r);
@@ -531,7 +534,8 @@ public final class DurableRun {
             // Too late for that: the start went out, and its pid has not come back.
             pid = wrapperByControlPrefix(capsuleId, engine.killGrace);
             if (pid <= 0) {
-                return StopResult.GONE;
+                // Not listed is gone; never listed (the API unreachable) confirms nothing.
+                return pid == 0 ? StopResult.GONE : StopResult.UNCONFIRMED;
             }
             state = state.withPid(pid);
         }
@@ -557,10 +561,11 @@ public final class DurableRun {
     /**
      * The pid of this run's wrapper, the one process whose arguments hold its control prefix, as
      * soon as the capsule lists it; 0 when it is not listed within the wait (it never started, or
-     * has ended).
+     * has ended); -1 when no listing came back within the wait, so nothing is known.
      */
     private long wrapperByControlPrefix(String capsuleId, Duration wait) throws InterruptedException {
         long until = System.nanoTime() + wait.toNanos();
+        boolean listed = false;
         do {
             try {
                 for (ProcessInfo p : client.processes().list(capsuleId)) {
@@ -568,12 +573,13 @@ public final class DurableRun {
                         return p.pid();
                     }
                 }
+                listed = true;
             } catch (WrennApiException e) {
                 // Asked again until the wait is over.
             }
             Thread.sleep(100);
         } while (System.nanoTime() < until);
-        return 0;
+        return listed ? 0 : -1;
     }
 
     /** Sends a signal to the wrapper; false when it had already ended. */

@@ -343,6 +343,26 @@ class DurableExecutionTest {
     }
 
     @Test
+    void aStopBeforeThePidArrivesThatCannotListTheProcessesIsNotConfirmed() throws Exception {
+        // A server of its own: the list faults below, however many the stop uses, go with it.
+        try (WrennTestServer own = WrennTestServer.start(KEY, generation);
+                WrennClient ownClient = WrennClient.builder(own.baseUrl(), KEY).build();
+                DurableExecution ownEngine =
+                        new DurableExecution(ownClient, KEY, Duration.ofSeconds(1), null, StderrMarker.NONE)) {
+            String id = own.createCapsule();
+            own.delayNextStartReply(Duration.ofSeconds(4));
+            for (int i = 0; i < 100; i++) {
+                own.failNext("GET", ".*/" + id + "/processes", 403, "text/plain", "no");
+            }
+            Log log = new Log();
+            DurableRun run = ownEngine.start(shell(id, "sleep 30"), log, null);
+            Await.until(() -> !own.processes(id).isEmpty(), "the command to start");
+            assertEquals(DurableRun.StopResult.UNCONFIRMED, run.stop().get(30, TimeUnit.SECONDS));
+            assertTrue(log.text().contains("[wrenn] could not confirm that the command did not start"), log.text());
+        }
+    }
+
+    @Test
     void aRunFailedByTheCapsuleCheckWhileItsStreamOpensStartsNothing() throws Exception {
         String id = server.createCapsule();
         // The capsule check (after 500 ms) finds the capsule paused while the upgrade still waits;
