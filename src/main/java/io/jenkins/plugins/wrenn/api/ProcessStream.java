@@ -13,6 +13,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * One open output stream of a process: a streaming exec or an attach. {@link #exitCode()} completes
@@ -52,6 +53,24 @@ public final class ProcessStream implements AutoCloseable {
     interface SilentEndExplainer {
         /** Returns the failure to report: the reason found, or {@code lost} itself. */
         WrennApiException explain(WrennApiException lost) throws InterruptedException;
+
+        /**
+         * Explains on a thread of its own (asking takes requests: not on the thread that delivers
+         * stream events) and hands the failure to report to {@code then}; then {@code lost} too, so
+         * that even an explanation that breaks unexpectedly ends what waits: {@code then} must
+         * take only the first failure it is given.
+         */
+        default void explainLater(String threadName, WrennApiException lost, Consumer<WrennApiException> then) {
+            Thread.ofVirtual().name(threadName).start(() -> {
+                try {
+                    then.accept(explain(lost));
+                } catch (InterruptedException e) {
+                    // Not asked after all: the lost connection is the reason.
+                } finally {
+                    then.accept(lost);
+                }
+            });
+        }
     }
 
     private final SilentEndExplainer explainer;
@@ -194,8 +213,7 @@ public final class ProcessStream implements AutoCloseable {
             if (exit.isCompletedExceptionally() && exit.exceptionNow() instanceof WrennApiException refused) {
                 throw new CompletionException(refused);
             }
-            Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
-            WrennApiException failure = ApiErrors.transportFailure(operation, capsuleId, cause);
+            WrennApiException failure = ApiErrors.transportFailure(operation, capsuleId, Transport.unwrap(e));
             end(failure);
             throw new CompletionException(failure);
         });
@@ -231,17 +249,7 @@ public final class ProcessStream implements AutoCloseable {
             end(failure);
             return;
         }
-        // Asking takes requests: not on the thread that delivers this stream's events.
-        Thread.ofVirtual().name("Wrenn stream end check " + capsuleId).start(() -> {
-            try {
-                end(explainer.explain(failure));
-            } catch (InterruptedException e) {
-                // Not asked after all: the lost connection below is the reason.
-            } finally {
-                // Also after an explanation that broke unexpectedly: the stream must end; a no-op once explained.
-                end(failure);
-            }
-        });
+        explainer.explainLater("Wrenn stream end check " + capsuleId, failure, this::end);
     }
 
     private void handle(String text) throws IOException {

@@ -285,8 +285,7 @@ final class Transport {
 
     /**
      * Completes {@code result} with why the first message could not be sent. A lost connection is
-     * explained by asking the API (the server's own reason may have been lost), which takes
-     * requests: not on the thread that delivers stream events.
+     * explained by asking the API (the server's own reason may have been lost).
      */
     static void refused(
             String operation,
@@ -300,16 +299,7 @@ final class Transport {
             result.completeExceptionally(api);
             return;
         }
-        Thread.ofVirtual().name("Wrenn stream start check " + id).start(() -> {
-            try {
-                result.completeExceptionally(explainer.explain(api));
-            } catch (InterruptedException e) {
-                // Not asked after all: the lost connection below is the reason.
-            } finally {
-                // Also after an explanation that broke unexpectedly: the opening must end; a no-op once explained.
-                result.completeExceptionally(api);
-            }
-        });
+        explainer.explainLater("Wrenn stream start check " + id, api, result::completeExceptionally);
     }
 
     /**
@@ -338,7 +328,8 @@ final class Transport {
         }
     }
 
-    private static Throwable unwrap(Throwable t) {
+    /** The failure inside a {@link CompletionException}, or the throwable itself. */
+    static Throwable unwrap(Throwable t) {
         return t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
     }
 
