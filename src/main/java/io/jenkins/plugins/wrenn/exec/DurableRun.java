@@ -253,8 +253,7 @@ public final class DurableRun {
             // The stop gave the opening up, or ends the run itself: its ending is the run's.
             return;
         }
-        Throwable cause =
-                failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+        Throwable cause = unwrap(failure);
         if (cause instanceof WrennApiException api) {
             fail(ApiFailures.of(client, state.capsuleId(), state.credentialsName(), api));
         } else {
@@ -329,8 +328,7 @@ public final class DurableRun {
             }
             return;
         }
-        Throwable cause =
-                failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+        Throwable cause = unwrap(failure);
         if (refusal != null) {
             fail(refusal);
             return;
@@ -500,18 +498,7 @@ public final class DurableRun {
                 if (s != null) {
                     s.close();
                 }
-                output.note(
-                        r == StopResult.GONE
-                                ? (state.pid() > 0
-                                        ? Messages.Note_StoppedConfirmed(Long.toString(state.pid()))
-                                        : Messages.Note_NothingStarted())
-                                : state.pid() > 0
-                                        ? Messages.Note_StopUnconfirmed(
-                                                Long.toString(state.pid()),
-                                                Messages.Note_NoAnswerWithin(Long.toString(engine.killGrace
-                                                        .plus(KILL_WAIT)
-                                                        .toSeconds())))
-                                        : Messages.Note_StartUnconfirmed());
+                output.note(stopNote(r));
                 output.finishQuietly();
                 engine.removeLater(state.capsuleId(), state.controlPrefix());
                 result.complete(r);
@@ -519,6 +506,21 @@ public final class DurableRun {
             }
         });
         return result;
+    }
+
+    /** What the log says of a stop: the process by its pid, or the command when none was seen. */
+    private String stopNote(StopResult r) {
+        String pid = Long.toString(state.pid());
+        boolean known = state.pid() > 0;
+        if (r == StopResult.GONE) {
+            return known ? Messages.Note_StoppedConfirmed(pid) : Messages.Note_NothingStarted();
+        }
+        return known
+                ? Messages.Note_StopUnconfirmed(
+                        pid,
+                        Messages.Note_NoAnswerWithin(
+                                Long.toString(engine.killGrace.plus(KILL_WAIT).toSeconds())))
+                : Messages.Note_StartUnconfirmed();
     }
 
     private StopResult stopNow() throws InterruptedException {
@@ -792,5 +794,10 @@ public final class DurableRun {
             // A lone surrogate is encoded as '?': one byte, already counted.
         }
         return bytes;
+    }
+
+    /** The failure inside a {@link CompletionException}, or the throwable itself. */
+    private static Throwable unwrap(Throwable failure) {
+        return failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
     }
 }
