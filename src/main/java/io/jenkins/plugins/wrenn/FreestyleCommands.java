@@ -121,7 +121,7 @@ public final class FreestyleCommands {
     }
 
     /** Replaces a record with another, or removes it (null); Jenkins gone leaves the file as it is. */
-    static synchronized void replace(String line, String with) {
+    private static synchronized void replace(String line, String with) {
         if (Jenkins.getInstanceOrNull() == null) {
             return;
         }

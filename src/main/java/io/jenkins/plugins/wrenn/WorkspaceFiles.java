@@ -115,10 +115,9 @@ final class WorkspaceFiles {
             /** Directories made or known to exist: each mkdirs on an agent is a round trip. */
             private final Set<String> made = new HashSet<>();
 
-            private void parentOf(FilePath f) throws IOException, InterruptedException {
-                FilePath parent = f.getParent();
-                if (made.add(parent.getRemote())) {
-                    parent.mkdirs();
+            private void mkdirsOnce(FilePath d) throws IOException, InterruptedException {
+                if (made.add(d.getRemote())) {
+                    d.mkdirs();
                 }
             }
 
@@ -126,7 +125,7 @@ final class WorkspaceFiles {
             public OutputStream file(String relativePath, boolean executable) throws IOException {
                 FilePath f = dir.child(relativePath);
                 try {
-                    parentOf(f);
+                    mkdirsOnce(f.getParent());
                     OutputStream out = f.write();
                     if (executable) {
                         f.chmod(0755);
@@ -141,7 +140,7 @@ final class WorkspaceFiles {
             public void symlink(String relativePath, String target) throws IOException {
                 FilePath f = dir.child(relativePath);
                 try {
-                    parentOf(f);
+                    mkdirsOnce(f.getParent());
                     f.symlinkTo(target, listener);
                 } catch (InterruptedException e) {
                     throw interrupted(e);
@@ -160,10 +159,7 @@ final class WorkspaceFiles {
             @Override
             public void directory(String relativePath) throws IOException {
                 try {
-                    FilePath d = dir.child(relativePath);
-                    if (made.add(d.getRemote())) {
-                        d.mkdirs();
-                    }
+                    mkdirsOnce(dir.child(relativePath));
                 } catch (InterruptedException e) {
                     throw interrupted(e);
                 }

@@ -238,7 +238,6 @@ public class WrennCapsuleStep extends Step {
                                 context.saveState();
                             });
                 }
-                lease = acquired;
                 if (detached) {
                     return;
                 }
