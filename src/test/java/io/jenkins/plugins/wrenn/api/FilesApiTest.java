@@ -19,6 +19,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Random;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.AfterParameterizedClassInvocation;
 import org.junit.jupiter.params.BeforeParameterizedClassInvocation;
@@ -49,6 +50,13 @@ class FilesApiTest {
     static void stop() throws Exception {
         client.close();
         server.close();
+    }
+
+    /** The file faults a test set stay with the shared server: none may reach the next test. */
+    @AfterEach
+    void clearFileFaults() {
+        server.files().setFreeSpace(-1);
+        server.files().setProxyBodyLimit(-1);
     }
 
     private static byte[] randomBytes(int n) {
@@ -109,21 +117,17 @@ class FilesApiTest {
     void aTooLargeUploadIsTooLarge() throws Exception {
         String id = server.createCapsule();
         server.files().setProxyBodyLimit(1000);
-        try {
-            String path = server.workDir(id).resolve("big").toString();
-            WrennApiException e = assertThrows(
-                    WrennApiException.class,
-                    () -> client.files().write(id, path, new ByteArrayInputStream(randomBytes(5000)), TIMEOUT));
-            assertEquals(WrennApiException.Kind.TOO_LARGE, e.kind());
-            assertEquals(413, e.httpStatus());
-            // Neither generation limits the streaming upload: the 413 is a proxy's own page.
-            assertNull(e.errorCode(), e.toString());
-            assertNull(e.requestId(), e.toString());
-            assertTrue(e.serverMessage().contains("413 Request Entity Too Large"), e.serverMessage());
-            assertFalse(Files.exists(Path.of(path)), "the server never saw the upload");
-        } finally {
-            server.files().setProxyBodyLimit(-1);
-        }
+        String path = server.workDir(id).resolve("big").toString();
+        WrennApiException e = assertThrows(
+                WrennApiException.class,
+                () -> client.files().write(id, path, new ByteArrayInputStream(randomBytes(5000)), TIMEOUT));
+        assertEquals(WrennApiException.Kind.TOO_LARGE, e.kind());
+        assertEquals(413, e.httpStatus());
+        // Neither generation limits the streaming upload: the 413 is a proxy's own page.
+        assertNull(e.errorCode(), e.toString());
+        assertNull(e.requestId(), e.toString());
+        assertTrue(e.serverMessage().contains("413 Request Entity Too Large"), e.serverMessage());
+        assertFalse(Files.exists(Path.of(path)), "the server never saw the upload");
     }
 
     @Test
@@ -132,24 +136,20 @@ class FilesApiTest {
         // is under the 256 KiB Go reads after an answer, so the connection stays usable.
         String id = server.createCapsule();
         server.files().setFreeSpace(100);
-        try {
-            String path = server.workDir(id).resolve("full").toString();
-            WrennApiException e = assertThrows(
-                    WrennApiException.class,
-                    () -> client.files().write(id, path, new ByteArrayInputStream(randomBytes(200_000)), TIMEOUT));
-            assertEquals(WrennApiException.Kind.SERVER_ERROR, e.kind(), e.toString());
-            assertEquals(502, e.httpStatus(), e.toString());
-            if (generation == ServerGeneration.V0_1_5) {
-                assertEquals("agent_error", e.errorCode());
-                assertEquals("failed to stream file chunk", e.serverMessage());
-            } else {
-                assertEquals("host_unreachable", e.errorCode());
-                assertEquals(Boolean.TRUE, e.retryable());
-            }
-            assertEquals(100, Files.size(Path.of(path)), "what was written stays, as envd leaves it");
-        } finally {
-            server.files().setFreeSpace(-1);
+        String path = server.workDir(id).resolve("full").toString();
+        WrennApiException e = assertThrows(
+                WrennApiException.class,
+                () -> client.files().write(id, path, new ByteArrayInputStream(randomBytes(200_000)), TIMEOUT));
+        assertEquals(WrennApiException.Kind.SERVER_ERROR, e.kind(), e.toString());
+        assertEquals(502, e.httpStatus(), e.toString());
+        if (generation == ServerGeneration.V0_1_5) {
+            assertEquals("agent_error", e.errorCode());
+            assertEquals("failed to stream file chunk", e.serverMessage());
+        } else {
+            assertEquals("host_unreachable", e.errorCode());
+            assertEquals(Boolean.TRUE, e.retryable());
         }
+        assertEquals(100, Files.size(Path.of(path)), "what was written stays, as envd leaves it");
     }
 
     @Test
@@ -157,46 +157,36 @@ class FilesApiTest {
         // Go answers, then closes; a client still sending may never read that answer.
         String id = server.createCapsule();
         server.files().setFreeSpace(100_000);
-        try {
-            String path = server.workDir(id).resolve("full").toString();
-            WrennApiException e = assertThrows(
-                    WrennApiException.class,
-                    () -> client.files().write(id, path, new ByteArrayInputStream(randomBytes(3_000_000)), TIMEOUT));
-            assertTrue(
-                    e.kind() == WrennApiException.Kind.CONNECTION_LOST
-                            || (e.kind() == WrennApiException.Kind.SERVER_ERROR && e.httpStatus() == 502),
-                    e.toString());
-            assertEquals(
-                    1,
-                    server.requests("POST", ".*/" + id + "/files/stream/write").size(),
-                    "an upload is never repeated");
-            assertEquals(100_000, Files.size(Path.of(path)));
-        } finally {
-            server.files().setFreeSpace(-1);
-        }
+        String path = server.workDir(id).resolve("full").toString();
+        WrennApiException e = assertThrows(
+                WrennApiException.class,
+                () -> client.files().write(id, path, new ByteArrayInputStream(randomBytes(3_000_000)), TIMEOUT));
+        assertTrue(
+                e.kind() == WrennApiException.Kind.CONNECTION_LOST
+                        || (e.kind() == WrennApiException.Kind.SERVER_ERROR && e.httpStatus() == 502),
+                e.toString());
+        assertEquals(
+                1, server.requests("POST", ".*/" + id + "/files/stream/write").size(), "an upload is never repeated");
+        assertEquals(100_000, Files.size(Path.of(path)));
     }
 
     @Test
     void aDiskThatFillsAtTheEndIsNamedOnlyByTheOldServer() throws Exception {
         String id = server.createCapsule();
         server.files().setFreeSpace(100);
-        try {
-            String path = server.workDir(id).resolve("full").toString();
-            WrennApiException e = assertThrows(
-                    WrennApiException.class,
-                    () -> client.files().write(id, path, new ByteArrayInputStream(randomBytes(5000)), TIMEOUT));
-            assertEquals(WrennApiException.Kind.SERVER_ERROR, e.kind());
-            if (generation == ServerGeneration.V0_1_5) {
-                assertEquals(502, e.httpStatus());
-                assertTrue(e.serverMessage().contains("status 507"), e.serverMessage());
-                assertTrue(e.serverMessage().contains("not enough disk space available"), e.serverMessage());
-            } else {
-                assertEquals(500, e.httpStatus());
-                assertEquals("internal_error", e.errorCode());
-                assertFalse(e.serverMessage().contains("disk"), e.serverMessage());
-            }
-        } finally {
-            server.files().setFreeSpace(-1);
+        String path = server.workDir(id).resolve("full").toString();
+        WrennApiException e = assertThrows(
+                WrennApiException.class,
+                () -> client.files().write(id, path, new ByteArrayInputStream(randomBytes(5000)), TIMEOUT));
+        assertEquals(WrennApiException.Kind.SERVER_ERROR, e.kind());
+        if (generation == ServerGeneration.V0_1_5) {
+            assertEquals(502, e.httpStatus());
+            assertTrue(e.serverMessage().contains("status 507"), e.serverMessage());
+            assertTrue(e.serverMessage().contains("not enough disk space available"), e.serverMessage());
+        } else {
+            assertEquals(500, e.httpStatus());
+            assertEquals("internal_error", e.errorCode());
+            assertFalse(e.serverMessage().contains("disk"), e.serverMessage());
         }
     }
 

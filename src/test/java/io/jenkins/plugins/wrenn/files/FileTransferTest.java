@@ -23,6 +23,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.DisabledOnOs;
@@ -69,6 +70,13 @@ class FileTransferTest {
     static void stop() throws Exception {
         client.close();
         server.close();
+    }
+
+    /** The file faults a test set stay with the shared server: none may reach the next test. */
+    @AfterEach
+    void clearFileFaults() {
+        server.files().setFreeSpace(-1);
+        server.files().setProxyBodyLimit(-1);
     }
 
     @BeforeEach
@@ -214,20 +222,15 @@ class FileTransferTest {
         fillWorkspace();
         Path into = capsuleDir.resolve("ws");
         server.files().setProxyBodyLimit(100_000);
-        try {
-            TransferException e = assertThrows(
-                    TransferException.class,
-                    () -> transfer.put(
-                            LocalFiles.select(workspace, "**", ""), "the workspace", into.toString(), false));
-            assertTrue(e.getMessage().contains("too large (HTTP 413"), e.getMessage());
-            // Neither generation limits the streaming upload: only a proxy answers 413 there.
-            assertTrue(
-                    e.getMessage().startsWith("A proxy in front of the Wrenn server refused to send the files"),
-                    e.getMessage());
-            assertTrue(e.getMessage().contains(into.toString()), e.getMessage());
-        } finally {
-            server.files().setProxyBodyLimit(-1);
-        }
+        TransferException e = assertThrows(
+                TransferException.class,
+                () -> transfer.put(LocalFiles.select(workspace, "**", ""), "the workspace", into.toString(), false));
+        assertTrue(e.getMessage().contains("too large (HTTP 413"), e.getMessage());
+        // Neither generation limits the streaming upload: only a proxy answers 413 there.
+        assertTrue(
+                e.getMessage().startsWith("A proxy in front of the Wrenn server refused to send the files"),
+                e.getMessage());
+        assertTrue(e.getMessage().contains(into.toString()), e.getMessage());
         assertTrue(!Files.exists(into) || checksums(into).isEmpty(), "nothing unpacked, no archive left");
         assertFalse(log().contains("[wrenn] Sent"), log());
     }
@@ -239,24 +242,18 @@ class FileTransferTest {
         fillWorkspace();
         Path into = capsuleDir.resolve("ws");
         server.files().setFreeSpace(50_000);
-        try {
-            TransferException e = assertThrows(
-                    TransferException.class,
-                    () -> transfer.put(
-                            LocalFiles.select(workspace, "**", ""), "the workspace", into.toString(), false));
-            // Go closes after its answer, which a client still sending may never read.
-            assertTrue(
-                    e.getMessage().startsWith("Could not send the files to " + into)
-                            || e.getMessage()
-                                    .startsWith("The connection broke while trying to send the files to " + into),
-                    e.getMessage());
-            assertTrue(
-                    e.getMessage().contains("A full disk in the capsule also breaks an upload off this way"),
-                    e.getMessage());
-            assertTrue(e.getMessage().contains("df -h " + into), e.getMessage());
-        } finally {
-            server.files().setFreeSpace(-1);
-        }
+        TransferException e = assertThrows(
+                TransferException.class,
+                () -> transfer.put(LocalFiles.select(workspace, "**", ""), "the workspace", into.toString(), false));
+        // Go closes after its answer, which a client still sending may never read.
+        assertTrue(
+                e.getMessage().startsWith("Could not send the files to " + into)
+                        || e.getMessage().startsWith("The connection broke while trying to send the files to " + into),
+                e.getMessage());
+        assertTrue(
+                e.getMessage().contains("A full disk in the capsule also breaks an upload off this way"),
+                e.getMessage());
+        assertTrue(e.getMessage().contains("df -h " + into), e.getMessage());
         try (Stream<Path> left = Files.list(into)) {
             assertEquals(List.of(), left.toList(), "the partly written archive is removed");
         }
@@ -270,20 +267,15 @@ class FileTransferTest {
         write(workspace.resolve("small.txt"), random(3_000, 3));
         Path into = capsuleDir.resolve("ws");
         server.files().setFreeSpace(100);
-        try {
-            TransferException e = assertThrows(
-                    TransferException.class,
-                    () -> transfer.put(
-                            LocalFiles.select(workspace, "**", ""), "the workspace", into.toString(), false));
-            if (generation == ServerGeneration.V0_1_5) {
-                assertTrue(e.getMessage().contains("The disk of capsule " + id + " is full"), e.getMessage());
-                assertTrue(e.getMessage().contains("not enough disk space available"), e.getMessage());
-            } else {
-                assertTrue(e.getMessage().contains("Server error 500"), e.getMessage());
-                assertTrue(e.getMessage().contains("df -h " + into), e.getMessage());
-            }
-        } finally {
-            server.files().setFreeSpace(-1);
+        TransferException e = assertThrows(
+                TransferException.class,
+                () -> transfer.put(LocalFiles.select(workspace, "**", ""), "the workspace", into.toString(), false));
+        if (generation == ServerGeneration.V0_1_5) {
+            assertTrue(e.getMessage().contains("The disk of capsule " + id + " is full"), e.getMessage());
+            assertTrue(e.getMessage().contains("not enough disk space available"), e.getMessage());
+        } else {
+            assertTrue(e.getMessage().contains("Server error 500"), e.getMessage());
+            assertTrue(e.getMessage().contains("df -h " + into), e.getMessage());
         }
     }
 
