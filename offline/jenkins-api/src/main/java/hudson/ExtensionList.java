@@ -1,11 +1,12 @@
 package hudson;
 
+import edu.umd.cs.findbugs.annotations.NonNull;
 import java.util.AbstractList;
 
 public class ExtensionList<T> extends AbstractList<T> {
     protected ExtensionList() {}
 
-    public static <U> U lookupSingleton(Class<U> type) {
+    public static @NonNull <U> U lookupSingleton(Class<U> type) {
         throw new UnsupportedOperationException("declaration only");
     }
 

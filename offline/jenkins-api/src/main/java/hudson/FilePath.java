@@ -1,5 +1,7 @@
 package hudson;
 
+import edu.umd.cs.findbugs.annotations.CheckForNull;
+import edu.umd.cs.findbugs.annotations.NonNull;
 import hudson.model.TaskListener;
 import hudson.remoting.VirtualChannel;
 import java.io.File;
@@ -26,10 +28,11 @@ public final class FilePath implements Serializable {
         throw new UnsupportedOperationException();
     }
 
-    public FilePath child(String relOrAbsolute) {
+    public @NonNull FilePath child(String relOrAbsolute) {
         throw new UnsupportedOperationException();
     }
 
+    @CheckForNull
     public FilePath getParent() {
         throw new UnsupportedOperationException();
     }
@@ -42,6 +45,7 @@ public final class FilePath implements Serializable {
         throw new UnsupportedOperationException();
     }
 
+    @NonNull
     public FilePath[] list(final String includes, final String excludes) throws IOException, InterruptedException {
         throw new UnsupportedOperationException();
     }

@@ -1,16 +1,19 @@
 package hudson.model;
 
+import edu.umd.cs.findbugs.annotations.NonNull;
+import edu.umd.cs.findbugs.annotations.Nullable;
 import net.sf.json.JSONObject;
 import org.kohsuke.stapler.StaplerRequest2;
 
 public abstract class Descriptor<T extends Describable<T>> {
     protected Descriptor() {}
 
+    @NonNull
     public String getDisplayName() {
         throw new UnsupportedOperationException("declaration only");
     }
 
-    public T newInstance(StaplerRequest2 req, JSONObject formData) throws FormException {
+    public T newInstance(@Nullable StaplerRequest2 req, @NonNull JSONObject formData) throws FormException {
         throw new UnsupportedOperationException("declaration only");
     }
 

@@ -1,10 +1,11 @@
 package hudson.model;
 
+import edu.umd.cs.findbugs.annotations.NonNull;
 import java.io.IOException;
 
 public abstract class Run<JobT extends Job<JobT, RunT>, RunT extends Run<JobT, RunT>> extends Actionable
         implements Saveable {
-    public JobT getParent() {
+    public @NonNull JobT getParent() {
         throw new UnsupportedOperationException("declaration only");
     }
 

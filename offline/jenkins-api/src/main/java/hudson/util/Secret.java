@@ -1,8 +1,11 @@
 package hudson.util;
 
+import edu.umd.cs.findbugs.annotations.NonNull;
+
 public final class Secret {
     private Secret() {}
 
+    @NonNull
     public String getPlainText() {
         throw new UnsupportedOperationException("declaration only");
     }

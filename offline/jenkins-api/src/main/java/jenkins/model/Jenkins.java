@@ -1,5 +1,7 @@
 package jenkins.model;
 
+import edu.umd.cs.findbugs.annotations.CheckForNull;
+import edu.umd.cs.findbugs.annotations.NonNull;
 import hudson.model.Item;
 import hudson.security.AccessControlled;
 import hudson.security.Permission;
@@ -10,10 +12,12 @@ public class Jenkins implements AccessControlled {
 
     protected Jenkins() {}
 
+    @NonNull
     public static Jenkins get() {
         throw new UnsupportedOperationException("declaration only");
     }
 
+    @CheckForNull
     public static Jenkins getInstanceOrNull() {
         throw new UnsupportedOperationException("declaration only");
     }
@@ -22,7 +26,7 @@ public class Jenkins implements AccessControlled {
         throw new UnsupportedOperationException("declaration only");
     }
 
-    public Item getItemByFullName(String fullName) {
+    public @CheckForNull Item getItemByFullName(String fullName) {
         throw new UnsupportedOperationException("declaration only");
     }
 }

@@ -1,10 +1,11 @@
 package hudson.model.queue;
 
+import edu.umd.cs.findbugs.annotations.NonNull;
 import hudson.model.Queue;
 import org.springframework.security.core.Authentication;
 
 public class Tasks {
-    public static Authentication getAuthenticationOf2(Queue.Task t) {
+    public static @NonNull Authentication getAuthenticationOf2(@NonNull Queue.Task t) {
         throw new UnsupportedOperationException("declaration only");
     }
 }
