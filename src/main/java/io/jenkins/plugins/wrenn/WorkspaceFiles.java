@@ -115,8 +115,9 @@ final class WorkspaceFiles {
             /** Directories made or known to exist: each mkdirs on an agent is a round trip. */
             private final Set<String> made = new HashSet<>();
 
+            /** Null is a root, which has nothing to make (FilePath.getParent is @CheckForNull for it). */
             private void mkdirsOnce(FilePath d) throws IOException, InterruptedException {
-                if (made.add(d.getRemote())) {
+                if (d != null && made.add(d.getRemote())) {
                     d.mkdirs();
                 }
             }

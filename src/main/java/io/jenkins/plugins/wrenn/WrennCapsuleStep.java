@@ -186,8 +186,8 @@ public class WrennCapsuleStep extends Step {
 
         private static final long serialVersionUID = 1L;
 
-        /** Only needed until the body starts, which a restart does not outlive. */
-        private final transient CapsuleOptions options;
+        /** Saved with the step, so that it is never null: a restart may come before {@link #start}. */
+        private final CapsuleOptions options;
 
         private final String credentialsId;
         private volatile CapsuleLease lease;
@@ -241,8 +241,10 @@ public class WrennCapsuleStep extends Step {
                 if (detached) {
                     return;
                 }
+                Throwable stoppedBy;
                 synchronized (this) {
-                    if (stopCause == null) {
+                    stoppedBy = stopCause;
+                    if (stoppedBy == null) {
                         worker = null;
                         body = context.newBodyInvoker()
                                 .withContexts(
@@ -259,7 +261,7 @@ public class WrennCapsuleStep extends Step {
                 // Stopped just as the capsule became ready; the stop's interrupt must not cut the clean-up.
                 Thread.interrupted();
                 GiveBack.release(context, acquired, credentialsId);
-                context.onFailure(stopCause);
+                context.onFailure(stoppedBy);
             } catch (CapsuleFailure e) {
                 if (!detached) {
                     context.onFailure(stopCauseOr(new AbortException(e.getMessage())));

@@ -3,7 +3,6 @@ package io.jenkins.plugins.wrenn.api;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.ByteArrayInputStream;
-import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -33,6 +32,9 @@ import java.util.function.Supplier;
 public final class Files {
 
     private static final SecureRandom RANDOM = new SecureRandom();
+
+    /** The copy buffer of a download, as large as the HTTP client's own chunks. */
+    private static final int COPY_BUFFER = 16 * 1024;
 
     private final Transport transport;
 
@@ -87,7 +89,7 @@ public final class Files {
     public long read(String id, String path, OutputStream out, Duration timeout)
             throws IOException, InterruptedException {
         checkPath(path);
-        CountingSink sink = new CountingSink(Objects.requireNonNull(out, "out"));
+        Objects.requireNonNull(out, "out");
         HttpRequest request = transport
                 .request(Transport.capsulePath(id) + "/files/stream/read")
                 .timeout(timeout)
@@ -96,11 +98,28 @@ public final class Files {
                 .POST(HttpRequest.BodyPublishers.ofString(pathBody(path).toString(), StandardCharsets.UTF_8))
                 .build();
         try {
-            transport.send("read file " + path, id, request, in -> in.transferTo(sink), false);
+            return transport.send("read file " + path, id, request, in -> copy(in, out), false);
         } catch (SinkFailure e) {
             throw e.getCause();
         }
-        return sink.count;
+    }
+
+    /**
+     * Copies the answer into the caller's stream, which stays open (it is the caller's); a failure
+     * to write it is told apart from one to read the answer.
+     */
+    private static long copy(InputStream in, OutputStream out) throws IOException {
+        byte[] buffer = new byte[COPY_BUFFER];
+        long count = 0;
+        for (int n; (n = in.read(buffer)) >= 0; ) {
+            try {
+                out.write(buffer, 0, n);
+            } catch (IOException e) {
+                throw new SinkFailure(e);
+            }
+            count += n;
+        }
+        return count;
     }
 
     /**
@@ -194,34 +213,6 @@ public final class Files {
     }
 
     /** Counts what reaches the caller's stream and marks its failures as the caller's, not the API's. */
-    private static final class CountingSink extends FilterOutputStream {
-        long count;
-
-        CountingSink(OutputStream out) {
-            super(out);
-        }
-
-        @Override
-        public void write(int b) {
-            try {
-                out.write(b);
-                count++;
-            } catch (IOException e) {
-                throw new SinkFailure(e);
-            }
-        }
-
-        @Override
-        public void write(byte[] b, int off, int len) {
-            try {
-                out.write(b, off, len);
-                count += len;
-            } catch (IOException e) {
-                throw new SinkFailure(e);
-            }
-        }
-    }
-
     /** Carries a failure of the caller's stream past the transport, which would report it as a lost connection. */
     private static final class SinkFailure extends UncheckedIOException {
         private static final long serialVersionUID = 1L;
