@@ -1,13 +1,12 @@
 package io.jenkins.plugins.wrenn;
 
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
  * The Snippet Generator's rows for {@code args} and {@code envs} of {@code wrennExec}, turned into the
- * list and the map a Jenkinsfile gives, and back into rows for the form. A submitted form holds one
+ * step's arguments and variables, and back into rows for the form. A submitted form holds one
  * JSON object per row, and a single object instead of an array when there is only one row.
  */
 public final class StepFormRows {
@@ -43,23 +42,25 @@ public final class StepFormRows {
      * The variables of the submitted rows, in order; a name is trimmed, and a row with neither name
      * nor value is dropped. A value without a name is kept, so the step names the mistake when it runs.
      */
-    static Map<String, Object> envs(Object rows) {
-        Map<String, Object> envs = new LinkedHashMap<>();
+    static List<WrennEnvVar> envs(Object rows) {
+        List<WrennEnvVar> envs = new ArrayList<>();
         for (Map<?, ?> row : rows(rows)) {
             String name = text(row.get(NAME)).strip();
             String value = text(row.get(VALUE));
             if (!name.isEmpty() || !value.isEmpty()) {
-                envs.put(name, value);
+                envs.add(new WrennEnvVar(name, value));
             }
         }
         return envs;
     }
 
     /** The step's variables as form rows, for showing a configured step. */
-    static List<Variable> variables(Map<String, ?> envs) {
+    static List<Variable> variables(List<WrennEnvVar> envs) {
         List<Variable> rows = new ArrayList<>();
         if (envs != null) {
-            envs.forEach((name, value) -> rows.add(new Variable(name, value == null ? "" : String.valueOf(value))));
+            for (WrennEnvVar v : envs) {
+                rows.add(new Variable(v.getName(), v.getValue() == null ? "" : v.getValue()));
+            }
         }
         return rows;
     }

@@ -20,7 +20,6 @@ import io.jenkins.plugins.wrenn.exec.RunState;
 import java.io.IOException;
 import java.io.ObjectOutputStream;
 import java.io.PrintStream;
-import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -30,6 +29,8 @@ import java.util.concurrent.CompletionException;
 import java.util.function.UnaryOperator;
 import jenkins.model.Jenkins;
 import net.sf.json.JSONObject;
+import org.jenkinsci.plugins.structs.describable.CustomDescribableModel;
+import org.jenkinsci.plugins.structs.describable.UninstantiatedDescribable;
 import org.jenkinsci.plugins.workflow.actions.LabelAction;
 import org.jenkinsci.plugins.workflow.graph.FlowNode;
 import org.jenkinsci.plugins.workflow.steps.Step;
@@ -59,7 +60,7 @@ public class WrennExecStep extends Step {
     private List<String> args;
     private String credentialsId;
     private int timeout;
-    private Map<String, Object> envs;
+    private List<WrennEnvVar> envs;
     private String cwd;
     private boolean background;
     private String tag;
@@ -114,17 +115,17 @@ public class WrennExecStep extends Step {
     }
 
     /**
-     * Environment variables as the script gave them: a Jenkinsfile's map reaches the step unchanged,
-     * so values may be numbers or booleans ({@code envs: [PORT: 8080]}); {@link #environment()} turns
-     * them into text when the step runs.
+     * Environment variables. A Jenkinsfile gives a map ({@code envs: [PORT: 8080, DEBUG: true]}),
+     * which the descriptor turns into these (see {@link WrennEnvVar}); {@link #environment()} checks
+     * them when the step runs.
      */
-    public Map<String, Object> getEnvs() {
+    public List<WrennEnvVar> getEnvs() {
         return envs;
     }
 
     @DataBoundSetter
-    public void setEnvs(Map<String, Object> envs) {
-        this.envs = envs == null || envs.isEmpty() ? null : new LinkedHashMap<>(envs);
+    public void setEnvs(List<WrennEnvVar> envs) {
+        this.envs = envs == null || envs.isEmpty() ? null : List.copyOf(envs);
     }
 
     public String getCwd() {
@@ -249,40 +250,25 @@ public class WrennExecStep extends Step {
     }
 
     /**
-     * The environment variables as text: numbers and booleans become their text, as in a shell.
+     * The environment variables by name, in order.
      *
-     * @throws IllegalArgumentException naming the variable, for an empty name, a null value or a
-     *     value that is not text, a number or a boolean (a list, say)
+     * @throws IllegalArgumentException naming the variable, for an empty name or a null value
      */
     Map<String, String> environment() {
         Map<String, String> text = new LinkedHashMap<>();
         if (envs == null) {
             return text;
         }
-        for (Map.Entry<?, ?> e : envs.entrySet()) {
-            String name = e.getKey() == null ? "" : e.getKey().toString().strip();
-            if (name.isEmpty()) {
+        for (WrennEnvVar variable : envs) {
+            if (variable.getName().isEmpty()) {
                 throw new IllegalArgumentException(Messages.WrennExecStep_EnvNoName());
             }
-            text.put(name, envValue(name, e.getValue()));
+            if (variable.getValue() == null) {
+                throw new IllegalArgumentException(Messages.WrennExecStep_EnvNullValue(variable.getName()));
+            }
+            text.put(variable.getName(), variable.getValue());
         }
         return text;
-    }
-
-    private static String envValue(String name, Object value) {
-        if (value == null) {
-            throw new IllegalArgumentException(Messages.WrennExecStep_EnvNullValue(name));
-        }
-        if (value instanceof BigDecimal decimal) {
-            // Groovy's 1.5 is a BigDecimal; its toString() may use an exponent (1E+3).
-            return decimal.toPlainString();
-        }
-        if (value instanceof CharSequence || value instanceof Number || value instanceof Boolean) {
-            // CharSequence covers Groovy's GString ("http://${host}").
-            return value.toString();
-        }
-        throw new IllegalArgumentException(
-                Messages.WrennExecStep_EnvNotText(name, value.getClass().getSimpleName()));
     }
 
     /** What the Pipeline Steps view shows as the call's arguments: the command, as for {@code sh}. */
@@ -543,7 +529,7 @@ public class WrennExecStep extends Step {
 
     /** The step's name, its context, its label in the Pipeline graph, and the Snippet Generator's checks. */
     @Extension
-    public static class DescriptorImpl extends StepDescriptor {
+    public static class DescriptorImpl extends StepDescriptor implements CustomDescribableModel {
 
         @Override
         public String getFunctionName() {
@@ -567,7 +553,7 @@ public class WrennExecStep extends Step {
 
         /**
          * Binds the form as usual, then turns its {@code argRows} and {@code envRows} (names no
-         * property has, so binding passes them by) into the list and the map a Jenkinsfile gives: the
+         * property has, so binding passes them by) into the arguments and the variables: the
          * Snippet Generator then writes {@code args: ['-u', 'x'], envs: [PORT: '8080']}.
          */
         @Override
@@ -576,6 +562,19 @@ public class WrennExecStep extends Step {
             step.setArgs(StepFormRows.args(formData.opt(StepFormRows.ARG_ROWS)));
             step.setEnvs(StepFormRows.envs(formData.opt(StepFormRows.ENV_ROWS)));
             return step;
+        }
+
+        /** A Jenkinsfile's {@code envs} map becomes the list of variables the step takes. */
+        @Override
+        public Map<String, Object> customInstantiate(Map<String, Object> arguments) {
+            return WrennEnvVar.listForm(arguments);
+        }
+
+        /** A snippet writes {@code envs} as the map a Jenkinsfile gives. */
+        @Override
+        public UninstantiatedDescribable customUninstantiate(UninstantiatedDescribable ud) {
+            return ud.withArguments(WrennEnvVar.scriptForm(
+                    ud.getArguments(), v -> v instanceof UninstantiatedDescribable u ? u.getArguments() : null));
         }
 
         /** The rows the form shows for a configured step's {@code envs}. */

@@ -100,9 +100,23 @@ class StepOptionsTest {
         assertEquals("x".repeat(100), WrennExecStep.graphLabel(longLabel));
     }
 
+    /**
+     * The step as a Jenkinsfile's {@code envs: [...]} makes it: the descriptor's list form, each
+     * element then bound to a variable as structs binds it, by its constructor's name and value.
+     */
     static WrennExecStep withEnvs(Map<String, Object> envs) {
+        Map<String, Object> arguments = new LinkedHashMap<>();
+        arguments.put("cmd", "pytest");
+        arguments.put("envs", envs);
+        Map<String, Object> described = WrennEnvVar.listForm(arguments);
+        assertEquals("pytest", described.get("cmd"));
+        List<WrennEnvVar> variables = new ArrayList<>();
+        for (Object element : (List<?>) described.get("envs")) {
+            Map<?, ?> fields = (Map<?, ?>) element;
+            variables.add(new WrennEnvVar((String) fields.get("name"), (String) fields.get("value")));
+        }
         WrennExecStep step = exec();
-        step.setEnvs(envs);
+        step.setEnvs(variables);
         return step;
     }
 
@@ -141,16 +155,68 @@ class StepOptionsTest {
         assertEquals(
                 "A variable in envs has an empty name: give each variable a name.",
                 refusal(withEnvs(Map.of(" ", "x"))));
+        // A list cannot wait for the step's start: the variable takes text only.
         assertEquals(
                 "The environment variable PATHS in envs has a value of type ArrayList: give it text, a number or"
                         + " true/false.",
-                refusal(withEnvs(Map.of("PATHS", new ArrayList<>(List.of("a", "b"))))));
+                assertThrows(
+                                IllegalArgumentException.class,
+                                () -> withEnvs(Map.of("PATHS", new ArrayList<>(List.of("a", "b")))))
+                        .getMessage());
     }
 
     @Test
     void envsGivenAsAStringMapStillWork() {
         assertEquals(Map.of("A", "1"), withEnvs(Map.of("A", "1")).environment());
         assertEquals(Map.of(), exec().environment());
+    }
+
+    @Test
+    void envsAlreadyGivenAsAListOfVariablesPassUnchanged() {
+        List<Map<String, Object>> list = List.of(Map.of("name", "A", "value", "1"));
+        Map<String, Object> arguments = Map.of("envs", list);
+        assertEquals(arguments, WrennEnvVar.listForm(arguments));
+        assertEquals(Map.of("cmd", "x"), WrennEnvVar.listForm(Map.of("cmd", "x")));
+    }
+
+    @Test
+    void aSnippetWritesTheVariablesAsTheMapAJenkinsfileGivesInNameOrder() {
+        Map<String, Object> arguments = new LinkedHashMap<>();
+        arguments.put(
+                "envs", List.of(Map.of("name", "PORT", "value", "8080"), Map.of("name", "DEBUG", "value", "true")));
+        arguments.put("cmd", "serve");
+        arguments.put("capsule", "cl-abc");
+        Map<String, Object> written =
+                WrennEnvVar.scriptForm(arguments, v -> v instanceof Map<?, ?> m ? fields(m) : null);
+        assertEquals(List.of("capsule", "cmd", "envs"), List.copyOf(written.keySet()));
+        Map<?, ?> envs = (Map<?, ?>) written.get("envs");
+        assertEquals(List.of("PORT", "DEBUG"), List.copyOf(envs.keySet()));
+        assertEquals("8080", envs.get("PORT"));
+    }
+
+    @Test
+    void aSnippetKeepsTheListWhenNoMapCanSayIt() {
+        List<Object> twice = List.of(Map.of("name", "A", "value", "1"), Map.of("name", "A", "value", "2"));
+        Map<String, Object> written =
+                WrennEnvVar.scriptForm(Map.of("envs", twice), v -> v instanceof Map<?, ?> m ? fields(m) : null);
+        assertEquals(twice, written.get("envs"));
+        List<Object> notVariables = List.of("A=1");
+        assertEquals(
+                notVariables,
+                WrennEnvVar.scriptForm(Map.of("envs", notVariables), v -> v instanceof Map<?, ?> m ? fields(m) : null)
+                        .get("envs"));
+    }
+
+    private static Map<String, ?> fields(Map<?, ?> m) {
+        Map<String, Object> fields = new LinkedHashMap<>();
+        m.forEach((k, v) -> fields.put((String) k, v));
+        return fields;
+    }
+
+    @Test
+    void aVariableNeverShowsItsValueInText() {
+        assertEquals("WrennEnvVar[TOKEN]", new WrennEnvVar(" TOKEN ", "s3cr3t").toString());
+        assertEquals(new WrennEnvVar("A", "1"), new WrennEnvVar("A ", "1"));
     }
 
     static final UnaryOperator<String> MASK_KEY = text -> text.replace("wrn_key", "****");
@@ -190,26 +256,27 @@ class StepOptionsTest {
     }
 
     @Test
-    void formRowsBecomeTheListAndTheMapAJenkinsfileGives() {
+    void formRowsBecomeTheArgumentsAndTheVariables() {
         // One row arrives as an object, several as an array; empty rows are dropped.
         assertEquals(List.of("-u"), StepFormRows.args(Map.of("arg", "-u")));
         assertEquals(
                 List.of("-u", "two words"),
                 StepFormRows.args(List.of(Map.of("arg", "-u"), Map.of("arg", ""), Map.of("arg", "two words"))));
         assertEquals(List.of(), StepFormRows.args(null));
-        assertEquals(Map.of("PORT", "8080"), StepFormRows.envs(Map.of("name", " PORT ", "value", "8080")));
-        Map<String, Object> envs = StepFormRows.envs(List.of(
-                Map.of("name", "B", "value", "2"), Map.of("name", "", "value", ""), Map.of("name", "A", "value", "")));
-        assertEquals(List.of("B", "A"), List.copyOf(envs.keySet()));
-        assertEquals("", envs.get("A"));
-        assertEquals(Map.of(), StepFormRows.envs(null));
+        assertEquals(
+                List.of(new WrennEnvVar("PORT", "8080")), StepFormRows.envs(Map.of("name", " PORT ", "value", "8080")));
+        assertEquals(
+                List.of(new WrennEnvVar("B", "2"), new WrennEnvVar("A", "")),
+                StepFormRows.envs(List.of(
+                        Map.of("name", "B", "value", "2"),
+                        Map.of("name", "", "value", ""),
+                        Map.of("name", "A", "value", ""))));
+        assertEquals(List.of(), StepFormRows.envs(null));
     }
 
     @Test
     void aConfiguredStepsVariablesShowAsRows() {
-        Map<String, Object> envs = new LinkedHashMap<>();
-        envs.put("PORT", 8080);
-        envs.put("EMPTY", null);
+        List<WrennEnvVar> envs = List.of(new WrennEnvVar("PORT", "8080"), new WrennEnvVar("EMPTY", null));
         List<StepFormRows.Variable> rows = StepFormRows.variables(envs);
         assertEquals("PORT", rows.get(0).getName());
         assertEquals("8080", rows.get(0).getValue());

@@ -9,9 +9,7 @@ import hudson.model.Result;
 import hudson.util.Secret;
 import io.jenkins.plugins.wrenn.testserver.Await;
 import io.jenkins.plugins.wrenn.testserver.WrennTestServer;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import org.jenkinsci.plugins.plaincredentials.impl.StringCredentialsImpl;
@@ -246,25 +244,34 @@ class WrennExecStepJenkinsTest {
         st.assertRoundTrip(new WrennExecStep("cl-abc", "pytest"), "wrennExec capsule: 'cl-abc', cmd: 'pytest'");
         WrennExecStep full = new WrennExecStep("cl-abc", "python");
         full.setArgs(List.of("-u", "server.py"));
-        full.setEnvs(Map.of("PORT", "8080"));
+        full.setEnvs(List.of(new WrennEnvVar("PORT", "8080")));
         full.setBackground(true);
         full.setWaitFor("Listening on");
         st.assertRoundTrip(
                 full,
                 "wrennExec args: ['-u', 'server.py'], background: true, capsule: 'cl-abc', cmd: 'python', "
                         + "envs: [PORT: '8080'], waitFor: 'Listening on'");
+        // The list form structs knows is read as well.
+        st.assertParseStep(
+                full,
+                "wrennExec args: ['-u', 'server.py'], background: true, capsule: 'cl-abc', cmd: 'python', "
+                        + "envs: [[name: 'PORT', value: '8080']], waitFor: 'Listening on'");
+        // A Jenkinsfile's numbers and booleans are text to the step, and a snippet writes them so.
         WrennExecStep typed = new WrennExecStep("cl-abc", "serve");
-        Map<String, Object> typedEnvs = new LinkedHashMap<>();
-        typedEnvs.put("DEBUG", true);
-        typedEnvs.put("PORT", 8080);
-        typed.setEnvs(typedEnvs);
+        typed.setEnvs(List.of(new WrennEnvVar("DEBUG", "true"), new WrennEnvVar("PORT", "8080")));
         typed.setLabel("Serve");
-        st.assertRoundTrip(
+        st.assertParseStep(
                 typed, "wrennExec capsule: 'cl-abc', cmd: 'serve', envs: [DEBUG: true, PORT: 8080], label: 'Serve'");
+        st.assertRoundTrip(
+                typed,
+                "wrennExec capsule: 'cl-abc', cmd: 'serve', envs: [DEBUG: 'true', PORT: '8080'], label: 'Serve'");
         WrennKillStep kill = new WrennKillStep("cl-abc");
         kill.setTag("web");
         st.assertRoundTrip(kill, "wrennKill capsule: 'cl-abc', tag: 'web'");
+        // The step reference and the Snippet Generator's documentation describe every parameter.
         SnippetizerTester.assertDocGeneration(WrennExecStep.class);
+        SnippetizerTester.assertDocGeneration(WrennKillStep.class);
+        SnippetizerTester.assertDocGeneration(WrennCapsuleStep.class);
     }
 
     @Test
