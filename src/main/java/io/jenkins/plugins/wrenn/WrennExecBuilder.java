@@ -25,6 +25,7 @@ import io.jenkins.plugins.wrenn.exec.EnvironmentLines;
 import io.jenkins.plugins.wrenn.exec.ExecOutcome;
 import io.jenkins.plugins.wrenn.exec.ExecutionFailure;
 import io.jenkins.plugins.wrenn.exec.ExecutionSpec;
+import io.jenkins.plugins.wrenn.exec.RecordedCommand;
 import io.jenkins.plugins.wrenn.exec.RunState;
 import java.io.IOException;
 import java.time.Duration;
@@ -32,7 +33,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.atomic.AtomicReference;
 import jenkins.tasks.SimpleBuildStep;
 import org.kohsuke.stapler.AncestorInPath;
 import org.kohsuke.stapler.DataBoundConstructor;
@@ -259,39 +259,33 @@ public class WrennExecBuilder extends Builder implements SimpleBuildStep {
         }
         WrennCapsuleContext.Target target = buildTarget(run, spec.capsuleId());
         WrennConnection connection = WrennConnection.forDurableRun(target.credentialsId(), run);
-        // Recorded once the process is known, so that a controller restart, which ends this build,
-        // does not leave the command running: see FreestyleCommands.
-        AtomicReference<RunState> recorded = new AtomicReference<>();
+        // Recorded once the process is known, and forgotten only once it is gone, so that a
+        // controller restart, which ends this build, does not leave the command running: see
+        // FreestyleCommands.
+        RecordedCommand recorded = new RecordedCommand(new RecordedCommand.Records() {
+            @Override
+            public void running(RunState state) {
+                FreestyleCommands.running(run, connection.credentialsId(), state);
+            }
+
+            @Override
+            public void gone(RunState state) {
+                FreestyleCommands.ended(state);
+            }
+        });
         DurableRun command = connection
                 .durable()
-                .start(spec.withCredentialsName(connection.credentialsId()), listener.getLogger(), state -> {
-                    if (state.pid() > 0 && recorded.compareAndSet(null, state)) {
-                        FreestyleCommands.running(run, connection.credentialsId(), state);
-                    }
-                });
+                .start(spec.withCredentialsName(connection.credentialsId()), listener.getLogger(), recorded.onState());
         try {
-            ExecOutcome outcome = command.outcome().get();
+            ExecOutcome outcome = recorded.await(command);
             if (!outcome.succeeded()) {
                 throw new AbortException(outcome.failureMessage());
             }
-        } catch (InterruptedException e) {
-            // An abort: the step ends once the process is gone, or after the engine's bounded wait.
-            try {
-                command.stop().get();
-            } catch (ExecutionException | InterruptedException x) {
-                // The engine has said in the log what it could not confirm.
-            }
-            throw e;
         } catch (ExecutionException e) {
             if (e.getCause() instanceof ExecutionFailure failure) {
                 throw new AbortException(failure.getMessage());
             }
             throw new IOException(e.getCause());
-        } finally {
-            RunState state = recorded.get();
-            if (state != null) {
-                FreestyleCommands.ended(state);
-            }
         }
     }
 

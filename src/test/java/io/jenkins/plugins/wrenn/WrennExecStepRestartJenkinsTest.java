@@ -167,11 +167,13 @@ class WrennExecStepRestartJenkinsTest {
             WorkflowJob job = pipeline(j, """
                     def srv = wrennExec capsule: 'CAPSULE', cmd: 'echo up; exec sleep 120', background: true,
                             waitFor: 'up', tag: 'srv'
-                    wrennExec capsule: 'CAPSULE', cmd: 'echo waiting; while [ ! -e GATE ]; do sleep 0.1; done'
+                    wrennExec capsule: 'CAPSULE', cmd: 'echo waiting$((6*7)); while [ ! -e GATE ]; do sleep 0.1; done'
                     echo "srv=${srv.tag}"
                     """);
             WorkflowRun b = job.scheduleBuild2(0).waitForStart();
-            j.waitForMessage("waiting", b);
+            // Text only the running command prints: the plugin's own lines quote the command line
+            // ("waiting$((6*7))") and the first step's wait ("waiting up to 60 s"), never "waiting42".
+            j.waitForMessage("waiting42", b);
         });
         Files.createFile(gate);
         sessions.then(j -> {
