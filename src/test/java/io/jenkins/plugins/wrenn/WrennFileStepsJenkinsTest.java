@@ -202,7 +202,13 @@ class WrennFileStepsJenkinsTest {
     @Test
     void snippetGeneratorRoundTrips(JenkinsRule j) throws Exception {
         SnippetizerTester st = new SnippetizerTester(j);
-        st.assertRoundTrip(new WrennPutStep("/workspace"), "wrennPut into: '/workspace'");
+        // A step given only its one required argument is written without the name, as echo 'x' is:
+        // into for wrennPut, from for wrennGet. Scripts may name it; both forms give the same step.
+        st.assertRoundTrip(new WrennPutStep("/workspace"), "wrennPut '/workspace'");
+        st.assertParseStep(new WrennPutStep("/workspace"), "wrennPut into: '/workspace'");
+        st.assertRoundTrip(new WrennGetStep("/workspace/out"), "wrennGet '/workspace/out'");
+        st.assertParseStep(new WrennGetStep("/workspace/out"), "wrennGet from: '/workspace/out'");
+        // With any other argument set, every argument is named.
         WrennPutStep put = new WrennPutStep("/workspace");
         put.setIncludes("src/**, tests/**");
         put.setCapsule("cl-abc");
