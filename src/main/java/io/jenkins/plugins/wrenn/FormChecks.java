@@ -4,6 +4,7 @@ import hudson.Util;
 import hudson.model.Item;
 import hudson.util.FormValidation;
 import io.jenkins.plugins.wrenn.api.WrennClient;
+import io.jenkins.plugins.wrenn.exec.ConnectionCheck;
 import io.jenkins.plugins.wrenn.exec.EnvironmentLines;
 import jenkins.model.Jenkins;
 
@@ -49,6 +50,15 @@ final class FormChecks {
     }
 
     /** Environment variables one {@code NAME=VALUE} per line, by the engine's rule; names the bad line. */
+    /** Shows a Test connection result under its button. */
+    static FormValidation shown(ConnectionCheck.Result result) {
+        return switch (result.verdict()) {
+            case OK -> FormValidation.ok(result.message());
+            case WARNING -> FormValidation.warning(result.message());
+            case ERROR -> FormValidation.error(result.message());
+        };
+    }
+
     static FormValidation envLines(Item item, String value) {
         if (!mayConfigure(item) || value == null) {
             return FormValidation.ok();

@@ -106,11 +106,16 @@ final class WrennCredentials {
 
     /** The key for a "Test connection" click, looked up as the system in the item's context. */
     static String apiKeyForTest(Item item, String credentialsId) {
+        return apiKeyForTest(item, credentialsId, WrennGlobalConfiguration.get().getApiUrl());
+    }
+
+    /**
+     * The same for an API URL that is not saved yet (the System section's button); a null item is
+     * Jenkins itself.
+     */
+    static String apiKeyForTest(Item item, String credentialsId, String apiUrl) {
         List<StringCredentials> all = CredentialsProvider.lookupCredentialsInItem(
-                StringCredentials.class,
-                item,
-                ACL.SYSTEM2,
-                requirements(WrennGlobalConfiguration.get().getApiUrl()));
+                StringCredentials.class, item, ACL.SYSTEM2, requirements(apiUrl));
         StringCredentials found = CredentialsMatchers.firstOrNull(all, CredentialsMatchers.withId(credentialsId));
         return found == null ? null : found.getSecret().getPlainText();
     }

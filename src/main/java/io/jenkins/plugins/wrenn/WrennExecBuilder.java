@@ -14,11 +14,9 @@ import hudson.tasks.BuildStepDescriptor;
 import hudson.tasks.Builder;
 import hudson.util.FormValidation;
 import hudson.util.ListBoxModel;
-import io.jenkins.plugins.wrenn.api.Capsule;
-import io.jenkins.plugins.wrenn.api.WrennApiException;
 import io.jenkins.plugins.wrenn.api.WrennClient;
-import io.jenkins.plugins.wrenn.exec.ApiFailures;
 import io.jenkins.plugins.wrenn.exec.Command;
+import io.jenkins.plugins.wrenn.exec.ConnectionCheck;
 import io.jenkins.plugins.wrenn.exec.DurableExecution;
 import io.jenkins.plugins.wrenn.exec.DurableRun;
 import io.jenkins.plugins.wrenn.exec.EnvironmentLines;
@@ -410,15 +408,7 @@ public class WrennExecBuilder extends Builder implements SimpleBuildStep {
                 return FormValidation.error(urlProblem);
             }
             try (WrennClient client = config.newClient(apiKey)) {
-                try {
-                    Capsule c = client.capsules().get(capsuleId);
-                    return c.isRunning()
-                            ? FormValidation.ok(Messages.WrennExecBuilder_TestRunning(c.id()))
-                            : FormValidation.warning(Messages.WrennExecBuilder_TestNotRunning(c.id(), c.status()));
-                } catch (WrennApiException e) {
-                    return FormValidation.error(
-                            ApiFailures.of(client, capsuleId, id, e).getMessage());
-                }
+                return FormChecks.shown(ConnectionCheck.capsule(client, capsuleId, id));
             }
         }
     }

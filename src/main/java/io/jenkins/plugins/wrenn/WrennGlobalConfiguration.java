@@ -7,6 +7,7 @@ import hudson.Util;
 import hudson.util.FormValidation;
 import hudson.util.ListBoxModel;
 import io.jenkins.plugins.wrenn.api.WrennClient;
+import io.jenkins.plugins.wrenn.exec.ConnectionCheck;
 import java.net.URI;
 import java.time.Duration;
 import jenkins.model.GlobalConfiguration;
@@ -136,10 +137,49 @@ public class WrennGlobalConfiguration extends GlobalConfiguration {
 
     /** A client for the configured API with this key, going through Jenkins' proxy settings. */
     public WrennClient newClient(String apiKey) {
-        return WrennClient.builder(URI.create(apiUrl), apiKey)
+        return client(apiUrl, connectTimeoutSeconds, apiKey);
+    }
+
+    private static WrennClient client(String url, int connectTimeoutSeconds, String apiKey) {
+        return WrennClient.builder(URI.create(url), apiKey)
                 .httpClient(ProxyConfiguration.newHttpClientBuilder())
                 .connectTimeout(Duration.ofSeconds(connectTimeoutSeconds))
                 .build();
+    }
+
+    /**
+     * The section's <em>Test connection</em>: the URL, key and timeout as typed (before they are
+     * saved) reach the API and the key is accepted; no capsule is needed. Administrators only.
+     */
+    @POST
+    public FormValidation doTestConnection(
+            @QueryParameter String apiUrl,
+            @QueryParameter String defaultCredentialsId,
+            @QueryParameter String connectTimeoutSeconds)
+            throws InterruptedException {
+        Jenkins.get().checkPermission(Jenkins.ADMINISTER);
+        String urlProblem = apiUrlProblem(apiUrl);
+        if (urlProblem != null) {
+            return FormValidation.error(urlProblem);
+        }
+        String id = Util.fixEmptyAndTrim(defaultCredentialsId);
+        if (id == null) {
+            return FormValidation.error(Messages.WrennGlobalConfiguration_TestNeedsCredentials());
+        }
+        String typed = Util.fixEmptyAndTrim(apiUrl);
+        String url = typed == null
+                ? WrennClient.DEFAULT_BASE_URL.toString()
+                : WrennClient.checkBaseUrl(URI.create(typed)).toString();
+        String apiKey = WrennCredentials.apiKeyForTest(null, id, url);
+        if (apiKey == null) {
+            return FormValidation.error(Messages.WrennCredentials_NotFound(id));
+        }
+        int timeout = connectTimeoutProblem(connectTimeoutSeconds) == null
+                ? Integer.parseInt(connectTimeoutSeconds.strip())
+                : this.connectTimeoutSeconds;
+        try (WrennClient client = client(url, timeout, apiKey)) {
+            return FormChecks.shown(ConnectionCheck.api(client, id));
+        }
     }
 
     @POST

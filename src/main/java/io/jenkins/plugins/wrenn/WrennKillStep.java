@@ -11,6 +11,7 @@ import hudson.util.ListBoxModel;
 import io.jenkins.plugins.wrenn.api.Signal;
 import io.jenkins.plugins.wrenn.exec.ExecutionFailure;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import org.jenkinsci.plugins.workflow.steps.Step;
 import org.jenkinsci.plugins.workflow.steps.StepContext;
@@ -158,6 +159,29 @@ public class WrennKillStep extends Step {
         }
     }
 
+    /**
+     * What the Pipeline Steps view shows as the call's arguments: the process it stops, by tag or
+     * pid, and the signal when it is not the default SIGTERM; null when the call names neither.
+     */
+    static String displayArguments(Map<String, Object> namedArgs) {
+        Object tag = namedArgs.get("tag");
+        Object pid = namedArgs.get("pid");
+        String process;
+        if (tag instanceof CharSequence t && !t.toString().isBlank()) {
+            process = "tag " + t.toString().strip();
+        } else if (pid instanceof Number || pid instanceof CharSequence) {
+            process = "pid " + pid.toString().strip();
+        } else {
+            return null;
+        }
+        Object signal = namedArgs.get("signal");
+        return signal instanceof CharSequence s
+                        && !s.toString().isBlank()
+                        && !s.toString().strip().equals(Signal.SIGTERM.name())
+                ? process + ", " + s.toString().strip()
+                : process;
+    }
+
     /** The step's name, its context and the Snippet Generator's checks. */
     @Extension
     public static class DescriptorImpl extends StepDescriptor {
@@ -175,6 +199,11 @@ public class WrennKillStep extends Step {
         @Override
         public Set<? extends Class<?>> getRequiredContext() {
             return Set.of(Run.class, TaskListener.class);
+        }
+
+        @Override
+        public String argumentsToString(Map<String, Object> namedArgs) {
+            return displayArguments(namedArgs);
         }
 
         @POST

@@ -94,6 +94,15 @@ class StepOptionsTest {
     }
 
     @Test
+    void theStepsViewShowsWhichProcessWrennKillStops() {
+        assertEquals("tag web", WrennKillStep.displayArguments(Map.of("capsule", "cl-abc", "tag", "web")));
+        assertEquals("pid 42", WrennKillStep.displayArguments(Map.of("capsule", "cl-abc", "pid", 42)));
+        assertEquals("pid 42", WrennKillStep.displayArguments(Map.of("pid", 42L, "signal", "SIGTERM")));
+        assertEquals("tag web, SIGKILL", WrennKillStep.displayArguments(Map.of("tag", "web", "signal", "SIGKILL")));
+        assertNull(WrennKillStep.displayArguments(Map.of("capsule", "cl-abc")));
+    }
+
+    @Test
     void aLongLabelIsCutAtTheLengthShShows() {
         assertEquals("Unit tests", WrennExecStep.graphLabel("Unit tests"));
         String longLabel = "x".repeat(WrennExecStep.MAX_LABEL_LENGTH) + "cut";

@@ -100,6 +100,18 @@ class WrennCapsuleStepJenkinsTest {
     }
 
     @Test
+    void theRemoteCommandFindsTheCapsuleIdInWrennSandboxId(JenkinsRule j) throws Exception {
+        // env.WRENN_CAPSULE is the Pipeline's; the capsule's daemon gives every process its id as
+        // WRENN_SANDBOX_ID, which the step's help points to.
+        WorkflowRun b = j.buildAndAssertSuccess(pipeline(j, """
+                wrennCapsule {
+                    wrennExec cmd: 'echo "remote=[$WRENN_SANDBOX_ID] pipeline-only=[$WRENN_CAPSULE]"'
+                }
+                """));
+        j.assertLogContains("remote=[" + createdIn(b) + "] pipeline-only=[]", b);
+    }
+
+    @Test
     void aFailureInsideStillDestroysTheCapsule(JenkinsRule j) throws Exception {
         WorkflowRun b = j.buildAndAssertStatus(
                 Result.FAILURE, pipeline(j, "wrennCapsule(template: 'base') { wrennExec cmd: 'exit 3' }"));

@@ -9,10 +9,12 @@ import hudson.model.Result;
 import hudson.util.Secret;
 import io.jenkins.plugins.wrenn.testserver.Await;
 import io.jenkins.plugins.wrenn.testserver.WrennTestServer;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import org.jenkinsci.plugins.plaincredentials.impl.StringCredentialsImpl;
+import org.jenkinsci.plugins.workflow.actions.ArgumentsAction;
 import org.jenkinsci.plugins.workflow.actions.LabelAction;
 import org.jenkinsci.plugins.workflow.cps.CpsFlowDefinition;
 import org.jenkinsci.plugins.workflow.cps.SnippetizerTester;
@@ -143,6 +145,21 @@ class WrennExecStepJenkinsTest {
         }
         assertEquals(3, steps);
         assertEquals(new TreeSet<>(Set.of("Unit tests", "y".repeat(WrennExecStep.MAX_LABEL_LENGTH))), labels);
+    }
+
+    @Test
+    void thePipelineStepsViewShowsWhichProcessWrennKillStops(JenkinsRule j) throws Exception {
+        WorkflowRun b = j.buildAndAssertSuccess(pipeline(j, """
+                wrennExec capsule: 'CAPSULE', cmd: 'sleep 60', background: true, tag: 'web'
+                wrennKill capsule: 'CAPSULE', tag: 'web', signal: 'SIGKILL'
+                """));
+        List<String> shown = new ArrayList<>();
+        for (FlowNode node : new DepthFirstScanner().allNodes(b.getExecution())) {
+            if (node instanceof StepNode step && step.getDescriptor() instanceof WrennKillStep.DescriptorImpl) {
+                shown.add(ArgumentsAction.getStepArgumentsAsString(node));
+            }
+        }
+        assertEquals(List.of("tag web, SIGKILL"), shown);
     }
 
     @Test

@@ -3,6 +3,7 @@ package io.jenkins.plugins.wrenn;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.cloudbees.plugins.credentials.CredentialsScope;
@@ -22,6 +23,7 @@ import io.jenkins.plugins.wrenn.testserver.WrennTestServer;
 import java.io.File;
 import java.util.List;
 import jenkins.model.Jenkins;
+import org.htmlunit.html.HtmlElement;
 import org.htmlunit.html.HtmlForm;
 import org.htmlunit.html.HtmlInput;
 import org.htmlunit.html.HtmlPage;
@@ -39,6 +41,7 @@ import org.junit.jupiter.api.condition.OS;
 import org.jvnet.hudson.test.JenkinsRule;
 import org.jvnet.hudson.test.MockAuthorizationStrategy;
 import org.jvnet.hudson.test.junit.jupiter.WithJenkins;
+import org.springframework.security.access.AccessDeniedException;
 
 /**
  * The forms as users with different permissions meet them, the global configuration form, the
@@ -82,7 +85,10 @@ class WrennFormsJenkinsTest {
                 .to("reader")
                 .grant(Jenkins.READ, Item.READ, Item.CONFIGURE)
                 .everywhere()
-                .to("configurer"));
+                .to("configurer")
+                .grant(Jenkins.ADMINISTER)
+                .everywhere()
+                .to("admin"));
     }
 
     static ACLContext as(String user) {
@@ -95,6 +101,47 @@ class WrennFormsJenkinsTest {
 
     static WrennExecBuilder.DescriptorImpl builderDescriptor(JenkinsRule j) {
         return j.jenkins.getDescriptorByType(WrennExecBuilder.DescriptorImpl.class);
+    }
+
+    @Test
+    void theSystemSectionTestsTheTypedUrlAndKeyWithoutACapsule(JenkinsRule j) throws Exception {
+        configure(j);
+        secure(j);
+        WrennGlobalConfiguration config = WrennGlobalConfiguration.get();
+        String url = server.baseUrl().toString();
+        int requestsBefore = server.requests().size();
+        try (ACLContext ignored = as("configurer")) {
+            assertThrows(AccessDeniedException.class, () -> config.doTestConnection(url, "wrenn-key", "10"));
+        }
+        assertEquals(requestsBefore, server.requests().size(), "no API call without Overall/Administer");
+        try (ACLContext ignored = as("admin")) {
+            FormValidation ok = config.doTestConnection(url, "wrenn-key", "10");
+            assertEquals(FormValidation.Kind.OK, ok.kind, ok.getMessage());
+            assertEquals(
+                    "Connected: the Wrenn API at " + url + " accepted the key in credentials wrenn-key.",
+                    ok.getMessage());
+            FormValidation noApiPart = config.doTestConnection(url.replaceFirst("/api$", ""), "wrenn-key", "10");
+            assertEquals(FormValidation.Kind.ERROR, noApiPart.kind);
+            assertTrue(noApiPart.getMessage().contains("the API URL is probably wrong"), noApiPart.getMessage());
+            FormValidation badUrl = config.doTestConnection("ftp://x", "wrenn-key", "10");
+            assertEquals(FormValidation.Kind.ERROR, badUrl.kind);
+            FormValidation noCredentials = config.doTestConnection(url, "", "10");
+            assertEquals(FormValidation.Kind.ERROR, noCredentials.kind);
+            assertEquals("Choose the default credentials to test the connection with.", noCredentials.getMessage());
+        }
+        // Nothing was saved by testing.
+        assertEquals(url, config.getApiUrl());
+        // The button is in the section, posting to this descriptor.
+        HtmlPage page = j.createWebClient().login("admin").goTo("configure");
+        assertTrue(
+                page
+                        .getDocumentElement()
+                        .querySelectorAll("button[data-validate-button-method='testConnection']")
+                        .stream()
+                        .anyMatch(b -> ((HtmlElement) b)
+                                .getAttribute("data-validate-button-descriptor-url")
+                                .endsWith(WrennGlobalConfiguration.class.getName())),
+                "no Test connection button in the Wrenn section");
     }
 
     @Test
@@ -156,6 +203,21 @@ class WrennFormsJenkinsTest {
 
         FormValidation variable = d.doTestConnection(p, "${CAPSULE}", "");
         assertTrue(variable.getMessage().contains("uses build variables"), variable.getMessage());
+
+        // A paused capsule: the very sentence the build log writes.
+        server.setStatus(capsule, "paused");
+        FormValidation paused = d.doTestConnection(p, capsule, "");
+        assertEquals(FormValidation.Kind.WARNING, paused.kind);
+        assertEquals(
+                "Capsule " + capsule + " is not running (status: paused) - start or resume it first.",
+                paused.getMessage());
+
+        // The API URL without its /api part: a plain-text 404, not a missing capsule.
+        WrennGlobalConfiguration.get().setApiUrl(server.baseUrl().toString().replaceFirst("/api$", ""));
+        FormValidation wrongUrl = d.doTestConnection(p, capsule, "");
+        assertEquals(FormValidation.Kind.ERROR, wrongUrl.kind);
+        assertTrue(wrongUrl.getMessage().contains("the API URL is probably wrong"), wrongUrl.getMessage());
+        assertFalse(wrongUrl.getMessage().contains("Capsule not found"), wrongUrl.getMessage());
     }
 
     @Test

@@ -50,6 +50,7 @@ final class ApiErrors {
         String capsuleStatus = null;
         String requestId = response.headers().firstValue("X-Request-ID").orElse(null);
         Boolean retryable = null;
+        String invalidField = null;
         Optional<JsonNode> error = parseApiError(body);
         if (error.isPresent()) {
             JsonNode e = error.get();
@@ -58,11 +59,12 @@ final class ApiErrors {
             requestId = e.path("request_id").asText(requestId);
             retryable = e.path("retryable").isBoolean() ? e.path("retryable").asBoolean() : null;
             capsuleStatus = e.path("details").path("status").asText(null);
+            invalidField = e.path("details").path("field").asText(null);
         } else {
             message = describeNonApiBody(status, contentType(response), body);
         }
         return new WrennApiException(
-                kindOf(status, code, message),
+                kindOf(status, code, message, error.isPresent()),
                 operation,
                 id,
                 status,
@@ -71,20 +73,23 @@ final class ApiErrors {
                 capsuleStatus,
                 requestId,
                 retryable,
+                invalidField,
                 cause);
     }
 
     /**
      * Classifies by status first, then by the error code of either server generation
      * ({@code invalid_state} and {@code sandbox_not_running} mean the same); the message text only
-     * where a first-generation server gave no code.
+     * where a first-generation server gave no code. Every 404 of the API (both generations) carries
+     * its error envelope; one without it is a route the server does not have, as a base URL
+     * without its {@code /api} part gives: not a missing capsule.
      */
-    private static WrennApiException.Kind kindOf(int status, String code, String message) {
+    private static WrennApiException.Kind kindOf(int status, String code, String message, boolean apiError) {
         return switch (status) {
             case 400 -> WrennApiException.Kind.INVALID_REQUEST;
             case 401 -> WrennApiException.Kind.AUTHENTICATION_FAILED;
             case 403 -> WrennApiException.Kind.FORBIDDEN;
-            case 404 -> WrennApiException.Kind.NOT_FOUND;
+            case 404 -> apiError ? WrennApiException.Kind.NOT_FOUND : WrennApiException.Kind.UNEXPECTED_RESPONSE;
             case 408, 504 -> WrennApiException.Kind.TIMEOUT;
             case 409 -> {
                 if ("invalid_state".equals(code) || "sandbox_not_running".equals(code)) {
@@ -118,7 +123,7 @@ final class ApiErrors {
         if (body == null || body.isBlank()) {
             return "HTTP " + status + " with an empty body";
         }
-        String type = contentType.isEmpty() ? "no content type" : contentType;
+        String type = contentType.isEmpty() ? "" : contentType.strip() + " ";
         String text = body.replaceAll("(?is)<(script|style)[^>]*>.*?</\\1>", " ")
                 .replaceAll("<[^>]*>", " ")
                 .replaceAll("\\s+", " ")
@@ -126,8 +131,8 @@ final class ApiErrors {
         if (text.length() > 200) {
             text = text.substring(0, 200) + "...";
         }
-        return "HTTP " + status + " with a body that is not a Wrenn API error (" + type
-                + "; a proxy or load balancer may have answered): " + text;
+        return "HTTP " + status + " with a " + type + "body that is not a Wrenn API error, from a proxy or load"
+                + " balancer perhaps: " + text;
     }
 
     /**

@@ -65,6 +65,7 @@ public class WrennApiException extends IOException {
     private final String capsuleStatus;
     private final String requestId;
     private final Boolean retryable;
+    private final String invalidField;
 
     /**
      * @param kind what went wrong
@@ -106,7 +107,48 @@ public class WrennApiException extends IOException {
             String requestId,
             Boolean retryable,
             Throwable cause) {
-        super(describe(kind, operation, capsuleId, httpStatus, errorCode, serverMessage, requestId), cause);
+        this(
+                kind,
+                operation,
+                capsuleId,
+                httpStatus,
+                errorCode,
+                serverMessage,
+                capsuleStatus,
+                requestId,
+                retryable,
+                null,
+                cause);
+    }
+
+    /**
+     * A failure the server described with the newer error envelope, naming the request field it
+     * refused.
+     *
+     * @param invalidField the field a {@code validation_failed} answer names in {@code details.field}, or null
+     */
+    public WrennApiException(
+            Kind kind,
+            String operation,
+            String capsuleId,
+            int httpStatus,
+            String errorCode,
+            String serverMessage,
+            String capsuleStatus,
+            String requestId,
+            Boolean retryable,
+            String invalidField,
+            Throwable cause) {
+        super(
+                describe(
+                        kind,
+                        operation,
+                        capsuleId,
+                        httpStatus,
+                        errorCode,
+                        said(serverMessage, invalidField),
+                        requestId),
+                cause);
         this.kind = kind;
         this.operation = operation;
         this.capsuleId = capsuleId;
@@ -116,6 +158,22 @@ public class WrennApiException extends IOException {
         this.capsuleStatus = capsuleStatus != null ? capsuleStatus : statusFrom(serverMessage);
         this.requestId = requestId;
         this.retryable = retryable;
+        this.invalidField = invalidField;
+    }
+
+    /**
+     * The server's sentence to quote inside one of ours: without its closing full stop (ours has
+     * one), and naming the refused field when the server says which; null when it said nothing.
+     */
+    private static String said(String serverMessage, String invalidField) {
+        String text = serverMessage == null ? "" : serverMessage.strip();
+        if (text.endsWith(".") && !text.endsWith("...")) {
+            text = text.substring(0, text.length() - 1).stripTrailing();
+        }
+        if (invalidField != null) {
+            text = text.isEmpty() ? "field " + invalidField : text + " (field " + invalidField + ")";
+        }
+        return text.isEmpty() ? null : text;
     }
 
     private static String describe(
@@ -195,6 +253,21 @@ public class WrennApiException extends IOException {
     /** The server's id of the failed request (newer servers), for support; or null. */
     public String requestId() {
         return requestId;
+    }
+
+    /** The request field the server refused ({@code details.field} of the newest server), or null. */
+    public String invalidField() {
+        return invalidField;
+    }
+
+    /**
+     * What the server said, to quote inside a sentence of ours: its message without the closing
+     * full stop, with the refused field named ({@code "One or more fields are invalid (field
+     * metadata)"}); null when it said nothing. Messages for people quote this, never
+     * {@link #serverMessage()}.
+     */
+    public String said() {
+        return said(serverMessage, invalidField);
     }
 
     /** Whether the server marked the failure as worth retrying; null when it did not say. */

@@ -49,7 +49,7 @@ public final class ApiFailures {
                     text = Messages.Failure_InvalidId(id, said);
                 } else {
                     reason = ExecutionFailure.Reason.UNEXPECTED;
-                    text = Messages.Failure_Refused(e.operation(), id, said);
+                    text = refused(e, id, said);
                 }
             }
             case NOT_RUNNING -> {
@@ -61,7 +61,9 @@ public final class ApiFailures {
             }
             case FORBIDDEN -> {
                 reason = ExecutionFailure.Reason.FORBIDDEN;
-                text = Messages.Failure_Forbidden(credentials, id);
+                text = id == null
+                        ? Messages.Failure_ForbiddenCall(credentials, e.operation(), said)
+                        : Messages.Failure_Forbidden(credentials, id);
             }
             case TIMEOUT -> {
                 reason = ExecutionFailure.Reason.CONNECTION_FAILED;
@@ -89,17 +91,31 @@ public final class ApiFailures {
                 // Newer servers end their own text with "Try again shortly.": say it once.
                 text = said.toLowerCase(Locale.ROOT).contains("try again")
                         ? Messages.Failure_ServerErrorAsSaid(status, e.operation(), said)
-                        : Messages.Failure_ServerError(
-                                status,
-                                e.operation(),
-                                said.endsWith(".") ? said.substring(0, said.length() - 1) : said);
+                        : Messages.Failure_ServerError(status, e.operation(), said);
+            }
+            case UNEXPECTED_RESPONSE -> {
+                if (e.httpStatus() == 404) {
+                    // Not the API's 404 (that one has its error envelope): the base URL is wrong.
+                    reason = ExecutionFailure.Reason.NOT_THE_API;
+                    text = Messages.Failure_NotTheApi(client.baseUrl());
+                } else {
+                    reason = ExecutionFailure.Reason.UNEXPECTED;
+                    text = refused(e, id, said);
+                }
             }
             default -> {
                 reason = ExecutionFailure.Reason.UNEXPECTED;
-                text = Messages.Failure_Refused(e.operation(), id, said);
+                text = refused(e, id, said);
             }
         }
         return new ExecutionFailure(reason, withRequestId(text, e.requestId()), e);
+    }
+
+    /** Any other refusal, in the server's words; a call about no capsule (a check of the key) names none. */
+    private static String refused(WrennApiException e, String id, String said) {
+        return id == null
+                ? Messages.Failure_RefusedCall(e.operation(), said)
+                : Messages.Failure_Refused(e.operation(), id, said);
     }
 
     /** The stream of a running command broke and the process could not be followed further. */
@@ -116,22 +132,29 @@ public final class ApiFailures {
         return said.contains("sandbox id") || said.contains("capsule id");
     }
 
-    private static String serverSaid(WrennApiException e) {
-        return e.serverMessage() == null || e.serverMessage().isBlank()
-                ? Messages.Note_NothingSaid()
-                : e.serverMessage();
+    /** What the server said, to quote inside a sentence (see {@link WrennApiException#said()}). */
+    static String serverSaid(WrennApiException e) {
+        String said = e.said();
+        return said == null ? Messages.Note_NothingSaid() : said;
     }
 
     private static String withRequestId(String text, String requestId) {
         return requestId == null ? text : text + " " + Messages.Failure_RequestId(requestId);
     }
 
+    /**
+     * How a capsule that is not running is told, in the build log and by Test connection alike.
+     *
+     * @param status its status, or null when unknown
+     */
+    public static String notRunningMessage(String id, String status) {
+        return Messages.Failure_NotRunning(id, status == null ? Messages.Note_StatusUnknown() : status);
+    }
+
     static ExecutionFailure notRunning(String id, String status, Throwable cause, String requestId) {
         return new ExecutionFailure(
                 ExecutionFailure.Reason.CAPSULE_NOT_RUNNING,
-                withRequestId(
-                        Messages.Failure_NotRunning(id, status == null ? Messages.Note_StatusUnknown() : status),
-                        requestId),
+                withRequestId(notRunningMessage(id, status), requestId),
                 cause);
     }
 }

@@ -21,6 +21,8 @@ public final class ExecutionFailure extends Exception {
         CONNECTION_FAILED,
         CONNECTION_LOST,
         SERVER_ERROR,
+        /** The server at the API URL is not the Wrenn API (a 404 without its error envelope). */
+        NOT_THE_API,
         UNEXPECTED
     }
 

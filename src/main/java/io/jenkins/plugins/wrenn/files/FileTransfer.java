@@ -292,9 +292,11 @@ public final class FileTransfer {
         if (e.kind() == WrennApiException.Kind.TOO_LARGE) {
             // Neither server generation limits the streaming upload: a 413 there is a proxy's.
             String who = e.errorCode() == null ? "A proxy in front of the Wrenn server" : "The Wrenn server";
+            // A proxy's page is described starting with its status already: say it once.
+            String said = e.said();
+            String why = said == null ? "HTTP 413" : said.startsWith("HTTP 413") ? said : "HTTP 413: " + said;
             return new TransferException(
-                    who + " refused to " + doing + " in capsule " + capsuleId + ": too large (HTTP 413"
-                            + (e.serverMessage() == null ? "" : ": " + e.serverMessage())
+                    who + " refused to " + doing + " in capsule " + capsuleId + ": too large (" + why
                             + "). Send fewer or smaller files per step, or raise the proxy's body size limit.",
                     e);
         }

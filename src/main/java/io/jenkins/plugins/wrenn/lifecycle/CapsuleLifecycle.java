@@ -326,9 +326,7 @@ public final class CapsuleLifecycle {
         }
         String code = e.errorCode() == null ? "" : " " + e.errorCode();
         String status = e.httpStatus() > 0 ? "HTTP " + e.httpStatus() + code + ": " : "";
-        String message = e.serverMessage() == null || e.serverMessage().isBlank()
-                ? Messages.Note_NothingSaid()
-                : e.serverMessage();
+        String message = e.said() == null ? Messages.Note_NothingSaid() : e.said();
         return status + message;
     }
 

@@ -97,6 +97,60 @@ class ErrorHandlingTest {
     }
 
     @Test
+    void aNotFoundWithoutTheApisErrorIsNotAMissingCapsule() throws Exception {
+        String id = server.createCapsule();
+        // The base URL without its /api part: the server's router answers a plain-text 404.
+        URI withoutApi = URI.create(server.baseUrl().toString().replaceFirst("/api$", ""));
+        try (WrennClient wrongUrl = WrennClient.builder(withoutApi, KEY).build()) {
+            WrennApiException e = assertThrows(
+                    WrennApiException.class, () -> wrongUrl.capsules().get(id));
+            assertEquals(WrennApiException.Kind.UNEXPECTED_RESPONSE, e.kind());
+            assertEquals(404, e.httpStatus());
+        }
+        // The API's own 404 carries its error envelope: that one is a missing capsule.
+        WrennApiException missing =
+                assertThrows(WrennApiException.class, () -> client.capsules().get("cl-0000000000000000000000000"));
+        assertEquals(WrennApiException.Kind.NOT_FOUND, missing.kind());
+    }
+
+    @Test
+    void aServersSentenceIsQuotedWithoutItsFullStopAndNamesTheRefusedField() {
+        server.failNext(
+                "GET",
+                "/api/v1/capsules",
+                400,
+                "application/json",
+                "{\"error\":{\"code\":\"validation_failed\",\"message\":\"One or more fields are invalid.\","
+                        + "\"details\":{\"field\":\"metadata\"}}}");
+        WrennApiException e =
+                assertThrows(WrennApiException.class, () -> client.capsules().list());
+        assertEquals(WrennApiException.Kind.INVALID_REQUEST, e.kind());
+        assertEquals("metadata", e.invalidField());
+        assertEquals("One or more fields are invalid (field metadata)", e.said());
+        assertTrue(
+                e.getMessage().contains("One or more fields are invalid (field metadata) [HTTP 400"), e.getMessage());
+
+        server.failNextWithError("GET", "/api/v1/capsules", 400, "invalid_request", "Invalid sandbox ID.", false);
+        WrennApiException plain =
+                assertThrows(WrennApiException.class, () -> client.capsules().list());
+        assertEquals("Invalid sandbox ID", plain.said());
+        assertEquals("Invalid sandbox ID.", plain.serverMessage());
+    }
+
+    @Test
+    void aProxyPageIsDescribedOnceWithItsStatus() {
+        server.failNext(
+                "GET", "/api/v1/capsules", 413, "text/html", "<html><body>413 Request Entity Too Large</body></html>");
+        WrennApiException e =
+                assertThrows(WrennApiException.class, () -> client.capsules().list());
+        assertEquals(WrennApiException.Kind.TOO_LARGE, e.kind());
+        assertEquals(
+                "HTTP 413 with a text/html body that is not a Wrenn API error, from a proxy or load balancer perhaps:"
+                        + " 413 Request Entity Too Large",
+                e.said());
+    }
+
+    @Test
     void emptyErrorBodyIsNamedAsSuch() {
         server.failNext("GET", "/api/v1/capsules", 500, null, "");
         WrennApiException e =

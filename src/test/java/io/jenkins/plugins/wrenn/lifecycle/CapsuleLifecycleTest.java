@@ -144,7 +144,7 @@ class CapsuleLifecycleTest {
                 assertThrows(CapsuleFailure.class, () -> lifecycle.acquire(fresh("base", 10, false), log));
         assertTrue(
                 quota.getMessage().contains("did not let credentials wrenn-key create a capsule"), quota.getMessage());
-        assertTrue(quota.getMessage().contains("Capsule limit reached."), quota.getMessage());
+        assertTrue(quota.getMessage().contains("(HTTP 403 forbidden: Capsule limit reached)."), quota.getMessage());
         assertTrue(quota.getMessage().contains("quota"), quota.getMessage());
 
         server.failNextWithError("POST", CAPSULES, 429, "rate_limited", "Too many requests.", true);
@@ -157,7 +157,7 @@ class CapsuleLifecycleTest {
                 assertThrows(CapsuleFailure.class, () -> lifecycle.acquire(fresh("base", 10, false), log));
         assertTrue(capacity.getMessage().startsWith("The Wrenn service has no capacity"), capacity.getMessage());
         assertTrue(
-                capacity.getMessage().contains("HTTP 503 capacity_unavailable: No capacity."), capacity.getMessage());
+                capacity.getMessage().contains("HTTP 503 capacity_unavailable: No capacity)."), capacity.getMessage());
 
         server.failNextWithError("POST", CAPSULES, 400, "invalid_request", "vcpus must be at most 8.", false);
         CapsuleFailure invalid =
@@ -165,7 +165,32 @@ class CapsuleLifecycleTest {
         assertTrue(
                 invalid.getMessage().contains("refused to create a capsule with template base, 2 vCPUs"),
                 invalid.getMessage());
-        assertTrue(invalid.getMessage().contains("vcpus must be at most 8."), invalid.getMessage());
+        assertTrue(invalid.getMessage().contains("vcpus must be at most 8. Check the template"), invalid.getMessage());
+    }
+
+    @Test
+    void theServersSentenceIsQuotedWithoutADoubledFullStopAndTheRefusedFieldIsNamed() {
+        server.failNextWithError("POST", CAPSULES, 400, "invalid_request", "invalid name \"../evil\".", false);
+        CapsuleFailure name =
+                assertThrows(CapsuleFailure.class, () -> lifecycle.acquire(fresh("../evil", 10, false), log));
+        assertTrue(name.getMessage().contains("invalid name \"../evil\". Check the template"), name.getMessage());
+        assertFalse(name.getMessage().contains("\".. Check"), name.getMessage());
+
+        // The newest server's validation_failed says which field in details.field.
+        server.failNext(
+                "POST",
+                CAPSULES,
+                400,
+                "application/json",
+                "{\"error\":{\"code\":\"validation_failed\",\"message\":\"One or more fields are invalid.\","
+                        + "\"details\":{\"field\":\"memory_mb\"}}}");
+        CapsuleFailure field =
+                assertThrows(CapsuleFailure.class, () -> lifecycle.acquire(fresh("base", 10, false), log));
+        assertTrue(
+                field.getMessage()
+                        .contains(
+                                "HTTP 400 validation_failed: One or more fields are invalid (field memory_mb). Check"),
+                field.getMessage());
     }
 
     @Test

@@ -580,6 +580,9 @@ public final class WrennTestServer implements AutoCloseable {
         command.add(cmd);
         command.addAll(args);
         ProcessBuilder pb = new ProcessBuilder(command).directory(cwdOf(c, cwd).toFile());
+        // envd gives every process the capsule's id (envd-rs/src/host/mmds.rs; the control plane
+        // passes the id as the API names it, cl-...), in both generations.
+        pb.environment().put("WRENN_SANDBOX_ID", c.id);
         pb.environment().putAll(envs);
         Process process = pb.start();
         c.lastActive = Instant.now();
