@@ -39,7 +39,7 @@ public record BuildStepCommand(
      * its own, and a build variable of the same name (the controller's {@code HOME}, say) never
      * replaces them. So do the locale's {@code LC_*}.
      */
-    public static final Set<String> CAPSULE_OWN = Set.of(
+    static final Set<String> CAPSULE_OWN = Set.of(
             "HOME",
             "PATH",
             "PWD",

@@ -72,7 +72,7 @@ public final class ConfinedTarget implements TargetDirectory {
         NoFollow.Refusal refusal = (walked, problem) -> new TransferException("into: '" + into + "': '" + walked
                 + "' in the workspace " + problem.words()
                 + "; files are only written into directories reached without links");
-        Path target = NoFollow.directory(trusted, NoFollow.names(into, refusal), true, refusal);
+        Path target = NoFollow.made(trusted, NoFollow.names(into, refusal), refusal);
         Path real = target.toRealPath();
         if (!real.startsWith(trusted.toRealPath())) {
             throw new TransferException("into: '" + into + "' is " + real + " on disk, outside the workspace");
@@ -112,7 +112,7 @@ public final class ConfinedTarget implements TargetDirectory {
         NoFollow.Refusal refusal = (walked, problem) -> new TransferException("Refused the hard link '" + relativePath
                 + "' -> '" + existing + "' from the capsule: '" + walked + "' in the target directory "
                 + problem.words());
-        Path dir = NoFollow.directory(target, NoFollow.parents(names), false, refusal);
+        Path dir = NoFollow.existing(target, NoFollow.parents(names), refusal);
         if (dir == null) {
             throw refusal.of(existing, NoFollow.Problem.MISSING);
         }
@@ -134,13 +134,13 @@ public final class ConfinedTarget implements TargetDirectory {
 
     @Override
     public void directory(String relativePath) throws IOException {
-        Path dir = NoFollow.directory(target, entryNames(relativePath), true, entryRefusal(relativePath));
+        Path dir = NoFollow.made(target, entryNames(relativePath), entryRefusal(relativePath));
         checkReal(dir, relativePath);
     }
 
     /** The directory an entry goes into, made when missing, checked to be inside on disk. */
     private Path parentDirectory(String entry, List<String> names) throws IOException {
-        Path dir = NoFollow.directory(target, NoFollow.parents(names), true, entryRefusal(entry));
+        Path dir = NoFollow.made(target, NoFollow.parents(names), entryRefusal(entry));
         checkReal(dir, entry);
         return dir;
     }

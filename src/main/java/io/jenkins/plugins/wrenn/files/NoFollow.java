@@ -95,11 +95,10 @@ final class NoFollow {
     }
 
     /**
-     * Walks {@code names} down from {@code from}, which is trusted as it is. Every name on the way
-     * must be a directory that is no link; with {@code create}, missing ones are made. Returns the
-     * directory reached, or null when a name is missing and {@code create} is false.
+     * Walks {@code names} down from {@code from}, which is trusted as it is, making the missing
+     * directories. Every name on the way must be a directory that is no link.
      */
-    static Path directory(Path from, List<String> names, boolean create, Refusal refusal) throws IOException {
+    static Path made(Path from, List<String> names, Refusal refusal) throws IOException {
         Path here = from;
         StringBuilder walked = new StringBuilder();
         for (String name : names) {
@@ -107,9 +106,6 @@ final class NoFollow {
             walked.append(walked.length() == 0 ? "" : "/").append(name);
             BasicFileAttributes a = attributes(here);
             if (a == null) {
-                if (!create) {
-                    return null;
-                }
                 try {
                     Files.createDirectory(here);
                 } catch (FileAlreadyExistsException e) {
@@ -126,10 +122,32 @@ final class NoFollow {
                 throw refusal.of(walked.toString(), link);
             }
             if (!a.isDirectory()) {
-                if (!create) {
-                    return null;
-                }
                 throw refusal.of(walked.toString(), Problem.NOT_A_DIRECTORY);
+            }
+        }
+        return here;
+    }
+
+    /**
+     * Walks {@code names} down from {@code from}, which is trusted as it is. A name on the way that
+     * is a link is refused; returns null when a name is missing or not a directory.
+     */
+    static Path existing(Path from, List<String> names, Refusal refusal) throws IOException {
+        Path here = from;
+        StringBuilder walked = new StringBuilder();
+        for (String name : names) {
+            here = here.resolve(name);
+            walked.append(walked.length() == 0 ? "" : "/").append(name);
+            BasicFileAttributes a = attributes(here);
+            if (a == null) {
+                return null;
+            }
+            Problem link = linkProblem(a);
+            if (link != null) {
+                throw refusal.of(walked.toString(), link);
+            }
+            if (!a.isDirectory()) {
+                return null;
             }
         }
         return here;

@@ -76,12 +76,22 @@ public final class SourceTree {
     }
 
     /**
-     * What a listing found, as it travels from an agent to the controller.
+     * What a listing found, as it travels from an agent to the controller (an array: remoting's
+     * class filter refuses the JDK's immutable lists).
      *
      * @param entries sorted by path
      */
     public record Listing(Found found, Entry[] entries) implements Serializable {
         private static final long serialVersionUID = 1L;
+
+        public Listing {
+            entries = entries.clone();
+        }
+
+        @Override
+        public Entry[] entries() {
+            return entries.clone();
+        }
     }
 
     /** Opens the content of a listed file, wherever it is. */
@@ -104,7 +114,7 @@ public final class SourceTree {
         if (!Files.isDirectory(workspace)) {
             return new Listing(Files.exists(workspace) ? Found.NO_DIRECTORY : Found.NO_WORKSPACE, new Entry[0]);
         }
-        Path base = NoFollow.directory(workspace, NoFollow.names(dir, dirRefusal(dir)), false, dirRefusal(dir));
+        Path base = NoFollow.existing(workspace, NoFollow.names(dir, dirRefusal(dir)), dirRefusal(dir));
         if (base == null) {
             return new Listing(Found.NO_DIRECTORY, new Entry[0]);
         }
@@ -167,7 +177,7 @@ public final class SourceTree {
         if (names.size() == dirNames) {
             throw refusal.of(path, NoFollow.Problem.MISSING);
         }
-        Path parent = NoFollow.directory(workspace, NoFollow.parents(names), false, refusal);
+        Path parent = NoFollow.existing(workspace, NoFollow.parents(names), refusal);
         if (parent == null) {
             throw refusal.of(path, NoFollow.Problem.MISSING);
         }
