@@ -12,6 +12,8 @@ import hudson.util.ListBoxModel;
 import io.jenkins.plugins.wrenn.lifecycle.CapsuleFailure;
 import io.jenkins.plugins.wrenn.lifecycle.CapsuleLease;
 import io.jenkins.plugins.wrenn.lifecycle.CapsuleOptions;
+import io.jenkins.plugins.wrenn.lifecycle.CapsuleRecords;
+import io.jenkins.plugins.wrenn.lifecycle.KeepPolicy;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -147,7 +149,15 @@ public class WrennCapsuleStep extends Step {
 
     CapsuleOptions options() {
         return new CapsuleOptions(
-                template, vcpus, memoryMb, timeoutSec, waitTimeout, keep, capsule, resume, pauseAfter);
+                template,
+                vcpus,
+                memoryMb,
+                timeoutSec,
+                waitTimeout,
+                keep ? KeepPolicy.ALWAYS : KeepPolicy.NEVER,
+                capsule,
+                resume,
+                pauseAfter);
     }
 
     @Override
@@ -232,11 +242,16 @@ public class WrennCapsuleStep extends Step {
                 try (WrennConnection connection = WrennConnection.forBuild(credentialsId, context.get(Run.class))) {
                     acquired = connection
                             .lifecycle()
-                            .acquire(options, context.get(TaskListener.class).getLogger(), known -> {
-                                lease = known;
-                                // Saved before the wait: a restart during it still finds the capsule to give back.
-                                context.saveState();
-                            });
+                            .acquire(
+                                    options,
+                                    CapsuleRecords.NONE,
+                                    context.get(TaskListener.class).getLogger(),
+                                    known -> {
+                                        lease = known;
+                                        // Saved before the wait: a restart during it still finds the capsule to give
+                                        // back.
+                                        context.saveState();
+                                    });
                 }
                 if (detached) {
                     return;
@@ -393,7 +408,7 @@ public class WrennCapsuleStep extends Step {
             TaskListener listener = context.get(TaskListener.class);
             Run<?, ?> run = context.get(Run.class);
             try (WrennConnection connection = WrennConnection.forBuild(credentialsId, run)) {
-                if (connection.lifecycle().release(lease, listener.getLogger())) {
+                if (connection.lifecycle().release(lease, listener.getLogger()).gone()) {
                     processesGone(run, lease.capsuleId());
                 }
             }

@@ -17,6 +17,7 @@ import hudson.util.ListBoxModel;
 import io.jenkins.plugins.wrenn.lifecycle.CapsuleFailure;
 import io.jenkins.plugins.wrenn.lifecycle.CapsuleLease;
 import io.jenkins.plugins.wrenn.lifecycle.CapsuleOptions;
+import io.jenkins.plugins.wrenn.lifecycle.KeepPolicy;
 import java.io.IOException;
 import jenkins.tasks.SimpleBuildWrapper;
 import org.kohsuke.stapler.AncestorInPath;
@@ -164,7 +165,7 @@ public class WrennCapsuleWrapper extends SimpleBuildWrapper {
                 memoryMb,
                 timeoutSec,
                 waitTimeout,
-                keep,
+                keep ? KeepPolicy.ALWAYS : KeepPolicy.NEVER,
                 capsule == null ? null : initialEnvironment.expand(capsule),
                 resume,
                 pauseAfter);
@@ -223,7 +224,7 @@ public class WrennCapsuleWrapper extends SimpleBuildWrapper {
             // After an abort the executor's thread may still be interrupted; the capsule must go anyway.
             boolean interrupted = Thread.interrupted();
             try (WrennConnection connection = WrennConnection.forBuild(credentialsId, build)) {
-                if (connection.lifecycle().release(lease, listener.getLogger())) {
+                if (connection.lifecycle().release(lease, listener.getLogger()).gone()) {
                     WrennCapsuleStep.processesGone(build, lease.capsuleId());
                 }
             } catch (CapsuleFailure e) {
