@@ -12,6 +12,7 @@ import io.jenkins.plugins.wrenn.testserver.Await;
 import io.jenkins.plugins.wrenn.testserver.CreateFault;
 import io.jenkins.plugins.wrenn.testserver.ServerGeneration;
 import io.jenkins.plugins.wrenn.testserver.WrennTestServer;
+import io.jenkins.plugins.wrenn.usage.CapsuleUsage;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -166,6 +167,44 @@ class CapsuleLifecycleTest {
         assertEquals(
                 "keep must be never, onFailure or always (true and false still work), not \"sometimes\".",
                 e.getMessage());
+    }
+
+    @Test
+    void whatTheCapsuleCostIsReadBeforeItIsGivenBack() throws Exception {
+        CapsuleLease lease = lifecycle.acquire(fresh("base", 10, KeepPolicy.NEVER), log);
+        server.capsuleRoutes().addSample(lease.capsuleId(), 73.0, 700L << 20, 12L << 20);
+        Thread.sleep(1100);
+        Released released = lifecycle.release(lease, log);
+        CapsuleUsage usage = released.usage();
+        assertTrue(usage.metricsRead(), String.valueOf(usage.metricsProblem()));
+        assertEquals(2, usage.vcpus());
+        assertEquals(2048, usage.memoryMb());
+        assertTrue(usage.held().toMillis() >= 1000, usage.held().toString());
+        assertEquals(usage.held().toMillis() * 2 / 1000.0, usage.vcpuSeconds(), 1e-9);
+        assertTrue(usage.peakCpuPct() >= 73.0, "the peak: " + usage.peakCpuPct());
+        assertTrue(usage.peakMemBytes() >= 700L << 20);
+        assertTrue(log().contains("[wrenn] Capsule " + lease.capsuleId() + " used "), log());
+        int metricsRead = server.requests("GET", CAPSULES + "/" + lease.capsuleId() + "/metrics")
+                .size();
+        assertEquals(1, metricsRead, "one read, before the destroy");
+        assertTrue(
+                log().indexOf("used ") < log().indexOf("Destroyed capsule " + lease.capsuleId()),
+                "read before the capsule is gone: " + log());
+    }
+
+    @Test
+    void metricsThatCannotBeReadAreSaidNotShownAsZeros() throws Exception {
+        CapsuleLease lease = lifecycle.acquire(fresh("base", 10, KeepPolicy.NEVER), log);
+        server.failNextWithError(
+                "GET", CAPSULES + "/" + lease.capsuleId() + "/metrics", 502, "host_unreachable", "Host down.", true);
+        server.failNextWithError(
+                "GET", CAPSULES + "/" + lease.capsuleId() + "/metrics", 502, "host_unreachable", "Host down.", true);
+        server.failNextWithError(
+                "GET", CAPSULES + "/" + lease.capsuleId() + "/metrics", 502, "host_unreachable", "Host down.", true);
+        Released released = lifecycle.release(lease, log);
+        assertTrue(released.gone());
+        assertFalse(released.usage().metricsRead());
+        assertTrue(log().contains("its metrics could not be read (HTTP 502: Host down.)"), log());
     }
 
     @Test
