@@ -4,6 +4,22 @@ import java.io.IOException;
 
 public abstract class Run<JobT extends Job<JobT, RunT>, RunT extends Run<JobT, RunT>> extends Actionable
         implements Saveable {
+    public boolean isBuilding() {
+        throw new UnsupportedOperationException("declaration only");
+    }
+
+    public int getNumber() {
+        throw new UnsupportedOperationException("declaration only");
+    }
+
+    public String getUrl() {
+        throw new UnsupportedOperationException("declaration only");
+    }
+
+    public Result getResult() {
+        throw new UnsupportedOperationException("declaration only");
+    }
+
     public JobT getParent() {
         throw new UnsupportedOperationException("declaration only");
     }

@@ -22,6 +22,18 @@ public class Jenkins implements AccessControlled {
         throw new UnsupportedOperationException("declaration only");
     }
 
+    public static org.springframework.security.core.Authentication getAuthentication2() {
+        throw new UnsupportedOperationException("declaration only");
+    }
+
+    public String getLegacyInstanceId() {
+        throw new UnsupportedOperationException("declaration only");
+    }
+
+    public <T extends Item> T getItemByFullName(String fullName, Class<T> type) {
+        throw new UnsupportedOperationException("declaration only");
+    }
+
     public Item getItemByFullName(String fullName) {
         throw new UnsupportedOperationException("declaration only");
     }

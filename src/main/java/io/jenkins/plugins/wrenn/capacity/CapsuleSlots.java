@@ -117,6 +117,17 @@ public final class CapsuleSlots {
         granted.forEach(CapsuleSlots::complete);
     }
 
+    /** Forgets every holder and gives up every wait: for a Jenkins that shuts down. */
+    public void clear() {
+        Deque<Request> dropped;
+        synchronized (this) {
+            holders.clear();
+            dropped = new ArrayDeque<>(waiting);
+            waiting.clear();
+        }
+        dropped.forEach(r -> r.granted.completeExceptionally(new CancellationException("Jenkins is shutting down")));
+    }
+
     public synchronized int max() {
         return max;
     }

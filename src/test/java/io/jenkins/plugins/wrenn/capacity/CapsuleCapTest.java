@@ -19,6 +19,8 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
@@ -30,6 +32,7 @@ class CapsuleCapTest {
 
     @Test
     void theBlockAboveTheLimitWaitsWithoutAThreadThenRuns() throws Exception {
+        ExecutorService lifecycleThreads = Executors.newCachedThreadPool();
         try (WrennTestServer server = WrennTestServer.start(KEY, ServerGeneration.CURRENT);
                 WrennClient client = WrennClient.builder(server.baseUrl(), KEY).build()) {
             server.setTransitionDelay(Duration.ofMillis(100));
@@ -48,24 +51,29 @@ class CapsuleCapTest {
                 if (ask.mustWait()) {
                     waitLines.add(ask.waitLine());
                 }
-                // As wrennCapsule does: nothing runs until the slot is granted.
-                blocks.add(ask.granted().thenRunAsync(() -> {
-                    try {
-                        CapsuleLease lease = lifecycle.acquire(
-                                new CapsuleOptions("base", 0, 0, 0, 10, KeepPolicy.NEVER, null, false, false), discard);
-                        most.accumulateAndGet(atOnce.incrementAndGet(), Math::max);
-                        order.add(build);
-                        if (build.equals("b1")) {
-                            holdFirst.await(10, TimeUnit.SECONDS);
-                        }
-                        atOnce.decrementAndGet();
-                        lifecycle.release(lease, discard);
-                    } catch (Exception e) {
-                        throw new IllegalStateException(e);
-                    } finally {
-                        slots.release(build);
-                    }
-                }));
+                // As wrennCapsule does: nothing runs until the slot is granted, then on a lifecycle thread.
+                blocks.add(ask.granted()
+                        .thenRunAsync(
+                                () -> {
+                                    try {
+                                        CapsuleLease lease = lifecycle.acquire(
+                                                new CapsuleOptions(
+                                                        "base", 0, 0, 0, 10, KeepPolicy.NEVER, null, false, false),
+                                                discard);
+                                        most.accumulateAndGet(atOnce.incrementAndGet(), Math::max);
+                                        order.add(build);
+                                        if (build.equals("b1")) {
+                                            holdFirst.await(10, TimeUnit.SECONDS);
+                                        }
+                                        atOnce.decrementAndGet();
+                                        lifecycle.release(lease, discard);
+                                    } catch (Exception e) {
+                                        throw new IllegalStateException(e);
+                                    } finally {
+                                        slots.release(build);
+                                    }
+                                },
+                                lifecycleThreads));
             }
             assertEquals(List.of("[wrenn] waiting for a capsule slot: 2 of 2 in use"), waitLines);
             Await.until(() -> order.contains("b2") && slots.waiting() == 1, "b1 and b2 run, b3 waits");
@@ -75,6 +83,8 @@ class CapsuleCapTest {
             assertTrue(order.contains("b3"), "then it runs: " + order);
             assertTrue(most.get() <= 2, "never more than 2 capsules at once: " + most.get());
             Await.until(() -> server.capsulesLeft().isEmpty(), "no capsule left: " + server.capsulesLeft());
+        } finally {
+            lifecycleThreads.shutdownNow();
         }
     }
 }

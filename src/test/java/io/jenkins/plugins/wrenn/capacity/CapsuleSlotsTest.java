@@ -84,4 +84,15 @@ class CapsuleSlotsTest {
         slots.release("resumed");
         assertEquals(1, slots.inUse());
     }
+
+    @Test
+    void aShutdownForgetsHoldersAndEndsEveryWait() {
+        CapsuleSlots slots = new CapsuleSlots(1);
+        slots.request("a");
+        CapsuleSlots.Request b = slots.request("b");
+        slots.clear();
+        assertTrue(b.granted().isCompletedExceptionally());
+        assertEquals(0, slots.inUse());
+        assertFalse(slots.request("c").mustWait());
+    }
 }
