@@ -80,6 +80,21 @@ public final class CapsuleLedger {
         }
     }
 
+    /** Changes these records in one write, those that exist. */
+    public synchronized void updateAll(Collection<String> recordIds, UnaryOperator<OwnedCapsule> change) {
+        boolean changed = false;
+        for (String id : recordIds) {
+            OwnedCapsule r = records.get(id);
+            if (r != null) {
+                records.put(id, change.apply(r));
+                changed = true;
+            }
+        }
+        if (changed) {
+            writeOrLog();
+        }
+    }
+
     /** Removes these records. */
     public synchronized void remove(Collection<String> recordIds) {
         boolean changed = false;

@@ -80,6 +80,7 @@ public final class CapsuleSweeper {
     public List<Action> sweep(Collection<Group> extraGroups) throws InterruptedException {
         List<Action> actions = new ArrayList<>();
         List<String> forget = new ArrayList<>();
+        List<String> destroying = new ArrayList<>();
         Instant now = clock.instant();
         try (Census census = Census.take(ledger, instanceId, clients, extraGroups)) {
             census.problems().forEach(p -> LOGGER.log(Level.WARNING, p));
@@ -89,12 +90,17 @@ public final class CapsuleSweeper {
                     continue;
                 }
                 Action a = o.capsule() != null ? decide(o, client, now) : settle(o, client, now, forget);
+                if (a != null && a.kind() == Kind.DESTROYED && o.record() != null) {
+                    destroying.add(o.record().recordId());
+                }
                 if (a != null) {
                     LOGGER.log(a.kind() == Kind.FAILED ? Level.WARNING : Level.INFO, a.what());
                     actions.add(a);
                 }
             }
         }
+        // One write for the whole pass: a crash before it only makes the next pass destroy again (404: gone).
+        ledger.updateAll(destroying, r -> r.with(OwnedCapsule.State.DESTROYING, 0));
         ledger.remove(forget);
         return actions;
     }
@@ -113,6 +119,9 @@ public final class CapsuleSweeper {
                 if (capsuleId.equals(o.capsuleId()) && client != null) {
                     Action a = destroy(o, client, Messages.Sweep_AskedOnPage(who));
                     LOGGER.log(a.kind() == Kind.FAILED ? Level.WARNING : Level.INFO, a.what());
+                    if (a.kind() == Kind.DESTROYED && o.record() != null) {
+                        ledger.update(o.record().recordId(), r -> r.with(OwnedCapsule.State.DESTROYING, 0));
+                    }
                     return a;
                 }
             }
@@ -157,9 +166,6 @@ public final class CapsuleSweeper {
                         Kind.FAILED,
                         Messages.Sweep_DestroyFailed(o.capsuleId(), build, why, e.getMessage()));
             }
-        }
-        if (o.record() != null) {
-            ledger.update(o.record().recordId(), r -> r.with(OwnedCapsule.State.DESTROYING, 0));
         }
         return new Action(
                 o.capsuleId(), o.job(), o.build(), Kind.DESTROYED, Messages.Sweep_Destroyed(o.capsuleId(), build, why));
