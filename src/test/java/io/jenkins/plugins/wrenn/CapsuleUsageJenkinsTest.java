@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.cloudbees.plugins.credentials.CredentialsScope;
 import com.cloudbees.plugins.credentials.SystemCredentialsProvider;
+import hudson.model.FreeStyleBuild;
+import hudson.model.FreeStyleProject;
 import hudson.model.Result;
 import hudson.util.Secret;
 import io.jenkins.plugins.wrenn.testserver.Await;
@@ -210,6 +212,31 @@ class CapsuleUsageJenkinsTest {
         first.doStop();
         j.assertBuildStatusSuccess(j.waitForCompletion(second));
         j.assertLogContains("got a slot", second);
+        Await.until(() -> server.capsulesLeft().isEmpty(), "no capsule left: " + server.capsulesLeft());
+    }
+
+    @Test
+    void theFreestyleEnvironmentWaitsForASlotTooAndAnAbortEndsTheWaitAtOnce(JenkinsRule j) throws Exception {
+        WrennCapsulesConfiguration.get().setMaxCapsules(1);
+        WorkflowRun holder = pipeline(j, "holder", "wrennCapsule { sleep 20 }")
+                .scheduleBuild2(0)
+                .waitForStart();
+        j.waitForMessage("is running (after", holder);
+
+        FreeStyleProject free = j.createFreeStyleProject("free");
+        free.getBuildWrappersList().add(new WrennCapsuleWrapper());
+        FreeStyleBuild waiting = free.scheduleBuild2(0).waitForStart();
+        j.waitForMessage("[wrenn] waiting for a capsule slot: 1 of 1 in use", waiting);
+        long stopped = System.nanoTime();
+        waiting.getExecutor().interrupt();
+        j.assertBuildStatus(Result.ABORTED, j.waitForCompletion(waiting));
+        assertTrue(System.nanoTime() - stopped < 10_000_000_000L, "the abort ends the wait at once");
+        j.assertLogNotContains("Creating a capsule", waiting);
+
+        holder.doStop();
+        j.assertBuildStatus(Result.ABORTED, j.waitForCompletion(holder));
+        FreeStyleBuild next = j.buildAndAssertSuccess(free);
+        j.assertLogContains("Destroyed capsule", next);
         Await.until(() -> server.capsulesLeft().isEmpty(), "no capsule left: " + server.capsulesLeft());
     }
 }
