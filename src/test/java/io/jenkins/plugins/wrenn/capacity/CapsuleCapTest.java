@@ -42,7 +42,7 @@ class CapsuleCapTest {
             CapsuleSlots slots = new CapsuleSlots(2);
             AtomicInteger atOnce = new AtomicInteger();
             AtomicInteger most = new AtomicInteger();
-            CountDownLatch holdFirst = new CountDownLatch(1);
+            CountDownLatch letGo = new CountDownLatch(1);
             List<String> order = new CopyOnWriteArrayList<>();
             List<String> waitLines = new CopyOnWriteArrayList<>();
             List<CompletableFuture<Void>> blocks = new ArrayList<>();
@@ -62,9 +62,8 @@ class CapsuleCapTest {
                                                 discard);
                                         most.accumulateAndGet(atOnce.incrementAndGet(), Math::max);
                                         order.add(build);
-                                        if (build.equals("b1")) {
-                                            holdFirst.await(10, TimeUnit.SECONDS);
-                                        }
+                                        // The first two hold their capsules until the third is seen waiting.
+                                        letGo.await(10, TimeUnit.SECONDS);
                                         atOnce.decrementAndGet();
                                         lifecycle.release(lease, discard);
                                     } catch (Exception e) {
@@ -76,9 +75,10 @@ class CapsuleCapTest {
                                 lifecycleThreads));
             }
             assertEquals(List.of("[wrenn] waiting for a capsule slot: 2 of 2 in use"), waitLines);
-            Await.until(() -> order.contains("b2") && slots.waiting() == 1, "b1 and b2 run, b3 waits");
-            assertEquals(List.of(), order.stream().filter("b3"::equals).toList(), "b3 waits while both slots are held");
-            holdFirst.countDown();
+            Await.until(() -> order.size() == 2, "b1 and b2 hold their capsules: " + order);
+            assertEquals(List.of("b1", "b2"), order.stream().sorted().toList());
+            assertEquals(1, slots.waiting(), "b3 waits while both slots are held");
+            letGo.countDown();
             CompletableFuture.allOf(blocks.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
             assertTrue(order.contains("b3"), "then it runs: " + order);
             assertTrue(most.get() <= 2, "never more than 2 capsules at once: " + most.get());

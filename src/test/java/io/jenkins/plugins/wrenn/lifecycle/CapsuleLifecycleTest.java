@@ -410,6 +410,22 @@ class CapsuleLifecycleTest {
     }
 
     @Test
+    void aGiveBackDoneAgainAfterARestartIsHarmless() throws Exception {
+        CapsuleLease destroyed = lifecycle.acquire(fresh("base", 10, KeepPolicy.NEVER), log);
+        assertTrue(lifecycle.release(destroyed, log).gone());
+        Released again = lifecycle.release(destroyed, log);
+        assertTrue(again.gone(), "a capsule already gone counts as destroyed");
+        assertFalse(again.usage().metricsRead(), "its metrics are gone with it, and it says so");
+
+        CapsuleLease kept = lifecycle.acquire(fresh("base", 10, KeepPolicy.ALWAYS), log);
+        lifecycle.release(kept, log);
+        Released keptAgain = lifecycle.release(kept, log);
+        assertEquals("paused", keptAgain.status(), "a capsule already paused stays paused");
+        before = List.of(kept.capsuleId());
+        client.capsules().destroy(kept.capsuleId());
+    }
+
+    @Test
     void aDestroyThatKeepsFailingIsReportedWithWhatToDo() throws Exception {
         CapsuleLease lease = lifecycle.acquire(fresh("base", 10, KeepPolicy.NEVER), log);
         String path = CAPSULES + "/" + lease.capsuleId();

@@ -15,6 +15,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.Deque;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -71,6 +72,8 @@ public final class CapsuleRoutes {
     private final WrennTestServer server;
     private final Map<String, Deque<Sample>> samples = new ConcurrentHashMap<>();
     private final Map<String, Long> lastCpuNanos = new ConcurrentHashMap<>();
+    private final Map<String, Long> lastDisk = new ConcurrentHashMap<>();
+    private long samplesTaken;
     private volatile long lastSampleNanos = System.nanoTime();
     private volatile int maxConcurrent;
     private volatile int maxVcpus;
@@ -407,25 +410,29 @@ public final class CapsuleRoutes {
 
     // ---- sampling, as the host agent's sampler
 
-    /** Takes one sample of every running capsule; called by the server's timer every 500 ms. */
+    /**
+     * Takes one sample of every running capsule; called by the server's timer every 500 ms. The
+     * process table is read once per sample, however many capsules and processes there are; the
+     * disk is walked every fourth sample (2 s), its last size standing in between.
+     */
     void sample() {
         long now = System.nanoTime();
         double elapsedSeconds = Math.max(1e-3, (now - lastSampleNanos) / 1e9);
         lastSampleNanos = now;
         long stamp = Instant.now().getEpochSecond();
+        boolean walkDisk = samplesTaken++ % 4 == 0;
+        Map<Long, List<ProcessHandle>> children = null;
         for (TestCapsule c : server.allCapsules()) {
             if (!"running".equals(c.status)) {
                 continue;
             }
+            if (children == null && !c.processes.isEmpty()) {
+                children = childrenByParent();
+            }
             long cpuNanos = 0;
             long rss = BASE_MEMORY;
             for (LocalProcess p : c.processes.values()) {
-                ProcessHandle h = ProcessHandle.of(p.pid()).orElse(null);
-                if (h == null) {
-                    continue;
-                }
-                for (ProcessHandle each :
-                        Stream.concat(Stream.of(h), h.descendants()).toList()) {
+                for (ProcessHandle each : tree(p.pid(), children)) {
                     cpuNanos += each.info()
                             .totalCpuDuration()
                             .map(Duration::toNanos)
@@ -436,8 +443,32 @@ public final class CapsuleRoutes {
             Long before = lastCpuNanos.put(c.id, cpuNanos);
             double used = before == null ? 0 : Math.max(0, cpuNanos - before) / 1e9;
             double pct = Math.min(100, used / (elapsedSeconds * Math.max(1, c.vcpus)) * 100);
-            store(c.id, new Sample(stamp, pct, rss, diskBytes(c.workDir)));
+            long disk = walkDisk ? diskBytes(c.workDir) : lastDisk.getOrDefault(c.id, 0L);
+            lastDisk.put(c.id, disk);
+            store(c.id, new Sample(stamp, pct, rss, disk));
         }
+    }
+
+    private static Map<Long, List<ProcessHandle>> childrenByParent() {
+        Map<Long, List<ProcessHandle>> children = new HashMap<>();
+        ProcessHandle.allProcesses()
+                .forEach(h -> h.parent()
+                        .ifPresent(parent -> children.computeIfAbsent(parent.pid(), k -> new ArrayList<>())
+                                .add(h)));
+        return children;
+    }
+
+    /** A process and all its descendants, from one reading of the process table. */
+    private static List<ProcessHandle> tree(long pid, Map<Long, List<ProcessHandle>> children) {
+        List<ProcessHandle> out = new ArrayList<>();
+        ProcessHandle.of(pid).ifPresent(out::add);
+        for (int i = 0; i < out.size(); i++) {
+            out.addAll(
+                    children == null
+                            ? List.of()
+                            : children.getOrDefault(out.get(i).pid(), List.of()));
+        }
+        return out;
     }
 
     private void store(String capsuleId, Sample sample) {
