@@ -22,7 +22,7 @@ import io.jenkins.plugins.wrenn.testserver.ServerGeneration;
 import io.jenkins.plugins.wrenn.testserver.WrennTestServer;
 import java.io.OutputStream;
 import java.io.PrintStream;
-import java.net.URL;
+import java.net.URI;
 import java.time.Duration;
 import java.util.logging.Level;
 import java.util.regex.Matcher;
@@ -102,7 +102,10 @@ class WrennCapsulesPageJenkinsTest {
     }
 
     WebRequest destroyRequest(JenkinsRule j, String capsule) throws Exception {
-        return new WebRequest(new URL(j.getURL(), "manage/wrenn-capsules/destroy?capsule=" + capsule), HttpMethod.POST);
+        return new WebRequest(
+                URI.create(j.getURL() + "manage/wrenn-capsules/destroy?capsule=" + capsule)
+                        .toURL(),
+                HttpMethod.POST);
     }
 
     @Test
