@@ -4,6 +4,7 @@ import hudson.security.AccessControlled;
 import hudson.security.Permission;
 
 public interface Item extends AccessControlled {
+    Permission READ = null;
     Permission CONFIGURE = null;
     Permission EXTENDED_READ = null;
 

@@ -26,6 +26,18 @@ public class Jenkins implements AccessControlled {
         throw new UnsupportedOperationException("declaration only");
     }
 
+    public static org.springframework.security.core.Authentication getAuthentication2() {
+        throw new UnsupportedOperationException("declaration only");
+    }
+
+    public String getLegacyInstanceId() {
+        throw new UnsupportedOperationException("declaration only");
+    }
+
+    public @CheckForNull <T extends Item> T getItemByFullName(@NonNull String fullName, Class<T> type) {
+        throw new UnsupportedOperationException("declaration only");
+    }
+
     public @CheckForNull Item getItemByFullName(String fullName) {
         throw new UnsupportedOperationException("declaration only");
     }

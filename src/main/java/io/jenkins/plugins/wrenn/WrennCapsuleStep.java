@@ -9,14 +9,22 @@ import hudson.model.Run;
 import hudson.model.TaskListener;
 import hudson.util.FormValidation;
 import hudson.util.ListBoxModel;
+import io.jenkins.plugins.wrenn.capacity.CapsuleSlots;
 import io.jenkins.plugins.wrenn.lifecycle.CapsuleFailure;
 import io.jenkins.plugins.wrenn.lifecycle.CapsuleLease;
 import io.jenkins.plugins.wrenn.lifecycle.CapsuleOptions;
+import io.jenkins.plugins.wrenn.lifecycle.CapsuleRecords;
+import io.jenkins.plugins.wrenn.lifecycle.KeepPolicy;
+import io.jenkins.plugins.wrenn.lifecycle.Released;
+import java.io.Serializable;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicLong;
+import org.jenkinsci.plugins.structs.describable.CustomDescribableModel;
 import org.jenkinsci.plugins.workflow.steps.BodyExecution;
 import org.jenkinsci.plugins.workflow.steps.BodyExecutionCallback;
 import org.jenkinsci.plugins.workflow.steps.EnvironmentExpander;
@@ -46,7 +54,7 @@ public class WrennCapsuleStep extends Step {
     private int memoryMb;
     private int timeoutSec;
     private int waitTimeout;
-    private boolean keep;
+    private KeepPolicy keep = KeepPolicy.NEVER;
     private String capsule;
     private boolean resume;
     private boolean pauseAfter;
@@ -100,13 +108,20 @@ public class WrennCapsuleStep extends Step {
         this.waitTimeout = waitTimeout;
     }
 
-    public boolean isKeep() {
-        return keep;
+    /** {@code never} (shown as nothing, the default), {@code onFailure} or {@code always}. */
+    public String getKeep() {
+        return keep == KeepPolicy.NEVER ? null : keep.token();
     }
 
+    /**
+     * Sets when a fresh capsule is kept, paused, at the end. A boolean ({@code keep: true}) is
+     * turned into its word before it gets here, see {@link DescriptorImpl#customInstantiate}.
+     *
+     * @throws IllegalArgumentException naming the words the option takes
+     */
     @DataBoundSetter
-    public void setKeep(boolean keep) {
-        this.keep = keep;
+    public void setKeep(String keep) {
+        this.keep = KeepPolicy.parse(keep);
     }
 
     public String getCapsule() {
@@ -159,15 +174,25 @@ public class WrennCapsuleStep extends Step {
     private static final Set<Execution> PREPARING = ConcurrentHashMap.newKeySet();
 
     /**
-     * Lets go of the preparations when Jenkins shuts down: they no longer end their steps or
-     * start bodies, and leave their capsules (saved with the step as soon as known) for the next
-     * Jenkins to give back. (A restart within one JVM, as the real-build tests do, would otherwise
-     * leave them acting for a Jenkins that is gone.)
+     * Which Jenkins a task on the lifecycle threads acts for: a task that finds it changed (a
+     * restart within the JVM) neither ends its step nor starts a body, as its step belongs to a
+     * Jenkins that is gone; the resumed step redoes what it was doing.
+     */
+    private static final AtomicLong EPOCH = new AtomicLong();
+
+    /**
+     * Lets go of the preparations and give-backs when Jenkins shuts down: they no longer end their
+     * steps or start bodies, and leave their capsules (saved with the step as soon as known) for the
+     * next Jenkins to give back. (A restart within one JVM, as the real-build tests do, would
+     * otherwise leave them acting for a Jenkins that is gone.)
      */
     @Terminator
     public static void detachAll() {
+        EPOCH.incrementAndGet();
         PREPARING.forEach(e -> e.detached = true);
         PREPARING.clear();
+        // The slots of running blocks are taken again as they resume.
+        CapsuleOwnership.SLOTS.clear();
     }
 
     /** Where capsules are created, waited for and destroyed: never on the Pipeline's own thread. */
@@ -177,10 +202,29 @@ public class WrennCapsuleStep extends Step {
         return t;
     });
 
+    /** How the body ended, saved before the capsule is given back. */
+    static final class Ending implements Serializable {
+        private static final long serialVersionUID = 1L;
+
+        private final Object result;
+        private final Throwable failure;
+
+        Ending(Object result, Throwable failure) {
+            this.result = result;
+            this.failure = failure;
+        }
+
+        boolean failed() {
+            return failure != null;
+        }
+    }
+
     /**
-     * Gets the capsule on a thread of its own, then runs the body with it; the body's callback
-     * gives it back. Everything it needs after a restart is in serializable fields: the lease,
-     * and the body, whose callback still runs when the resumed body ends.
+     * Waits for a capsule slot (Maximum capsules at once) without a thread, gets the capsule on a
+     * thread of its own, then runs the body with it; the body's callback gives it back. Everything
+     * it needs after a restart is in serializable fields: the lease, the body (whose callback still
+     * runs when the resumed body ends), and how the body ended, so that a restart during the
+     * give-back redoes it.
      */
     static final class Execution extends StepExecution {
 
@@ -190,17 +234,23 @@ public class WrennCapsuleStep extends Step {
         private final CapsuleOptions options;
 
         private final String credentialsId;
+        /** The ledger record of a capsule this block creates, and the key of its capsule slot. */
+        private final String recordId;
+
         private volatile CapsuleLease lease;
         private volatile BodyExecution body;
+        private volatile Ending ending;
         private transient boolean submitted;
         private transient Thread worker;
         private transient Throwable stopCause;
+        private transient CapsuleSlots.Request slot;
         private transient volatile boolean detached;
 
         Execution(CapsuleOptions options, String credentialsId, StepContext context) {
             super(context);
             this.options = options;
             this.credentialsId = credentialsId;
+            this.recordId = CapsuleOwnership.newRecordId();
         }
 
         @Override
@@ -213,32 +263,63 @@ public class WrennCapsuleStep extends Step {
                 submitted = true;
             }
             PREPARING.add(this);
-            LIFECYCLE.submit(this::prepare);
+            long epoch = EPOCH.get();
+            if (options.existing()) {
+                LIFECYCLE.submit(() -> prepare(epoch));
+                return false;
+            }
+            CapsuleSlots.Request ask = CapsuleOwnership.SLOTS.request(recordId);
+            synchronized (this) {
+                slot = ask;
+            }
+            if (ask.mustWait()) {
+                getContext().get(TaskListener.class).getLogger().println(ask.waitLine());
+            }
+            // No thread waits: the preparation is submitted once the slot is granted.
+            ask.granted().whenComplete((granted, cancelled) -> {
+                if (cancelled == null) {
+                    LIFECYCLE.submit(() -> prepare(epoch));
+                } else {
+                    PREPARING.remove(this);
+                    if (!detached) {
+                        getContext().onFailure(stopCauseOr(cancelled));
+                    }
+                }
+            });
             return false;
         }
 
-        private void prepare() {
+        private void prepare(long epoch) {
             StepContext context = getContext();
             synchronized (this) {
                 if (stopCause != null) {
                     PREPARING.remove(this);
+                    CapsuleOwnership.SLOTS.release(recordId);
                     context.onFailure(stopCause);
                     return;
                 }
                 worker = Thread.currentThread();
             }
+            boolean bodyStarted = false;
             try {
                 CapsuleLease acquired;
-                try (WrennConnection connection = WrennConnection.forBuild(credentialsId, context.get(Run.class))) {
+                Run<?, ?> run = context.get(Run.class);
+                try (WrennConnection connection = WrennConnection.forBuild(credentialsId, run)) {
                     acquired = connection
                             .lifecycle()
-                            .acquire(options, context.get(TaskListener.class).getLogger(), known -> {
-                                lease = known;
-                                // Saved before the wait: a restart during it still finds the capsule to give back.
-                                context.saveState();
-                            });
+                            .acquire(
+                                    options,
+                                    CapsuleOwnership.records(run, credentialsId, recordId),
+                                    context.get(TaskListener.class).getLogger(),
+                                    known -> {
+                                        lease = known;
+                                        // Saved before the wait: a restart during it still finds the capsule to give
+                                        // back.
+                                        context.saveState();
+                                    });
                 }
-                if (detached) {
+                lease = acquired;
+                if (detached || EPOCH.get() != epoch) {
                     return;
                 }
                 Throwable stoppedBy;
@@ -253,14 +334,15 @@ public class WrennCapsuleStep extends Step {
                                                 context.get(EnvironmentExpander.class),
                                                 EnvironmentExpander.constant(
                                                         Map.of(ENV_CAPSULE, acquired.capsuleId()))))
-                                .withCallback(new GiveBack(acquired, credentialsId))
+                                .withCallback(new GiveBack(this))
                                 .start();
+                        bodyStarted = true;
                         return;
                     }
                 }
                 // Stopped just as the capsule became ready; the stop's interrupt must not cut the clean-up.
                 Thread.interrupted();
-                GiveBack.release(context, acquired, credentialsId);
+                release(context, acquired, credentialsId, recordId, true, epoch);
                 context.onFailure(stoppedBy);
             } catch (CapsuleFailure e) {
                 if (!detached) {
@@ -273,6 +355,9 @@ public class WrennCapsuleStep extends Step {
                 }
             } finally {
                 PREPARING.remove(this);
+                if (!bodyStarted && !detached) {
+                    CapsuleOwnership.SLOTS.release(recordId);
+                }
                 synchronized (this) {
                     worker = null;
                 }
@@ -289,13 +374,14 @@ public class WrennCapsuleStep extends Step {
          * An abort or {@code timeout {}}: a running body is cancelled, and its callback gives the
          * capsule back; while the capsule is still being prepared, the preparation is interrupted,
          * destroys a capsule it created, and then ends the step with the stop's cause, so that the
-         * log shows the clean-up before the build ends.
+         * log shows the clean-up before the build ends; a wait for a capsule slot is left at once.
          */
         @Override
         public void stop(Throwable cause) throws Exception {
             BodyExecution running;
             Thread preparing;
             boolean pending;
+            CapsuleSlots.Request waiting;
             synchronized (this) {
                 if (stopCause == null) {
                     stopCause = cause;
@@ -303,11 +389,15 @@ public class WrennCapsuleStep extends Step {
                 running = body;
                 preparing = worker;
                 pending = submitted;
+                waiting = slot;
             }
             if (running != null) {
                 running.cancel(cause);
             } else if (preparing != null) {
                 preparing.interrupt();
+            } else if (waiting != null && waiting.mustWait()) {
+                // Ends the step through the wait's own completion.
+                waiting.cancel();
             } else if (!pending) {
                 // After a restart: no preparation is left to end the step.
                 getContext().onFailure(cause);
@@ -315,13 +405,24 @@ public class WrennCapsuleStep extends Step {
         }
 
         /**
-         * After a controller restart: a body that had started resumes by itself, and its callback
-         * gives the capsule back when it ends. A restart while the capsule was being prepared
-         * leaves no thread to finish that: give back what is known and fail the step.
+         * After a controller restart: a give-back the restart cut off is redone and the step ends as
+         * the body ended; a body that had started resumes by itself (its capsule still holds its
+         * slot), and its callback gives the capsule back when it ends. A restart while the capsule
+         * was being prepared leaves no thread to finish that: give back what is known and fail the
+         * step.
          */
         @Override
         public void onResume() {
+            Ending ended = ending;
+            if (ended != null) {
+                giveBackAndEnd(getContext(), ended);
+                return;
+            }
             if (body != null) {
+                CapsuleLease held = lease;
+                if (held != null && held.created()) {
+                    CapsuleOwnership.SLOTS.occupy(recordId);
+                }
                 return;
             }
             StepContext context = getContext();
@@ -330,10 +431,11 @@ public class WrennCapsuleStep extends Step {
                 // A stop from now on leaves ending the step to this task, so it ends once.
                 submitted = true;
             }
+            long epoch = EPOCH.get();
             LIFECYCLE.submit(() -> {
                 try {
                     if (known != null) {
-                        GiveBack.release(context, known, credentialsId);
+                        release(context, known, credentialsId, recordId, true, epoch);
                     }
                     context.onFailure(stopCauseOr(new AbortException(
                             known != null
@@ -344,69 +446,108 @@ public class WrennCapsuleStep extends Step {
                 }
             });
         }
+
+        /**
+         * The body ended: saves how, then gives the capsule back on the lifecycle thread and ends
+         * the step as the body ended. A capsule that could not be given back fails a body that
+         * succeeded; after a failed body, the body's failure stays the step's and the log says
+         * what was left.
+         */
+        void bodyEnded(StepContext context, Ending ended) {
+            ending = ended;
+            context.saveState();
+            giveBackAndEnd(context, ended);
+        }
+
+        private void giveBackAndEnd(StepContext context, Ending ended) {
+            long epoch = EPOCH.get();
+            LIFECYCLE.submit(() -> {
+                Throwable problem = null;
+                try {
+                    release(context, lease, credentialsId, recordId, ended.failed(), epoch);
+                } catch (CapsuleFailure e) {
+                    problem = e;
+                } catch (Exception e) {
+                    problem = e;
+                }
+                if (EPOCH.get() != epoch) {
+                    // Jenkins shut down meanwhile: the resumed step gives the capsule back again.
+                    return;
+                }
+                if (ended.failed()) {
+                    if (problem instanceof CapsuleFailure) {
+                        log(context, problem.getMessage());
+                    } else if (problem != null) {
+                        ended.failure.addSuppressed(problem);
+                    }
+                    context.onFailure(ended.failure);
+                } else if (problem instanceof CapsuleFailure) {
+                    context.onFailure(new AbortException(problem.getMessage()));
+                } else if (problem != null) {
+                    context.onFailure(problem);
+                } else {
+                    context.onSuccess(ended.result);
+                }
+            });
+        }
     }
 
-    /**
-     * Gives the capsule back when the body ends, on the lifecycle thread, then ends the step as the
-     * body ended. A capsule that could not be given back fails a body that succeeded; after a
-     * failed body, the body's failure stays the step's and the log says what was left.
-     */
+    /** Tells the step how the body ended; the step gives the capsule back. */
     static final class GiveBack extends BodyExecutionCallback {
 
         private static final long serialVersionUID = 1L;
 
-        private final CapsuleLease lease;
-        private final String credentialsId;
+        private final Execution execution;
 
-        GiveBack(CapsuleLease lease, String credentialsId) {
-            this.lease = lease;
-            this.credentialsId = credentialsId;
+        GiveBack(Execution execution) {
+            this.execution = execution;
         }
 
         @Override
         public void onSuccess(StepContext context, Object result) {
-            LIFECYCLE.submit(() -> {
-                try {
-                    release(context, lease, credentialsId);
-                    context.onSuccess(result);
-                } catch (CapsuleFailure e) {
-                    context.onFailure(new AbortException(e.getMessage()));
-                } catch (Exception e) {
-                    context.onFailure(e);
-                }
-            });
+            execution.bodyEnded(context, new Ending(result, null));
         }
 
         @Override
         public void onFailure(StepContext context, Throwable t) {
-            LIFECYCLE.submit(() -> {
-                try {
-                    release(context, lease, credentialsId);
-                } catch (CapsuleFailure e) {
-                    log(context, e.getMessage());
-                } catch (Exception e) {
-                    t.addSuppressed(e);
-                }
-                context.onFailure(t);
-            });
+            execution.bodyEnded(context, new Ending(null, t));
         }
+    }
 
-        static void release(StepContext context, CapsuleLease lease, String credentialsId) throws Exception {
-            TaskListener listener = context.get(TaskListener.class);
-            Run<?, ?> run = context.get(Run.class);
-            try (WrennConnection connection = WrennConnection.forBuild(credentialsId, run)) {
-                if (connection.lifecycle().release(lease, listener.getLogger())) {
-                    processesGone(run, lease.capsuleId());
-                }
+    /**
+     * Gives a capsule back as its lease says, records what it cost on the build, and frees its
+     * capsule slot. Safe to call again after a restart in the middle of it.
+     *
+     * @param failed whether the block failed (a capsule kept on failure is then kept)
+     * @param epoch the {@link #EPOCH} the caller acts for
+     */
+    static void release(
+            StepContext context, CapsuleLease lease, String credentialsId, String recordId, boolean failed, long epoch)
+            throws Exception {
+        TaskListener listener = context.get(TaskListener.class);
+        Run<?, ?> run = context.get(Run.class);
+        try (WrennConnection connection = WrennConnection.forBuild(credentialsId, run)) {
+            CapsuleRecords records =
+                    lease.created() ? CapsuleOwnership.records(run, credentialsId, recordId) : CapsuleRecords.NONE;
+            Released released = connection.lifecycle().release(lease, failed, records, listener.getLogger());
+            if (EPOCH.get() != epoch) {
+                // This build object belongs to a Jenkins that is gone; the resumed step records it.
+                return;
             }
+            if (released.gone()) {
+                processesGone(run, lease.capsuleId());
+            }
+            BuildCapsulesAction.record(run, released);
+        } finally {
+            CapsuleOwnership.SLOTS.release(recordId);
         }
+    }
 
-        private static void log(StepContext context, String text) {
-            try {
-                context.get(TaskListener.class).getLogger().println(text);
-            } catch (Exception e) {
-                // No log to write to: the build is gone.
-            }
+    private static void log(StepContext context, String text) {
+        try {
+            context.get(TaskListener.class).getLogger().println(text);
+        } catch (Exception e) {
+            // No log to write to: the build is gone.
         }
     }
 
@@ -426,9 +567,20 @@ public class WrennCapsuleStep extends Step {
         }
     }
 
+    /** Arguments with a boolean {@code keep} turned into its word; the others as they are. */
+    static Map<String, Object> keepAsWord(Map<String, Object> arguments) {
+        Object keep = arguments.get("keep");
+        if (!(keep instanceof Boolean b)) {
+            return arguments;
+        }
+        Map<String, Object> copy = new HashMap<>(arguments);
+        copy.put("keep", (b ? KeepPolicy.ALWAYS : KeepPolicy.NEVER).token());
+        return copy;
+    }
+
     /** The step's name, its block, and the Snippet Generator's form. */
     @Extension
-    public static class DescriptorImpl extends StepDescriptor {
+    public static class DescriptorImpl extends StepDescriptor implements CustomDescribableModel {
 
         @Override
         public String getFunctionName() {
@@ -448,6 +600,12 @@ public class WrennCapsuleStep extends Step {
         @Override
         public Set<? extends Class<?>> getRequiredContext() {
             return Set.of(Run.class, TaskListener.class);
+        }
+
+        /** {@code keep} was a boolean: {@code keep: true} still means {@code keep: 'always'}. */
+        @Override
+        public Map<String, Object> customInstantiate(Map<String, Object> arguments) {
+            return keepAsWord(arguments);
         }
 
         @POST

@@ -9,16 +9,24 @@ import hudson.Util;
 import hudson.model.AbstractProject;
 import hudson.model.InvisibleAction;
 import hudson.model.Item;
+import hudson.model.Result;
 import hudson.model.Run;
 import hudson.model.TaskListener;
 import hudson.tasks.BuildWrapperDescriptor;
 import hudson.util.FormValidation;
 import hudson.util.ListBoxModel;
+import io.jenkins.plugins.wrenn.capacity.CapsuleSlots;
 import io.jenkins.plugins.wrenn.lifecycle.CapsuleFailure;
 import io.jenkins.plugins.wrenn.lifecycle.CapsuleLease;
 import io.jenkins.plugins.wrenn.lifecycle.CapsuleOptions;
+import io.jenkins.plugins.wrenn.lifecycle.CapsuleRecords;
+import io.jenkins.plugins.wrenn.lifecycle.KeepPolicy;
+import io.jenkins.plugins.wrenn.lifecycle.Released;
 import java.io.IOException;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
 import jenkins.tasks.SimpleBuildWrapper;
+import org.jenkinsci.plugins.structs.describable.CustomDescribableModel;
 import org.kohsuke.stapler.AncestorInPath;
 import org.kohsuke.stapler.DataBoundConstructor;
 import org.kohsuke.stapler.DataBoundSetter;
@@ -38,7 +46,9 @@ public class WrennCapsuleWrapper extends SimpleBuildWrapper {
     private int memoryMb;
     private int timeoutSec;
     private int waitTimeout;
-    private boolean keep;
+    /** A word of {@link KeepPolicy}; a job saved when this was a boolean reads "true" or "false" here. */
+    private String keep;
+
     private String capsule;
     private boolean resume;
     private boolean pauseAfter;
@@ -92,13 +102,20 @@ public class WrennCapsuleWrapper extends SimpleBuildWrapper {
         this.waitTimeout = waitTimeout;
     }
 
-    public boolean isKeep() {
-        return keep;
+    /** {@code onFailure} or {@code always}; null for never (the default). */
+    public String getKeep() {
+        KeepPolicy policy = KeepPolicy.parse(keep);
+        return policy == KeepPolicy.NEVER ? null : policy.token();
     }
 
+    /**
+     * Sets when the fresh capsule is kept, paused, at the end.
+     *
+     * @throws IllegalArgumentException naming the words the option takes
+     */
     @DataBoundSetter
-    public void setKeep(boolean keep) {
-        this.keep = keep;
+    public void setKeep(String keep) {
+        this.keep = KeepPolicy.parse(keep).token();
     }
 
     public String getCapsule() {
@@ -164,20 +181,60 @@ public class WrennCapsuleWrapper extends SimpleBuildWrapper {
                 memoryMb,
                 timeoutSec,
                 waitTimeout,
-                keep,
+                KeepPolicy.parse(keep),
                 capsule == null ? null : initialEnvironment.expand(capsule),
                 resume,
                 pauseAfter);
+        String problem = options.problem();
+        if (problem != null) {
+            throw new AbortException(problem);
+        }
         String credentials = WrennCredentials.effectiveId(credentialsId);
+        String recordId = CapsuleOwnership.newRecordId();
+        if (!options.existing()) {
+            awaitSlot(recordId, listener);
+        }
         CapsuleLease lease;
+        boolean held = false;
         try (WrennConnection connection = WrennConnection.forBuild(credentials, build)) {
-            lease = connection.lifecycle().acquire(options, listener.getLogger());
+            lease = connection
+                    .lifecycle()
+                    .acquire(
+                            options,
+                            CapsuleOwnership.records(build, credentials, recordId),
+                            listener.getLogger(),
+                            l -> {});
+            held = true;
         } catch (CapsuleFailure e) {
             throw new AbortException(e.getMessage());
+        } finally {
+            if (!held) {
+                CapsuleOwnership.SLOTS.release(recordId);
+            }
         }
         build.addAction(new BuildCapsule(lease.capsuleId(), credentials));
         context.env(WrennCapsuleStep.ENV_CAPSULE, lease.capsuleId());
-        context.setDisposer(new GiveBack(lease, credentials));
+        context.setDisposer(new GiveBack(lease, credentials, recordId));
+    }
+
+    /**
+     * Waits for a capsule slot (Maximum capsules at once). A freestyle build holds its executor
+     * anyway; an abort interrupts the wait at once and leaves the queue.
+     */
+    private static void awaitSlot(String recordId, TaskListener listener) throws IOException, InterruptedException {
+        CapsuleSlots.Request ask = CapsuleOwnership.SLOTS.request(recordId);
+        if (!ask.mustWait()) {
+            return;
+        }
+        listener.getLogger().println(ask.waitLine());
+        try {
+            ask.granted().get();
+        } catch (InterruptedException e) {
+            ask.cancel();
+            throw e;
+        } catch (ExecutionException e) {
+            throw new IOException(e.getCause());
+        }
     }
 
     /**
@@ -199,17 +256,22 @@ public class WrennCapsuleWrapper extends SimpleBuildWrapper {
         }
     }
 
-    /** Gives the capsule back when the build steps are done, also after an abort. */
+    /**
+     * Gives the capsule back when the build steps are done, also after an abort: a capsule kept on
+     * failure is kept when the build so far is worse than a success.
+     */
     static final class GiveBack extends Disposer {
 
         private static final long serialVersionUID = 1L;
 
         private final CapsuleLease lease;
         private final String credentialsId;
+        private final String recordId;
 
-        GiveBack(CapsuleLease lease, String credentialsId) {
+        GiveBack(CapsuleLease lease, String credentialsId, String recordId) {
             this.lease = lease;
             this.credentialsId = credentialsId;
+            this.recordId = recordId;
         }
 
         @Override
@@ -222,13 +284,21 @@ public class WrennCapsuleWrapper extends SimpleBuildWrapper {
         public void tearDown(Run<?, ?> build, TaskListener listener) throws IOException, InterruptedException {
             // After an abort the executor's thread may still be interrupted; the capsule must go anyway.
             boolean interrupted = Thread.interrupted();
+            Result sofar = build.getResult();
+            boolean failed = sofar != null && sofar.isWorseThan(Result.SUCCESS);
             try (WrennConnection connection = WrennConnection.forBuild(credentialsId, build)) {
-                if (connection.lifecycle().release(lease, listener.getLogger())) {
+                CapsuleRecords records = lease.created()
+                        ? CapsuleOwnership.records(build, credentialsId, recordId)
+                        : CapsuleRecords.NONE;
+                Released released = connection.lifecycle().release(lease, failed, records, listener.getLogger());
+                if (released.gone()) {
                     WrennCapsuleStep.processesGone(build, lease.capsuleId());
                 }
+                BuildCapsulesAction.record(build, released);
             } catch (CapsuleFailure e) {
                 throw new AbortException(e.getMessage());
             } finally {
+                CapsuleOwnership.SLOTS.release(recordId);
                 if (interrupted) {
                     Thread.currentThread().interrupt();
                 }
@@ -238,7 +308,7 @@ public class WrennCapsuleWrapper extends SimpleBuildWrapper {
 
     /** The option's name in the job form, and the form's checks. */
     @Extension
-    public static class DescriptorImpl extends BuildWrapperDescriptor {
+    public static class DescriptorImpl extends BuildWrapperDescriptor implements CustomDescribableModel {
 
         @Override
         public boolean isApplicable(AbstractProject<?, ?> item) {
@@ -248,6 +318,12 @@ public class WrennCapsuleWrapper extends SimpleBuildWrapper {
         @Override
         public String getDisplayName() {
             return Messages.WrennCapsuleWrapper_DisplayName();
+        }
+
+        /** {@code keep} was a boolean: {@code keep: true} in a {@code wrap} step still means always. */
+        @Override
+        public Map<String, Object> customInstantiate(Map<String, Object> arguments) {
+            return WrennCapsuleStep.keepAsWord(arguments);
         }
 
         @POST

@@ -10,6 +10,7 @@ import hudson.util.Secret;
 import io.jenkins.plugins.wrenn.testserver.Await;
 import io.jenkins.plugins.wrenn.testserver.CreateFault;
 import io.jenkins.plugins.wrenn.testserver.WrennTestServer;
+import java.time.Duration;
 import java.util.List;
 import org.jenkinsci.plugins.plaincredentials.impl.StringCredentialsImpl;
 import org.jenkinsci.plugins.workflow.cps.CpsFlowDefinition;
@@ -27,7 +28,8 @@ import org.jvnet.hudson.test.junit.jupiter.JenkinsSessionExtension;
 /**
  * A controller restart while the body of {@code wrennCapsule} runs: the build resumes inside the
  * block, and the capsule is still destroyed when the block ends; while the capsule is still
- * starting: the step gives it back and fails. The test server outlives the
+ * starting: the step gives it back and fails; while the capsule is being given back: the give-back
+ * is redone and the step ends as its body did. The test server outlives the
  * restart, as a real Wrenn service would.
  */
 @DisabledOnOs(value = OS.WINDOWS, disabledReason = "the test server runs commands through /bin/sh")
@@ -108,6 +110,35 @@ class WrennCapsuleRestartJenkinsTest {
             j.assertBuildStatus(Result.FAILURE, j.waitForCompletion(b));
             j.assertLogContains("The controller restarted while capsule cl-", b);
             j.assertLogNotContains("never here", b);
+            Await.until(() -> server.capsulesLeft().equals(List.of()), "no capsule left");
+        });
+    }
+
+    @Test
+    void aRestartWhileTheCapsuleIsGivenBackRedoesTheGiveBackAndTheStepEndsAsItsBodyDid() throws Throwable {
+        sessions.then(j -> {
+            configure();
+            WorkflowJob p = j.jenkins.createProject(WorkflowJob.class, "r");
+            p.setDefinition(new CpsFlowDefinition("""
+                    def r = wrennCapsule {
+                        echo "body in ${env.WRENN_CAPSULE}"
+                        'body-result'
+                    }
+                    echo "the block returned ${r}"
+                    """, true));
+            // The give-back's first call, the read of what the capsule cost, is slow: the restart falls into it.
+            server.delayNext("GET", "/api/v1/capsules/[^/]+/metrics", Duration.ofSeconds(8));
+            WorkflowRun b = p.scheduleBuild2(0).waitForStart();
+            j.waitForMessage("body in cl-", b);
+            Await.until(
+                    () -> !server.requests("GET", "/api/v1/capsules/[^/]+/metrics")
+                            .isEmpty(),
+                    "the give-back has started");
+        });
+        sessions.then(j -> {
+            WorkflowRun b = j.jenkins.getItemByFullName("r", WorkflowJob.class).getBuildByNumber(1);
+            j.assertBuildStatusSuccess(j.waitForCompletion(b));
+            j.assertLogContains("the block returned body-result", b);
             Await.until(() -> server.capsulesLeft().equals(List.of()), "no capsule left");
         });
     }

@@ -1,6 +1,5 @@
 package io.jenkins.plugins.wrenn;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -192,11 +191,11 @@ class WrennCapsuleStepJenkinsTest {
     }
 
     @Test
-    void keepLeavesTheCapsuleAndPrintsItsId(JenkinsRule j) throws Exception {
-        WorkflowRun b = j.buildAndAssertSuccess(pipeline(j, "wrennCapsule(keep: true) { echo 'kept' }"));
+    void keepAlwaysKeepsTheCapsulePausedAndPrintsItsId(JenkinsRule j) throws Exception {
+        WorkflowRun b = j.buildAndAssertSuccess(pipeline(j, "wrennCapsule(keep: 'always') { echo 'kept' }"));
         String id = createdIn(b);
-        j.assertLogContains("Keeping capsule " + id + " (keep: true)", b);
-        assertEquals("running", server.status(id));
+        j.assertLogContains("Keeping capsule " + id + " (keep: always)", b);
+        Await.until(() -> "paused".equals(server.status(id)), "kept, paused");
     }
 
     @Test
@@ -215,6 +214,9 @@ class WrennCapsuleStepJenkinsTest {
         st.assertRoundTrip(
                 existingStep,
                 "wrennCapsule(capsule: 'cl-abc', pauseAfter: true, resume: true) {\n    // some block\n}");
+        WrennCapsuleStep keptStep = new WrennCapsuleStep();
+        keptStep.setKeep("onFailure");
+        st.assertRoundTrip(keptStep, "wrennCapsule(keep: 'onFailure') {\n    // some block\n}");
         SnippetizerTester.assertDocGeneration(WrennCapsuleStep.class);
     }
 }

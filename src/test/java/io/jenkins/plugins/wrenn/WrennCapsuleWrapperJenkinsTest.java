@@ -109,7 +109,7 @@ class WrennCapsuleWrapperJenkinsTest {
         wrapper.setMemoryMb(2048);
         wrapper.setTimeoutSec(600);
         wrapper.setWaitTimeout(120);
-        wrapper.setKeep(true);
+        wrapper.setKeep("onFailure");
         FreeStyleProject p = project(j, wrapper, "true");
         j.configRoundtrip(p);
         j.assertEqualDataBoundBeans(wrapper, p.getBuildWrappersList().get(WrennCapsuleWrapper.class));

@@ -11,6 +11,7 @@ import io.jenkins.plugins.wrenn.exec.StderrMarker;
 import io.jenkins.plugins.wrenn.lifecycle.CapsuleLease;
 import io.jenkins.plugins.wrenn.lifecycle.CapsuleLifecycle;
 import io.jenkins.plugins.wrenn.lifecycle.CapsuleOptions;
+import io.jenkins.plugins.wrenn.lifecycle.KeepPolicy;
 import io.jenkins.plugins.wrenn.testserver.ServerGeneration;
 import io.jenkins.plugins.wrenn.testserver.WrennTestServer;
 import java.io.OutputStream;
@@ -74,7 +75,8 @@ final class CapsuleStart {
             throws Exception {
         FirstByte first = new FirstByte();
         long t0 = System.nanoTime();
-        CapsuleLease lease = lifecycle.acquire(new CapsuleOptions("base", 0, 0, 0, 60, false, null, false, false), log);
+        CapsuleLease lease =
+                lifecycle.acquire(new CapsuleOptions("base", 0, 0, 0, 60, KeepPolicy.NEVER, null, false, false), log);
         ExecOutcome out = engine.start(
                         ExecutionSpec.of(lease.capsuleId(), Command.program("echo", List.of("first"))),
                         CommandOutput.of(first),

@@ -41,7 +41,7 @@ import java.util.zip.CRC32;
  * machine hits both alike. Prints medians with their interquartile range and the ratio of medians.
  *
  * <p>Usage: {@code WrennBenchmark [--quick] [--files-only]
- * [--only=latency,throughput,overhead,memory,concurrency,scale,capsule,files]}; {@code --quick} is a
+ * [--only=latency,throughput,overhead,memory,concurrency,scale,capsule,housekeeping,files]}; {@code --quick} is a
  * smoke run with tiny sizes, {@code --only} runs only the sections named, {@code --files-only} is
  * {@code --only=files}.
  */
@@ -118,6 +118,9 @@ public final class WrennBenchmark {
             }
             if (only.isEmpty() || only.contains("capsule")) {
                 b.capsuleStart();
+            }
+            if (only.isEmpty() || only.contains("housekeeping")) {
+                b.housekeeping();
             }
             if (only.isEmpty() || only.contains("files")) {
                 b.files();
@@ -434,6 +437,31 @@ public final class WrennBenchmark {
                 r.engine(),
                 r.bare(),
                 "<= 1.2x");
+    }
+
+    // ---- capsule housekeeping: the metrics read at give-back, and one sweep of many capsules
+
+    private void housekeeping() throws Exception {
+        int rounds = quick ? 2 : 10;
+        System.out.println("capsule block with and without the metrics read, " + rounds + " rounds ...");
+        CapsuleHousekeeping.BlockResult r = CapsuleHousekeeping.blocks(rounds);
+        pairedRow(
+                "whole wrennCapsule block (create, wait, echo, give back), with the metrics read vs without (ms)",
+                r.withUsage(),
+                r.withoutUsage(),
+                "<= 1.05x");
+        int capsules = quick ? 20 : 200;
+        Samples sweep = new Samples();
+        for (int i = 0; i < (quick ? 1 : 3); i++) {
+            System.out.println("sweep of " + capsules + " owned capsules, pass " + (i + 1) + " ...");
+            sweep.add(CapsuleHousekeeping.sweep(capsules));
+        }
+        row(
+                "one sweep pass over " + capsules + " owned capsules of builds that are over (ms)",
+                sweep.describe("%.0f"),
+                "",
+                "",
+                "<= 2000 ms");
     }
 
     /** A row of per-round times measured in pairs: both sides, and the median of their ratios. */

@@ -3,10 +3,11 @@ package io.jenkins.plugins.wrenn.api;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * The capsules of the team the API key belongs to: look them up, create, pause, resume, destroy,
- * and mark them active. Newer servers answer the lifecycle calls with 202 and a transitional
+ * mark them active, and read their resource samples. Newer servers answer the lifecycle calls with 202 and a transitional
  * status (starting, pausing, ...); the capsule returned then shows that status.
  */
 public final class Capsules {
@@ -31,6 +32,44 @@ public final class Capsules {
     }
 
     public Capsule create(CapsuleSpec spec) throws WrennApiException, InterruptedException {
+        return transport.send(
+                "create capsule",
+                null,
+                transport.post("/v1/capsules", createBody(spec), transport.requestTimeout()),
+                in -> Transport.JSON.readValue(in, Capsule.class),
+                false);
+    }
+
+    /**
+     * Sends the create and returns at once. The result completes with the capsule, or
+     * exceptionally with a {@link WrennApiException} (possibly inside a
+     * {@link java.util.concurrent.CompletionException}); an interrupt of a thread waiting for it
+     * does not cut the call, so a caller that is stopped meanwhile can still learn the capsule's id
+     * and destroy it. Bounded by the request timeout.
+     */
+    public CompletableFuture<Capsule> createAsync(CapsuleSpec spec) {
+        return transport.sendAsync(
+                "create capsule",
+                null,
+                transport.post("/v1/capsules", createBody(spec), transport.requestTimeout()),
+                in -> Transport.JSON.readValue(in, Capsule.class));
+    }
+
+    /**
+     * The capsule's resource samples over a range the server knows ({@code 5m}, {@code 1h},
+     * {@code 6h} or {@code 24h}). Only while the capsule runs or is paused: a stopped capsule's
+     * metrics are gone (404).
+     */
+    public CapsuleMetrics metrics(String id, String range) throws WrennApiException, InterruptedException {
+        return transport.read(
+                "read capsule metrics",
+                id,
+                Transport.capsulePath(id) + "/metrics?range=" + Transport.encode(range),
+                in -> Transport.JSON.readValue(in, CapsuleMetrics.class));
+    }
+
+    /** Only what was set: the servers' defaults differ between versions and must not be pinned here. */
+    private static ObjectNode createBody(CapsuleSpec spec) {
         ObjectNode body = Transport.JSON.createObjectNode();
         if (spec.template() != null) {
             body.put("template", spec.template());
@@ -38,12 +77,11 @@ public final class Capsules {
         putPositive(body, "vcpus", spec.vcpus());
         putPositive(body, "memory_mb", spec.memoryMb());
         putPositive(body, "timeout_sec", spec.timeoutSec());
-        return transport.send(
-                "create capsule",
-                null,
-                transport.post("/v1/capsules", body, transport.requestTimeout()),
-                in -> Transport.JSON.readValue(in, Capsule.class),
-                false);
+        if (!spec.metadata().isEmpty()) {
+            ObjectNode metadata = body.putObject("metadata");
+            spec.metadata().forEach(metadata::put);
+        }
+        return body;
     }
 
     public void destroy(String id) throws WrennApiException, InterruptedException {

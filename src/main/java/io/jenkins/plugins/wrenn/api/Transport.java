@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -193,6 +194,40 @@ final class Transport {
             }
             throw ApiErrors.transportFailure(operation, id, e);
         }
+    }
+
+    /**
+     * Sends a request without waiting for its answer: the result completes with what the reader
+     * made of a 2xx answer, or exceptionally with a {@link WrennApiException} (inside a
+     * {@link CompletionException} where the future wraps it). Unlike {@link #send},
+     * an interrupt of the caller does not cut the exchange, so a caller that must learn what a
+     * change it asked for did (a created capsule, say) can still wait for the answer. Sent once.
+     */
+    <T> CompletableFuture<T> sendAsync(String operation, String id, HttpRequest request, BodyReader<T> reader) {
+        return http.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray()).handle((response, failure) -> {
+            if (failure != null) {
+                throw new CompletionException(ApiErrors.transportFailure(operation, id, unwrap(failure)));
+            }
+            int status = response.statusCode();
+            byte[] body = response.body();
+            if (status < 200 || status >= 300) {
+                int length = Math.min(body.length, MAX_ERROR_BODY_BYTES);
+                throw new CompletionException(ApiErrors.errorFor(
+                        operation, id, response, new String(body, 0, length, StandardCharsets.UTF_8), null));
+            }
+            try {
+                return reader.read(new ByteArrayInputStream(body));
+            } catch (IOException e) {
+                throw new CompletionException(new WrennApiException(
+                        WrennApiException.Kind.UNEXPECTED_RESPONSE,
+                        operation,
+                        id,
+                        status,
+                        null,
+                        "unreadable answer: " + e.getMessage(),
+                        e));
+            }
+        });
     }
 
     /**

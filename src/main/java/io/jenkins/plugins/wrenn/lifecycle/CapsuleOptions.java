@@ -3,6 +3,7 @@ package io.jenkins.plugins.wrenn.lifecycle;
 import io.jenkins.plugins.wrenn.api.CapsuleSpec;
 import java.io.Serializable;
 import java.time.Duration;
+import java.util.Map;
 
 /**
  * What a build asks of its capsule: a fresh one made from a template, or an existing one by id.
@@ -18,7 +19,7 @@ public final class CapsuleOptions implements Serializable {
     private final int memoryMb;
     private final int timeoutSec;
     private final int waitTimeoutSec;
-    private final boolean keep;
+    private final KeepPolicy keep;
     private final String capsule;
     private final boolean resume;
     private final boolean pauseAfter;
@@ -29,7 +30,7 @@ public final class CapsuleOptions implements Serializable {
      * @param memoryMb memory of a fresh capsule in MiB; 0 for the server's default
      * @param timeoutSec idle seconds after which the server pauses a fresh capsule; 0 for the default
      * @param waitTimeoutSec how long to wait for the capsule to be running; 0 for {@link #DEFAULT_WAIT}
-     * @param keep keep a fresh capsule at the end instead of destroying it
+     * @param keep when a fresh capsule is kept, paused, at the end instead of destroyed; null for never
      * @param capsule the id of an existing capsule to use instead of creating one, or null
      * @param resume resume the existing capsule first if it is paused
      * @param pauseAfter pause the existing capsule again at the end
@@ -40,7 +41,7 @@ public final class CapsuleOptions implements Serializable {
             int memoryMb,
             int timeoutSec,
             int waitTimeoutSec,
-            boolean keep,
+            KeepPolicy keep,
             String capsule,
             boolean resume,
             boolean pauseAfter) {
@@ -49,7 +50,7 @@ public final class CapsuleOptions implements Serializable {
         this.memoryMb = memoryMb;
         this.timeoutSec = timeoutSec;
         this.waitTimeoutSec = waitTimeoutSec;
-        this.keep = keep;
+        this.keep = keep == null ? KeepPolicy.NEVER : keep;
         this.capsule = capsule;
         this.resume = resume;
         this.pauseAfter = pauseAfter;
@@ -71,7 +72,7 @@ public final class CapsuleOptions implements Serializable {
         return timeoutSec;
     }
 
-    public boolean keep() {
+    public KeepPolicy keep() {
         return keep;
     }
 
@@ -100,8 +101,8 @@ public final class CapsuleOptions implements Serializable {
         return waitTimeoutSec > 0 ? Duration.ofSeconds(waitTimeoutSec) : DEFAULT_WAIT;
     }
 
-    CapsuleSpec spec() {
-        return new CapsuleSpec(template, vcpus, memoryMb, timeoutSec);
+    CapsuleSpec spec(Map<String, String> labels) {
+        return new CapsuleSpec(template, vcpus, memoryMb, timeoutSec, labels);
     }
 
     /**
@@ -113,7 +114,8 @@ public final class CapsuleOptions implements Serializable {
         if (vcpus < 0 || memoryMb < 0 || timeoutSec < 0 || waitTimeoutSec < 0) {
             return Messages.Options_Negative();
         }
-        if (existing() && (template != null || vcpus > 0 || memoryMb > 0 || timeoutSec > 0 || keep)) {
+        if (existing()
+                && (template != null || vcpus > 0 || memoryMb > 0 || timeoutSec > 0 || keep != KeepPolicy.NEVER)) {
             return Messages.Options_ExistingWithCreate();
         }
         if (!existing() && (resume || pauseAfter)) {

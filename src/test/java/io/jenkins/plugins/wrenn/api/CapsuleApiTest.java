@@ -4,12 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.jenkins.plugins.wrenn.testserver.Await;
 import io.jenkins.plugins.wrenn.testserver.ServerGeneration;
 import io.jenkins.plugins.wrenn.testserver.WrennTestServer;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.AfterParameterizedClassInvocation;
 import org.junit.jupiter.params.BeforeParameterizedClassInvocation;
@@ -161,5 +163,74 @@ class CapsuleApiTest {
             assertFalse(wrong.toString().contains(secret));
         }
         assertFalse(client.toString().contains(KEY));
+    }
+
+    @Test
+    void onlyWhatIsSetIsSentAndTheServerChoosesTheRest() throws Exception {
+        Capsule created = client.capsules().create(new CapsuleSpec(null, 0, 0, 0));
+        assertEquals("{}", server.requests("POST", "/api/v1/capsules").getLast().body());
+        boolean current = generation == ServerGeneration.CURRENT;
+        assertEquals(current ? "minimal-ubuntu" : "minimal", created.template());
+        assertEquals(current ? 2 : 1, created.vcpus());
+        assertEquals(current ? 2048 : 512, created.memoryMb());
+        client.capsules().destroy(created.id());
+    }
+
+    @Test
+    void metadataIsKeptByNewerServersAndIgnoredByTheFirstGeneration() throws Exception {
+        Capsule created = client.capsules()
+                .create(new CapsuleSpec("base", 0, 0, 0, Map.of("jenkins.instance", "abc", "jenkins.build", "7")));
+        assertTrue(
+                server.requests("POST", "/api/v1/capsules").getLast().body().contains("\"metadata\":{\"jenkins."),
+                "sent");
+        Await.until(() -> client.capsules().get(created.id()).isRunning(), "running");
+        Map<String, String> seen = client.capsules().list().stream()
+                .filter(c -> c.id().equals(created.id()))
+                .findFirst()
+                .orElseThrow()
+                .metadata();
+        assertEquals(generation == ServerGeneration.CURRENT ? "abc" : null, seen.get("jenkins.instance"));
+        assertTrue(seen.containsKey("kernel_version"), "the host agent's own facts: " + seen);
+        client.capsules().destroy(created.id());
+    }
+
+    @Test
+    void newerServersRefuseReservedAndOversizedMetadata() {
+        assumeTrue(generation == ServerGeneration.CURRENT, "the first generation ignores metadata");
+        WrennApiException reserved = assertThrows(
+                WrennApiException.class,
+                () -> client.capsules().create(new CapsuleSpec("base", 0, 0, 0, Map.of("kernel_version", "x"))));
+        assertEquals(400, reserved.httpStatus());
+        assertEquals("validation_failed", reserved.errorCode());
+        WrennApiException tooLong = assertThrows(
+                WrennApiException.class,
+                () -> client.capsules().create(new CapsuleSpec("base", 0, 0, 0, Map.of("job", "x".repeat(65)))));
+        assertEquals(400, tooLong.httpStatus());
+    }
+
+    @Test
+    void metricsAreThereWhileTheCapsuleLivesAndGoneOnceItIsDestroyed() throws Exception {
+        String id = server.createCapsule();
+        server.capsuleRoutes().addSample(id, 42.5, 300L << 20, 7L << 20);
+        CapsuleMetrics metrics = client.capsules().metrics(id, "5m");
+        assertEquals(id, metrics.capsuleId());
+        assertEquals("5m", metrics.range());
+        assertTrue(metrics.points().stream().anyMatch(p -> p.cpuPct() == 42.5 && p.memBytes() == 300L << 20));
+
+        WrennApiException badRange =
+                assertThrows(WrennApiException.class, () -> client.capsules().metrics(id, "3d"));
+        assertEquals(400, badRange.httpStatus());
+
+        client.capsules().destroy(id);
+        Await.until(
+                () -> {
+                    try {
+                        client.capsules().metrics(id, "5m");
+                        return false;
+                    } catch (WrennApiException e) {
+                        return e.httpStatus() == 404;
+                    }
+                },
+                "the metrics of a destroyed capsule to be gone");
     }
 }

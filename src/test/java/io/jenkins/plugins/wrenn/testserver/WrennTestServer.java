@@ -22,6 +22,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -97,6 +98,7 @@ public final class WrennTestServer implements AutoCloseable {
     private final AtomicInteger tagCounter = new AtomicInteger();
     private final AtomicReference<CreateFault> createFault = new AtomicReference<>();
     private final FileRoutes files = new FileRoutes(this);
+    private final CapsuleRoutes capsuleRoutes = new CapsuleRoutes(this);
     private final SecureRandom random = new SecureRandom();
     private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "wrenn-test-timers");
@@ -177,6 +179,7 @@ public final class WrennTestServer implements AutoCloseable {
         jetty.start();
         this.relay = new FaultRelay(connector.getLocalPort());
         timers.scheduleAtFixedRate(this::pauseIdleCapsules, 100, 100, TimeUnit.MILLISECONDS);
+        timers.scheduleAtFixedRate(capsuleRoutes::sample, 500, 500, TimeUnit.MILLISECONDS);
     }
 
     /** Starts a server like Wrenn v0.1.5 on an ephemeral loopback port that accepts exactly this API key. */
@@ -201,7 +204,7 @@ public final class WrennTestServer implements AutoCloseable {
 
     // ---- test controls
 
-    /** Creates a running capsule and returns its id, in the server's {@code cl-} format. */
+    /** Creates a running capsule (1 vCPU, 512 MiB) and returns its id, in the server's {@code cl-} format. */
     public String createCapsule() {
         return newCapsule("base", 0, "running").id;
     }
@@ -209,6 +212,11 @@ public final class WrennTestServer implements AutoCloseable {
     /** The files routes, with their faults. */
     public FileRoutes files() {
         return files;
+    }
+
+    /** The capsule routes: plan limits, metrics samples, transitions, metadata. */
+    public CapsuleRoutes capsuleRoutes() {
+        return capsuleRoutes;
     }
 
     /** Sets a capsule's status, e.g. {@code paused} or {@code stopped}. */
@@ -316,10 +324,14 @@ public final class WrennTestServer implements AutoCloseable {
         createFault.set(fault);
     }
 
-    /** The ids of capsules created or known that have not been destroyed (V0_1_5 forgets them, CURRENT stops them). */
+    /**
+     * The ids of capsules created or known that have not been destroyed (V0_1_5 forgets them,
+     * CURRENT stops them; a broken one counts as gone, as the real server's list leaves it out and
+     * its destroy does nothing).
+     */
     public List<String> capsulesLeft() {
         return capsules.values().stream()
-                .filter(c -> !"stopped".equals(c.status))
+                .filter(c -> !"stopped".equals(c.status) && !"error".equals(c.status))
                 .map(c -> c.id)
                 .toList();
     }
@@ -370,6 +382,9 @@ public final class WrennTestServer implements AutoCloseable {
         volatile String status;
         volatile int timeoutSec;
         volatile Instant lastActive = Instant.now();
+        volatile int vcpus = 1;
+        volatile int memoryMb = 512;
+        volatile Map<String, String> metadata = Map.of();
 
         TestCapsule(String id, String template, Path workDir, int timeoutSec, String status) {
             this.id = id;
@@ -380,7 +395,7 @@ public final class WrennTestServer implements AutoCloseable {
         }
     }
 
-    private TestCapsule newCapsule(String template, int timeoutSec, String status) {
+    TestCapsule newCapsule(String template, int timeoutSec, String status) {
         StringBuilder id = new StringBuilder("cl-");
         for (int i = 0; i < 25; i++) {
             id.append(ALPHABET.charAt(random.nextInt(ALPHABET.length())));
@@ -395,7 +410,7 @@ public final class WrennTestServer implements AutoCloseable {
         }
     }
 
-    private TestCapsule capsule(String id) {
+    TestCapsule capsule(String id) {
         TestCapsule c = capsules.get(id);
         if (c == null) {
             throw new IllegalArgumentException("no capsule " + id);
@@ -414,8 +429,22 @@ public final class WrennTestServer implements AutoCloseable {
         }
     }
 
-    /** CURRENT: moves a capsule from its transitional status to the target after the transition delay. */
-    private void transition(TestCapsule c, String transitional, String target, Runnable then) {
+    Collection<TestCapsule> allCapsules() {
+        return capsules.values();
+    }
+
+    /** V0_1_5: a destroyed capsule is forgotten at once. */
+    void forget(TestCapsule c) {
+        killAll(c);
+        capsules.remove(c.id);
+    }
+
+    Duration transitionDelay() {
+        return transitionDelay;
+    }
+
+    /** Moves a capsule from its transitional status to the target after the delay, unless its status changed meanwhile. */
+    void transition(TestCapsule c, String transitional, String target, Duration delay, Runnable then) {
         c.status = transitional;
         timers.schedule(
                 () -> {
@@ -425,11 +454,11 @@ public final class WrennTestServer implements AutoCloseable {
                         c.lastActive = Instant.now();
                     }
                 },
-                transitionDelay.toMillis(),
+                delay.toMillis(),
                 TimeUnit.MILLISECONDS);
     }
 
-    private static void killAll(TestCapsule c) {
+    static void killAll(TestCapsule c) {
         for (LocalProcess p : c.processes.values()) {
             p.signal(true);
         }
@@ -453,7 +482,7 @@ public final class WrennTestServer implements AutoCloseable {
                 : new ApiError(404, "not_found", "sandbox not found");
     }
 
-    private ApiError notRunning(String status) {
+    ApiError notRunning(String status) {
         return current()
                 ? new ApiError(409, "sandbox_not_running", "Sandbox is not running.", false, Map.of("status", status))
                 : new ApiError(409, "invalid_state", "sandbox is not running (status: " + status + ")");
@@ -470,7 +499,7 @@ public final class WrennTestServer implements AutoCloseable {
                 : new ApiError(401, "unauthorized", "invalid API key");
     }
 
-    private ApiError invalidJson() {
+    ApiError invalidJson() {
         return current()
                 ? new ApiError(400, "invalid_request", "Invalid JSON body.")
                 : new ApiError(400, "invalid_request", "invalid JSON body");
@@ -680,8 +709,8 @@ public final class WrennTestServer implements AutoCloseable {
             }
             if (path.equals("/api/v1/capsules")) {
                 return switch (method) {
-                    case "GET" -> answer.json(200, listCapsules());
-                    case "POST" -> create(answer, body);
+                    case "GET" -> answer.json(200, capsuleRoutes.list());
+                    case "POST" -> capsuleRoutes.create(answer, body, createFault.getAndSet(null));
                     default -> answer.routeNotFound(405);
                 };
             }
@@ -703,19 +732,10 @@ public final class WrennTestServer implements AutoCloseable {
                 return answer.error(r.http());
             }
             TestCapsule c = ((Found) lookup).capsule();
+            if (CapsuleRoutes.handles(method, rest)) {
+                return capsuleRoutes.handle(method, c, rest, query, answer);
+            }
             switch (method + " " + rest) {
-                case "GET " -> {
-                    return answer.json(200, capsuleJson(c));
-                }
-                case "DELETE " -> {
-                    return destroy(c, answer);
-                }
-                case "POST /pause" -> {
-                    return pause(c, answer);
-                }
-                case "POST /resume" -> {
-                    return resume(c, answer);
-                }
                 case "POST /ping" -> {
                     c.lastActive = Instant.now();
                     return answer.empty(204);
@@ -754,86 +774,6 @@ public final class WrennTestServer implements AutoCloseable {
                     return answer.routeNotFound(404);
                 }
             }
-        }
-
-        private boolean create(Answer answer, String body) {
-            JsonNode spec;
-            try {
-                // An empty body is a decoding error on the real server, not "all defaults".
-                spec = JSON.readTree(body);
-            } catch (IOException e) {
-                spec = null;
-            }
-            if (spec == null || !spec.isObject()) {
-                return answer.error(invalidJson());
-            }
-            String template = spec.path("template").asText("base");
-            int timeoutSec = spec.path("timeout_sec").asInt(0);
-            CreateFault fault = createFault.getAndSet(null);
-            if (fault != null) {
-                TestCapsule c = newCapsule(template, timeoutSec, "starting");
-                if (fault == CreateFault.ENDS_IN_ERROR) {
-                    transition(c, "starting", "error", () -> {});
-                }
-                return answer.json(current() ? 202 : 201, capsuleJson(c));
-            }
-            if (!current()) {
-                return answer.json(201, capsuleJson(newCapsule(template, timeoutSec, "running")));
-            }
-            TestCapsule c = newCapsule(template, timeoutSec, "starting");
-            ObjectNode out = capsuleJson(c);
-            transition(c, "starting", "running", () -> {});
-            return answer.json(202, out);
-        }
-
-        private boolean pause(TestCapsule c, Answer answer) {
-            if (!current()) {
-                if (!"running".equals(c.status)) {
-                    return answer.error(new ApiError(409, "invalid_state", "sandbox is not running"));
-                }
-                c.status = "paused";
-                return answer.json(200, capsuleJson(c));
-            }
-            if ("paused".equals(c.status)) {
-                return answer.json(202, capsuleJson(c));
-            }
-            if (!"running".equals(c.status)) {
-                return answer.error(notRunning(c.status));
-            }
-            transition(c, "pausing", "paused", () -> {});
-            return answer.json(202, capsuleJson(c));
-        }
-
-        private boolean resume(TestCapsule c, Answer answer) {
-            if (!current()) {
-                if (!"paused".equals(c.status)) {
-                    return answer.error(new ApiError(409, "invalid_state", "sandbox is not paused"));
-                }
-                c.status = "running";
-                c.lastActive = Instant.now();
-                return answer.json(200, capsuleJson(c));
-            }
-            if ("running".equals(c.status)) {
-                return answer.json(202, capsuleJson(c));
-            }
-            if (!"paused".equals(c.status)) {
-                return answer.error(new ApiError(
-                        409, "sandbox_not_paused", "Sandbox is not paused.", false, Map.of("status", c.status)));
-            }
-            transition(c, "resuming", "running", () -> {});
-            return answer.json(202, capsuleJson(c));
-        }
-
-        private boolean destroy(TestCapsule c, Answer answer) {
-            if (!current()) {
-                killAll(c);
-                capsules.remove(c.id);
-                return answer.empty(204);
-            }
-            if (!"stopped".equals(c.status)) {
-                transition(c, "stopping", "stopped", () -> killAll(c));
-            }
-            return answer.empty(202);
         }
 
         private boolean exec(TestCapsule c, String body, Answer answer) throws Exception {
@@ -917,7 +857,7 @@ public final class WrennTestServer implements AutoCloseable {
     }
 
     /** Writes one HTTP answer; carries the request id a CURRENT server puts into error bodies. */
-    private final class Answer {
+    final class Answer {
         private final Response response;
         private final Callback callback;
         private final String requestId;
@@ -978,30 +918,6 @@ public final class WrennTestServer implements AutoCloseable {
             }
         }
         return body.toString();
-    }
-
-    private ArrayNode listCapsules() {
-        ArrayNode list = JSON.createArrayNode();
-        capsules.values().stream()
-                .filter(c -> !"stopped".equals(c.status) && !"error".equals(c.status))
-                .sorted(Comparator.comparing(c -> c.createdAt))
-                .forEach(c -> list.add(capsuleJson(c)));
-        return list;
-    }
-
-    private static ObjectNode capsuleJson(TestCapsule c) {
-        ObjectNode n = JSON.createObjectNode();
-        n.put("id", c.id);
-        n.put("status", c.status);
-        n.put("template", c.template);
-        n.put("vcpus", 1);
-        n.put("memory_mb", 512);
-        n.put("timeout_sec", c.timeoutSec);
-        n.put("created_at", c.createdAt.toString());
-        n.put("started_at", c.createdAt.toString());
-        n.put("last_active_at", c.lastActive.toString());
-        n.put("last_updated", Instant.now().toString());
-        return n;
     }
 
     private static boolean isUtf8(byte[] bytes) {

@@ -1,0 +1,66 @@
+package io.jenkins.plugins.wrenn;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import io.jenkins.plugins.wrenn.lifecycle.KeepPolicy;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The capsule options as forms, Pipeline scripts and Configuration as Code give them. */
+class CapsuleOptionsWordingTest {
+
+    @Test
+    void keepTakesWordsAndTheOldBooleanStillWorks() {
+        assertEquals(
+                Map.of("keep", "always", "template", "t"),
+                WrennCapsuleStep.keepAsWord(Map.of("keep", true, "template", "t")));
+        assertEquals(Map.of("keep", "never"), WrennCapsuleStep.keepAsWord(Map.of("keep", false)));
+        Map<String, Object> words = Map.of("keep", "onFailure");
+        assertSame(words, WrennCapsuleStep.keepAsWord(words), "words pass as they are");
+
+        WrennCapsuleStep step = new WrennCapsuleStep();
+        assertNull(step.getKeep(), "never is the default, left out of generated snippets");
+        step.setKeep("onFailure");
+        assertEquals("onFailure", step.getKeep());
+        assertEquals(KeepPolicy.ON_FAILURE, step.options().keep());
+        IllegalArgumentException bad = assertThrows(IllegalArgumentException.class, () -> step.setKeep("maybe"));
+        assertEquals(
+                "keep must be never, onFailure or always (true and false still work), not \"maybe\".",
+                bad.getMessage());
+
+        WrennCapsuleWrapper wrapper = new WrennCapsuleWrapper();
+        wrapper.setKeep("true");
+        assertEquals("always", wrapper.getKeep(), "a job saved with the old check box reads as always");
+        wrapper.setKeep("");
+        assertNull(wrapper.getKeep());
+    }
+
+    @Test
+    void theCapsuleLimitsReadAsSentences() {
+        assertNull(WrennCapsulesConfiguration.maxCapsulesProblem(""), "empty is no limit");
+        assertNull(WrennCapsulesConfiguration.maxCapsulesProblem(" 4 "));
+        for (String bad : new String[] {"-1", "four"}) {
+            assertEquals(
+                    "Maximum capsules at once must be a whole number, 1 or more, or empty for no limit.",
+                    WrennCapsulesConfiguration.maxCapsulesProblem(bad));
+        }
+        assertNull(WrennCapsulesConfiguration.retentionProblem("24"));
+        for (String bad : new String[] {"0", "", null, "a day"}) {
+            assertEquals(
+                    "The retention of kept capsules must be a whole number of hours, 1 or more.",
+                    WrennCapsulesConfiguration.retentionProblem(bad));
+        }
+    }
+
+    @Test
+    void agesReadShort() {
+        assertEquals("42 s", WrennCapsulesLink.span(Duration.ofSeconds(42)));
+        assertEquals("5 min", WrennCapsulesLink.span(Duration.ofMinutes(5)));
+        assertEquals("2 h 5 min", WrennCapsulesLink.span(Duration.ofMinutes(125)));
+        assertEquals("3 d 1 h", WrennCapsulesLink.span(Duration.ofHours(73)));
+    }
+}
