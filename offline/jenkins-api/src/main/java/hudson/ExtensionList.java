@@ -6,17 +6,11 @@ import java.util.AbstractList;
 public class ExtensionList<T> extends AbstractList<T> {
     protected ExtensionList() {}
 
-    public static @NonNull <U> U lookupSingleton(Class<U> type) {
-        throw new UnsupportedOperationException("declaration only");
-    }
+    public static native @NonNull <U> U lookupSingleton(Class<U> type);
 
     @Override
-    public T get(int index) {
-        throw new UnsupportedOperationException("declaration only");
-    }
+    public native T get(int index);
 
     @Override
-    public int size() {
-        throw new UnsupportedOperationException("declaration only");
-    }
+    public native int size();
 }

@@ -16,15 +16,9 @@ public final class FilePath implements Serializable {
         T invoke(File f, VirtualChannel channel) throws IOException, InterruptedException;
     }
 
-    public <T> T act(final FileCallable<T> callable) throws IOException, InterruptedException {
-        throw new UnsupportedOperationException();
-    }
+    public native <T> T act(final FileCallable<T> callable) throws IOException, InterruptedException;
 
-    public String getRemote() {
-        throw new UnsupportedOperationException();
-    }
+    public native String getRemote();
 
-    public @NonNull FilePath child(String relOrAbsolute) {
-        throw new UnsupportedOperationException();
-    }
+    public native @NonNull FilePath child(String relOrAbsolute);
 }

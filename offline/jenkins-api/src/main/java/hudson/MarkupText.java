@@ -3,11 +3,7 @@ package hudson;
 public class MarkupText {
     protected MarkupText() {}
 
-    public final int length() {
-        throw new UnsupportedOperationException("declaration only");
-    }
+    public final native int length();
 
-    public void addMarkup(int startPos, int endPos, String startTag, String endTag) {
-        throw new UnsupportedOperationException("declaration only");
-    }
+    public native void addMarkup(int startPos, int endPos, String startTag, String endTag);
 }

@@ -7,7 +7,5 @@ public abstract class MasterToSlaveFileCallable<T> implements FilePath.FileCalla
     private static final long serialVersionUID = 1L;
 
     @Override
-    public void checkRoles(RoleChecker checker) throws SecurityException {
-        throw new UnsupportedOperationException();
-    }
+    public native void checkRoles(RoleChecker checker) throws SecurityException;
 }

@@ -12,7 +12,5 @@ public abstract class ConsoleNote<T> implements Serializable, Describable<Consol
     @SuppressWarnings("rawtypes")
     public abstract ConsoleAnnotator annotate(T context, MarkupText text, int charPos);
 
-    public String encode() throws IOException {
-        throw new UnsupportedOperationException("declaration only");
-    }
+    public native String encode() throws IOException;
 }

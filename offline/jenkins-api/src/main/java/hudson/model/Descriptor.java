@@ -9,25 +9,15 @@ public abstract class Descriptor<T extends Describable<T>> {
     protected Descriptor() {}
 
     @NonNull
-    public String getDisplayName() {
-        throw new UnsupportedOperationException("declaration only");
-    }
+    public native String getDisplayName();
 
-    public T newInstance(@Nullable StaplerRequest2 req, @NonNull JSONObject formData) throws FormException {
-        throw new UnsupportedOperationException("declaration only");
-    }
+    public native T newInstance(@Nullable StaplerRequest2 req, @NonNull JSONObject formData) throws FormException;
 
-    public synchronized void load() {
-        throw new UnsupportedOperationException("declaration only");
-    }
+    public synchronized native void load();
 
-    public synchronized void save() {
-        throw new UnsupportedOperationException("declaration only");
-    }
+    public synchronized native void save();
 
-    public boolean configure(StaplerRequest2 req, JSONObject json) throws FormException {
-        throw new UnsupportedOperationException("declaration only");
-    }
+    public native boolean configure(StaplerRequest2 req, JSONObject json) throws FormException;
 
     public static final class FormException extends Exception {
         private static final long serialVersionUID = 1L;

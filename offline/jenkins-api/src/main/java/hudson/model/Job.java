@@ -3,15 +3,9 @@ package hudson.model;
 import hudson.util.RunList;
 
 public abstract class Job<JobT extends Job<JobT, RunT>, RunT extends Run<JobT, RunT>> implements Item {
-    public RunList<RunT> getBuilds() {
-        throw new UnsupportedOperationException("declaration only");
-    }
+    public native RunList<RunT> getBuilds();
 
-    public RunT getBuildByNumber(int n) {
-        throw new UnsupportedOperationException("declaration only");
-    }
+    public native RunT getBuildByNumber(int n);
 
-    public RunT getLastCompletedBuild() {
-        throw new UnsupportedOperationException("declaration only");
-    }
+    public native RunT getLastCompletedBuild();
 }

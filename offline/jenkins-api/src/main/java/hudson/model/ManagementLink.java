@@ -6,16 +6,12 @@ public abstract class ManagementLink implements ExtensionPoint, Action {
     @Override
     public abstract String getIconFileName();
 
-    public String getDescription() {
-        throw new UnsupportedOperationException("declaration only");
-    }
+    public native String getDescription();
 
     @Override
     public abstract String getUrlName();
 
-    public Category getCategory() {
-        throw new UnsupportedOperationException("declaration only");
-    }
+    public native Category getCategory();
 
     public enum Category {
         CONFIGURATION,

@@ -7,7 +7,5 @@ public abstract class PeriodicWork implements ExtensionPoint {
 
     public abstract long getRecurrencePeriod();
 
-    public long getInitialDelay() {
-        throw new UnsupportedOperationException("declaration only");
-    }
+    public native long getInitialDelay();
 }

@@ -6,28 +6,16 @@ import java.io.IOException;
 
 public abstract class Run<JobT extends Job<JobT, RunT>, RunT extends Run<JobT, RunT>> extends Actionable
         implements Saveable {
-    public boolean isBuilding() {
-        throw new UnsupportedOperationException("declaration only");
-    }
+    public native boolean isBuilding();
 
-    public int getNumber() {
-        throw new UnsupportedOperationException("declaration only");
-    }
+    public native int getNumber();
 
-    public String getUrl() {
-        throw new UnsupportedOperationException("declaration only");
-    }
+    public native String getUrl();
 
-    public @CheckForNull Result getResult() {
-        throw new UnsupportedOperationException("declaration only");
-    }
+    public native @CheckForNull Result getResult();
 
-    public @NonNull JobT getParent() {
-        throw new UnsupportedOperationException("declaration only");
-    }
+    public native @NonNull JobT getParent();
 
     @Override
-    public synchronized void save() throws IOException {
-        throw new UnsupportedOperationException("declaration only");
-    }
+    public synchronized native void save() throws IOException;
 }

@@ -11,9 +11,7 @@ public class RemoteInputStream extends InputStream implements Serializable {
     }
 
     @Override
-    public int read() {
-        throw new UnsupportedOperationException();
-    }
+    public native int read();
 
     public enum Flag {
         GREEDY,

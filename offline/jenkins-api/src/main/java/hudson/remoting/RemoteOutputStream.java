@@ -11,7 +11,5 @@ public final class RemoteOutputStream extends OutputStream implements Serializab
     }
 
     @Override
-    public void write(int b) {
-        throw new UnsupportedOperationException();
-    }
+    public native void write(int b);
 }

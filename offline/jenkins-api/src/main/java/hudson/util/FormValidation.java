@@ -5,19 +5,11 @@ import java.io.IOException;
 public abstract class FormValidation extends IOException {
     private static final long serialVersionUID = 1L;
 
-    public static FormValidation ok() {
-        throw new UnsupportedOperationException("declaration only");
-    }
+    public static native FormValidation ok();
 
-    public static FormValidation ok(String message) {
-        throw new UnsupportedOperationException("declaration only");
-    }
+    public static native FormValidation ok(String message);
 
-    public static FormValidation error(String message) {
-        throw new UnsupportedOperationException("declaration only");
-    }
+    public static native FormValidation error(String message);
 
-    public static FormValidation warning(String message) {
-        throw new UnsupportedOperationException("declaration only");
-    }
+    public static native FormValidation warning(String message);
 }

@@ -7,13 +7,9 @@ public class ListBoxModel extends ArrayList<ListBoxModel.Option> {
 
     public ListBoxModel() {}
 
-    public void add(String displayName, String value) {
-        throw new UnsupportedOperationException("declaration only");
-    }
+    public native void add(String displayName, String value);
 
-    public ListBoxModel add(String nameAndValue) {
-        throw new UnsupportedOperationException("declaration only");
-    }
+    public native ListBoxModel add(String nameAndValue);
 
     public static final class Option {
         private Option() {}

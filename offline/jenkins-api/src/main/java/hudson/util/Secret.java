@@ -6,7 +6,5 @@ public final class Secret {
     private Secret() {}
 
     @NonNull
-    public String getPlainText() {
-        throw new UnsupportedOperationException("declaration only");
-    }
+    public native String getPlainText();
 }

@@ -13,32 +13,18 @@ public class Jenkins implements AccessControlled {
     protected Jenkins() {}
 
     @NonNull
-    public static Jenkins get() {
-        throw new UnsupportedOperationException("declaration only");
-    }
+    public static native Jenkins get();
 
     @CheckForNull
-    public static Jenkins getInstanceOrNull() {
-        throw new UnsupportedOperationException("declaration only");
-    }
+    public static native Jenkins getInstanceOrNull();
 
-    public File getRootDir() {
-        throw new UnsupportedOperationException("declaration only");
-    }
+    public native File getRootDir();
 
-    public static org.springframework.security.core.Authentication getAuthentication2() {
-        throw new UnsupportedOperationException("declaration only");
-    }
+    public static native org.springframework.security.core.Authentication getAuthentication2();
 
-    public String getLegacyInstanceId() {
-        throw new UnsupportedOperationException("declaration only");
-    }
+    public native String getLegacyInstanceId();
 
-    public @CheckForNull <T extends Item> T getItemByFullName(@NonNull String fullName, Class<T> type) {
-        throw new UnsupportedOperationException("declaration only");
-    }
+    public native @CheckForNull <T extends Item> T getItemByFullName(@NonNull String fullName, Class<T> type);
 
-    public @CheckForNull Item getItemByFullName(String fullName) {
-        throw new UnsupportedOperationException("declaration only");
-    }
+    public native @CheckForNull Item getItemByFullName(String fullName);
 }

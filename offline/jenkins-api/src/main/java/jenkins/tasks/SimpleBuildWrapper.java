@@ -10,46 +10,32 @@ import java.io.IOException;
 import java.io.Serializable;
 
 public abstract class SimpleBuildWrapper extends BuildWrapper {
-    public void setUp(
+    public native void setUp(
             Context context,
             Run<?, ?> build,
             FilePath workspace,
             Launcher launcher,
             TaskListener listener,
             EnvVars initialEnvironment)
-            throws IOException, InterruptedException {
-        throw new UnsupportedOperationException("declaration only");
-    }
+            throws IOException, InterruptedException;
 
-    public void setUp(Context context, Run<?, ?> build, TaskListener listener, EnvVars initialEnvironment)
-            throws IOException, InterruptedException {
-        throw new UnsupportedOperationException("declaration only");
-    }
+    public native void setUp(Context context, Run<?, ?> build, TaskListener listener, EnvVars initialEnvironment)
+            throws IOException, InterruptedException;
 
-    public boolean requiresWorkspace() {
-        throw new UnsupportedOperationException("declaration only");
-    }
+    public native boolean requiresWorkspace();
 
     public static final class Context {
-        public void env(String key, String value) {
-            throw new UnsupportedOperationException("declaration only");
-        }
+        public native void env(String key, String value);
 
-        public void setDisposer(Disposer disposer) {
-            throw new UnsupportedOperationException("declaration only");
-        }
+        public native void setDisposer(Disposer disposer);
     }
 
     public abstract static class Disposer implements Serializable {
         private static final long serialVersionUID = 1L;
 
-        public void tearDown(Run<?, ?> build, FilePath workspace, Launcher launcher, TaskListener listener)
-                throws IOException, InterruptedException {
-            throw new UnsupportedOperationException("declaration only");
-        }
+        public native void tearDown(Run<?, ?> build, FilePath workspace, Launcher launcher, TaskListener listener)
+                throws IOException, InterruptedException;
 
-        public void tearDown(Run<?, ?> build, TaskListener listener) throws IOException, InterruptedException {
-            throw new UnsupportedOperationException("declaration only");
-        }
+        public native void tearDown(Run<?, ?> build, TaskListener listener) throws IOException, InterruptedException;
     }
 }

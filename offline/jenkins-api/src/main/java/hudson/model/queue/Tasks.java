@@ -5,7 +5,5 @@ import hudson.model.Queue;
 import org.springframework.security.core.Authentication;
 
 public class Tasks {
-    public static @NonNull Authentication getAuthenticationOf2(@NonNull Queue.Task t) {
-        throw new UnsupportedOperationException("declaration only");
-    }
+    public static native @NonNull Authentication getAuthenticationOf2(@NonNull Queue.Task t);
 }

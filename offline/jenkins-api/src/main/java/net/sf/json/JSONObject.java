@@ -3,11 +3,7 @@ package net.sf.json;
 public final class JSONObject {
     public JSONObject() {}
 
-    public Object opt(String key) {
-        throw new UnsupportedOperationException("declaration only");
-    }
+    public native Object opt(String key);
 
-    public String optString(String key) {
-        throw new UnsupportedOperationException("declaration only");
-    }
+    public native String optString(String key);
 }

@@ -5,11 +5,7 @@ public class HttpResponses {
         private static final long serialVersionUID = 1L;
     }
 
-    public static HttpResponseException errorWithoutStack(int code, String errorMessage) {
-        throw new UnsupportedOperationException("declaration only");
-    }
+    public static native HttpResponseException errorWithoutStack(int code, String errorMessage);
 
-    public static HttpResponse redirectToDot() {
-        throw new UnsupportedOperationException("declaration only");
-    }
+    public static native HttpResponse redirectToDot();
 }

@@ -244,8 +244,8 @@ class CapsuleLifecycleTest {
     @Test
     void theServersSentenceIsQuotedWithoutADoubledFullStopAndTheRefusedFieldIsNamed() {
         server.failNextWithError("POST", CAPSULES, 400, "invalid_request", "invalid name \"../evil\".", false);
-        CapsuleFailure name =
-                assertThrows(CapsuleFailure.class, () -> lifecycle.acquire(fresh("../evil", 10, KeepPolicy.NEVER), log));
+        CapsuleFailure name = assertThrows(
+                CapsuleFailure.class, () -> lifecycle.acquire(fresh("../evil", 10, KeepPolicy.NEVER), log));
         assertTrue(name.getMessage().contains("invalid name \"../evil\". Check the template"), name.getMessage());
         assertFalse(name.getMessage().contains("\".. Check"), name.getMessage());
 

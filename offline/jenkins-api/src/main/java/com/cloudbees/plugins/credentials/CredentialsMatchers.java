@@ -7,27 +7,17 @@ public class CredentialsMatchers {
     private CredentialsMatchers() {}
 
     @NonNull
-    public static CredentialsMatcher always() {
-        throw new UnsupportedOperationException("declaration only");
-    }
+    public static native CredentialsMatcher always();
 
     @NonNull
-    public static CredentialsMatcher not(@NonNull CredentialsMatcher matcher) {
-        throw new UnsupportedOperationException("declaration only");
-    }
+    public static native CredentialsMatcher not(@NonNull CredentialsMatcher matcher);
 
     @NonNull
-    public static CredentialsMatcher withScope(@NonNull CredentialsScope scope) {
-        throw new UnsupportedOperationException("declaration only");
-    }
+    public static native CredentialsMatcher withScope(@NonNull CredentialsScope scope);
 
     @NonNull
-    public static CredentialsMatcher withId(@NonNull String id) {
-        throw new UnsupportedOperationException("declaration only");
-    }
+    public static native CredentialsMatcher withId(@NonNull String id);
 
     @CheckForNull
-    public static <C extends Credentials> C firstOrNull(Iterable<C> credentials, CredentialsMatcher matcher) {
-        throw new UnsupportedOperationException("declaration only");
-    }
+    public static native <C extends Credentials> C firstOrNull(Iterable<C> credentials, CredentialsMatcher matcher);
 }

@@ -11,13 +11,9 @@ import org.springframework.security.core.Authentication;
 public abstract class CredentialsProvider {
     public static final Permission USE_ITEM = null;
 
-    public static <C extends IdCredentials> C findCredentialById(
-            String id, Class<C> type, Run<?, ?> run, List<DomainRequirement> domainRequirements) {
-        throw new UnsupportedOperationException("declaration only");
-    }
+    public static native <C extends IdCredentials> C findCredentialById(
+            String id, Class<C> type, Run<?, ?> run, List<DomainRequirement> domainRequirements);
 
-    public static <C extends Credentials> List<C> lookupCredentialsInItem(
-            Class<C> type, Item item, Authentication authentication, List<DomainRequirement> domainRequirements) {
-        throw new UnsupportedOperationException("declaration only");
-    }
+    public static native <C extends Credentials> List<C> lookupCredentialsInItem(
+            Class<C> type, Item item, Authentication authentication, List<DomainRequirement> domainRequirements);
 }

@@ -14,20 +14,14 @@ public abstract class AbstractIdCredentialsListBoxModel<
 
     protected abstract String describe(C c);
 
-    public AbstractIdCredentialsListBoxModel<T, C> includeEmptyValue() {
-        throw new UnsupportedOperationException("declaration only");
-    }
+    public native AbstractIdCredentialsListBoxModel<T, C> includeEmptyValue();
 
-    public AbstractIdCredentialsListBoxModel<T, C> includeMatchingAs(
+    public native AbstractIdCredentialsListBoxModel<T, C> includeMatchingAs(
             Authentication authentication,
             Item context,
             Class<? extends C> type,
             List<DomainRequirement> domainRequirements,
-            CredentialsMatcher matcher) {
-        throw new UnsupportedOperationException("declaration only");
-    }
+            CredentialsMatcher matcher);
 
-    public AbstractIdCredentialsListBoxModel<T, C> includeCurrentValue(String value) {
-        throw new UnsupportedOperationException("declaration only");
-    }
+    public native AbstractIdCredentialsListBoxModel<T, C> includeCurrentValue(String value);
 }

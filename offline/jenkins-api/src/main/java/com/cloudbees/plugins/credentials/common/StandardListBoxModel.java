@@ -6,7 +6,5 @@ public class StandardListBoxModel extends AbstractIdCredentialsListBoxModel<Stan
     public StandardListBoxModel() {}
 
     @Override
-    protected String describe(StandardCredentials c) {
-        throw new UnsupportedOperationException("declaration only");
-    }
+    protected native String describe(StandardCredentials c);
 }

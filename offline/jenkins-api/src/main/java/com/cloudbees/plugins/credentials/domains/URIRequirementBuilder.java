@@ -5,11 +5,7 @@ import java.util.List;
 public class URIRequirementBuilder {
     private URIRequirementBuilder() {}
 
-    public static URIRequirementBuilder fromUri(String uri) {
-        throw new UnsupportedOperationException("declaration only");
-    }
+    public static native URIRequirementBuilder fromUri(String uri);
 
-    public List<DomainRequirement> build() {
-        throw new UnsupportedOperationException("declaration only");
-    }
+    public native List<DomainRequirement> build();
 }

@@ -8,11 +8,7 @@ public class UninstantiatedDescribable implements Serializable {
 
     private UninstantiatedDescribable() {}
 
-    public UninstantiatedDescribable withArguments(Map<String, ?> arguments) {
-        throw new UnsupportedOperationException("declaration only");
-    }
+    public native UninstantiatedDescribable withArguments(Map<String, ?> arguments);
 
-    public Map<String, ?> getArguments() {
-        throw new UnsupportedOperationException("declaration only");
-    }
+    public native Map<String, ?> getArguments();
 }

@@ -6,17 +6,11 @@ public class LabelAction implements PersistentAction {
     }
 
     @Override
-    public String getIconFileName() {
-        throw new UnsupportedOperationException("declaration only");
-    }
+    public native String getIconFileName();
 
     @Override
-    public String getDisplayName() {
-        throw new UnsupportedOperationException("declaration only");
-    }
+    public native String getDisplayName();
 
     @Override
-    public String getUrlName() {
-        throw new UnsupportedOperationException("declaration only");
-    }
+    public native String getUrlName();
 }

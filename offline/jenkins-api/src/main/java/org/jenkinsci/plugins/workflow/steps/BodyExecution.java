@@ -6,7 +6,5 @@ import java.util.concurrent.Future;
 public abstract class BodyExecution implements Future<Object>, Serializable {
     private static final long serialVersionUID = 1L;
 
-    public boolean cancel(Throwable t) {
-        throw new UnsupportedOperationException("declaration only");
-    }
+    public native boolean cancel(Throwable t);
 }

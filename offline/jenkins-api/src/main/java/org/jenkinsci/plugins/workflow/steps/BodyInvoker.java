@@ -3,9 +3,7 @@ package org.jenkinsci.plugins.workflow.steps;
 public abstract class BodyInvoker {
     public abstract BodyInvoker withContext(Object override);
 
-    public BodyInvoker withContexts(Object... overrides) {
-        throw new UnsupportedOperationException("declaration only");
-    }
+    public native BodyInvoker withContexts(Object... overrides);
 
     public abstract BodyInvoker withCallback(BodyExecutionCallback callback);
 

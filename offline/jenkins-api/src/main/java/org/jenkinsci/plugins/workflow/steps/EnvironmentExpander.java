@@ -10,11 +10,7 @@ public abstract class EnvironmentExpander implements Serializable {
 
     public abstract void expand(EnvVars env) throws IOException, InterruptedException;
 
-    public static EnvironmentExpander constant(Map<String, String> env) {
-        throw new UnsupportedOperationException("declaration only");
-    }
+    public static native EnvironmentExpander constant(Map<String, String> env);
 
-    public static EnvironmentExpander merge(EnvironmentExpander original, EnvironmentExpander subsequent) {
-        throw new UnsupportedOperationException("declaration only");
-    }
+    public static native EnvironmentExpander merge(EnvironmentExpander original, EnvironmentExpander subsequent);
 }

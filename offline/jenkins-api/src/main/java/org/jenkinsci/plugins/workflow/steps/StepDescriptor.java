@@ -11,11 +11,7 @@ public abstract class StepDescriptor extends Descriptor<Step> {
 
     public abstract String getFunctionName();
 
-    public boolean takesImplicitBlockArgument() {
-        throw new UnsupportedOperationException("declaration only");
-    }
+    public native boolean takesImplicitBlockArgument();
 
-    public String argumentsToString(Map<String, Object> namedArgs) {
-        throw new UnsupportedOperationException("declaration only");
-    }
+    public native String argumentsToString(Map<String, Object> namedArgs);
 }

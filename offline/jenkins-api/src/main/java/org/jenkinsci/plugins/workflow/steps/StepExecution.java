@@ -7,19 +7,13 @@ public abstract class StepExecution implements Serializable {
 
     protected StepExecution(StepContext context) {}
 
-    public StepContext getContext() {
-        throw new UnsupportedOperationException("declaration only");
-    }
+    public native StepContext getContext();
 
     public abstract boolean start() throws Exception;
 
-    public void stop(Throwable cause) throws Exception {
-        throw new UnsupportedOperationException("declaration only");
-    }
+    public native void stop(Throwable cause) throws Exception;
 
     public void onResume() {}
 
-    public String getStatus() {
-        throw new UnsupportedOperationException("declaration only");
-    }
+    public native String getStatus();
 }

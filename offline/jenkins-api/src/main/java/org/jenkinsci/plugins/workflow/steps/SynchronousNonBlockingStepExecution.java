@@ -8,14 +8,10 @@ public abstract class SynchronousNonBlockingStepExecution<T> extends StepExecuti
     }
 
     @Override
-    public final boolean start() throws Exception {
-        throw new UnsupportedOperationException("declaration only");
-    }
+    public final native boolean start() throws Exception;
 
     protected abstract T run() throws Exception;
 
     @Override
-    public void stop(Throwable cause) throws Exception {
-        throw new UnsupportedOperationException("declaration only");
-    }
+    public native void stop(Throwable cause) throws Exception;
 }
