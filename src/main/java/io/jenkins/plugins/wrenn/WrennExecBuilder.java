@@ -15,21 +15,16 @@ import hudson.tasks.Builder;
 import hudson.util.FormValidation;
 import hudson.util.ListBoxModel;
 import io.jenkins.plugins.wrenn.api.WrennClient;
-import io.jenkins.plugins.wrenn.exec.Command;
+import io.jenkins.plugins.wrenn.exec.BuildStepCommand;
 import io.jenkins.plugins.wrenn.exec.ConnectionCheck;
 import io.jenkins.plugins.wrenn.exec.DurableExecution;
 import io.jenkins.plugins.wrenn.exec.DurableRun;
-import io.jenkins.plugins.wrenn.exec.EnvironmentLines;
 import io.jenkins.plugins.wrenn.exec.ExecOutcome;
 import io.jenkins.plugins.wrenn.exec.ExecutionFailure;
 import io.jenkins.plugins.wrenn.exec.ExecutionSpec;
 import io.jenkins.plugins.wrenn.exec.RecordedCommand;
 import io.jenkins.plugins.wrenn.exec.RunState;
 import java.io.IOException;
-import java.time.Duration;
-import java.util.Arrays;
-import java.util.List;
-import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import jenkins.tasks.SimpleBuildStep;
 import org.kohsuke.stapler.AncestorInPath;
@@ -302,22 +297,16 @@ public class WrennExecBuilder extends Builder implements SimpleBuildStep {
         return capsuleId;
     }
 
+    /**
+     * The run: build variables reach a shell line as environment variables, never as its text;
+     * see {@link BuildStepCommand}.
+     */
     private ExecutionSpec spec(EnvVars env) {
         String capsuleId = capsuleId(env);
-        String line = env.expand(command);
-        if (Util.fixEmptyAndTrim(line) == null) {
+        if (Util.fixEmptyAndTrim(command) == null) {
             throw new IllegalArgumentException(Messages.WrennExecBuilder_CommandRequired());
         }
-        Command cmd = shell ? Command.shell(line) : Command.program(line.strip(), lines(env.expand(args)));
-        Map<String, String> expandedEnvs = EnvironmentLines.parse(env.expand(envs));
-        return new ExecutionSpec(
-                capsuleId,
-                cmd,
-                expandedEnvs,
-                env.expand(cwd),
-                timeout > 0 ? Duration.ofSeconds(timeout) : null,
-                false,
-                null);
+        return new BuildStepCommand(command, shell, args, envs, cwd, timeout).spec(capsuleId, env, env::expand);
     }
 
     /** The capsule's credentials: the step's own, else those of the build's Wrenn capsule when it runs there. */
@@ -328,14 +317,6 @@ public class WrennExecBuilder extends Builder implements SimpleBuildStep {
             block = null;
         }
         return WrennCapsuleContext.targetIn(block, capsuleId, credentialsId);
-    }
-
-    private static List<String> lines(String text) {
-        return text == null
-                ? List.of()
-                : Arrays.asList(text.split("\\R", -1)).stream()
-                        .filter(s -> !s.isEmpty())
-                        .toList();
     }
 
     /**

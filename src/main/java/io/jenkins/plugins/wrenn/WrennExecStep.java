@@ -90,8 +90,20 @@ public class WrennExecStep extends Step {
         return args;
     }
 
+    /**
+     * Sets the arguments.
+     *
+     * @throws IllegalArgumentException naming {@code args} and the position of a null argument
+     */
     @DataBoundSetter
     public void setArgs(List<String> args) {
+        if (args != null) {
+            for (int i = 0; i < args.size(); i++) {
+                if (args.get(i) == null) {
+                    throw new IllegalArgumentException(Messages.WrennExecStep_ArgNull(Integer.toString(i + 1)));
+                }
+            }
+        }
         this.args = args == null || args.isEmpty() ? null : List.copyOf(args);
     }
 

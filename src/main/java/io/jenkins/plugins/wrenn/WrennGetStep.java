@@ -29,7 +29,8 @@ import org.kohsuke.stapler.verb.POST;
 /**
  * {@code wrennGet from: '/workspace/reports', includes: '*.xml', into: 'reports'}: copies the
  * files below a capsule directory that match the patterns into the workspace, as one archive.
- * Names from the capsule never write outside the target directory. Needs a workspace.
+ * Nothing from the capsule is written outside the target directory, whatever links the workspace
+ * already holds: see {@link WorkspaceFiles.Write}. Needs a workspace.
  */
 public class WrennGetStep extends Step {
 
@@ -127,8 +128,9 @@ public class WrennGetStep extends Step {
         if (from == null || !from.startsWith("/")) {
             throw new AbortException(Messages.WrennGetStep_FromAbsolute(from == null ? "" : from));
         }
-        FilePath target = into == null ? workspace : workspace.child(WorkspaceFiles.insideWorkspace("into", into));
-        target.mkdirs();
+        String target = into == null ? null : WorkspaceFiles.insideWorkspace("into", into);
+        String label =
+                target == null ? workspace.getRemote() : workspace.child(target).getRemote();
         try {
             return connection
                     .files(capsule, listener.getLogger())
@@ -136,8 +138,8 @@ public class WrennGetStep extends Step {
                             from,
                             AntPatterns.of(includes),
                             AntPatterns.of(excludes),
-                            WorkspaceFiles.into(target, listener),
-                            target.getRemote(),
+                            WorkspaceFiles.into(workspace, target),
+                            label,
                             allowEmpty);
         } catch (TransferException e) {
             if (e.getCause() instanceof InterruptedIOException

@@ -117,7 +117,11 @@ public final class WrennGlobalConfiguration extends GlobalConfiguration {
             return null;
         }
         try {
-            WrennClient.checkBaseUrl(URI.create(url));
+            URI uri = URI.create(url);
+            if (uri.getRawUserInfo() != null) {
+                return Messages.WrennGlobalConfiguration_ApiUrlUserInfo();
+            }
+            WrennClient.checkBaseUrl(uri);
             return null;
         } catch (IllegalArgumentException e) {
             return Messages.WrennGlobalConfiguration_BadApiUrl(WrennClient.DEFAULT_BASE_URL);

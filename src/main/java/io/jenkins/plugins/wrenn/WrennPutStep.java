@@ -11,6 +11,7 @@ import hudson.util.FormValidation;
 import hudson.util.ListBoxModel;
 import io.jenkins.plugins.wrenn.files.FileTransfer;
 import io.jenkins.plugins.wrenn.files.SourceFile;
+import io.jenkins.plugins.wrenn.files.SourceTree;
 import io.jenkins.plugins.wrenn.files.TransferException;
 import java.io.InterruptedIOException;
 import java.util.List;
@@ -28,7 +29,9 @@ import org.kohsuke.stapler.verb.POST;
 
 /**
  * {@code wrennPut includes: 'src/**', into: '/workspace'}: copies workspace files into a capsule
- * directory, keeping relative paths and the executable bit, as one archive. Needs a workspace.
+ * directory, keeping relative paths and the executable bit, as one archive. Links are sent as
+ * links, never followed, so no content from outside the workspace reaches the capsule. Needs a
+ * workspace.
  */
 public class WrennPutStep extends Step {
 
@@ -129,15 +132,26 @@ public class WrennPutStep extends Step {
         if (into == null || !into.startsWith("/")) {
             throw new AbortException(Messages.WrennPutStep_IntoAbsolute(into == null ? "" : into));
         }
-        FilePath base = dir == null ? workspace : workspace.child(WorkspaceFiles.insideWorkspace("dir", dir));
-        if (!base.isDirectory()) {
-            throw new AbortException(Messages.WrennPutStep_NoDir(base.getRemote()));
-        }
-        List<SourceFile> files = WorkspaceFiles.select(base, includes, excludes);
+        String base = dir == null ? null : WorkspaceFiles.insideWorkspace("dir", dir);
+        String where =
+                base == null ? workspace.getRemote() : workspace.child(base).getRemote();
         try {
-            return connection
-                    .files(capsule, listener.getLogger())
-                    .put(files, WorkspaceFiles.selection(base.getRemote(), includes, excludes), into, allowEmpty);
+            SourceTree.Listing listing = WorkspaceFiles.list(workspace, base, includes, excludes);
+            String selection = WorkspaceFiles.selection(where, includes, excludes);
+            switch (listing.found()) {
+                case NO_DIRECTORY -> throw new AbortException(Messages.WrennPutStep_NoDir(where));
+                case NO_WORKSPACE -> {
+                    // node {} makes no directory: a workspace nothing was checked out into yet.
+                    if (!allowEmpty) {
+                        throw new AbortException(
+                                Messages.WrennPutStep_NothingCheckedOut(includes, workspace.getRemote()));
+                    }
+                    selection = Messages.WrennPutStep_NoWorkspaceYet(selection);
+                }
+                case DIRECTORY -> {}
+            }
+            List<SourceFile> files = WorkspaceFiles.sources(workspace, base, listing);
+            return connection.files(capsule, listener.getLogger()).put(files, selection, into, allowEmpty);
         } catch (TransferException e) {
             if (e.getCause() instanceof InterruptedIOException
                     || Thread.currentThread().isInterrupted()) {

@@ -17,6 +17,9 @@ class FormWordingTest {
         assertNull(FormChecks.capsuleProblem(" cl-abc "));
         String problem = FormChecks.capsuleProblem("cl a/b");
         assertTrue(problem.startsWith("A capsule id has no '/' and no spaces"), problem);
+        // They would name another path of the API: the same message as any malformed id.
+        assertEquals(problem, FormChecks.capsuleProblem(".."));
+        assertEquals(problem, FormChecks.capsuleProblem("."));
     }
 
     @Test
@@ -27,6 +30,18 @@ class FormWordingTest {
             String problem = WrennGlobalConfiguration.apiUrlProblem(bad);
             assertTrue(
                     problem != null && problem.startsWith("The API URL must be a web address"), bad + ": " + problem);
+        }
+    }
+
+    @Test
+    void anApiUrlWithAUserOrPasswordIsRefusedWithoutRepeatingIt() {
+        for (String withUser : new String[] {"https://user:pw@host/api", "https://user@host", "http://:pw@host"}) {
+            String problem = WrennGlobalConfiguration.apiUrlProblem(withUser);
+            assertEquals(
+                    "The API URL must not contain a user name or password (user:password@host): the API key goes in"
+                            + " a Secret text credential, chosen as the default credentials.",
+                    problem,
+                    withUser);
         }
     }
 

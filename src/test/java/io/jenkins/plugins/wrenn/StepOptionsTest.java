@@ -88,6 +88,16 @@ class StepOptionsTest {
     }
 
     @Test
+    void aNullArgumentIsRefusedNamingArgsAndItsPlace() {
+        WrennExecStep step = exec();
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> step.setArgs(java.util.Arrays.asList("-m", null)));
+        assertEquals(
+                "args: argument 2 is null: give every argument as text, such as args: ['-m', 'pytest'].",
+                e.getMessage());
+    }
+
+    @Test
     void theStepsViewShowsTheCommandAsArgumentsAndTheLabelGoesToTheGraph() {
         assertEquals("pytest", WrennExecStep.displayArguments(Map.of("cmd", "pytest", "label", "Unit tests")));
         assertNull(WrennExecStep.displayArguments(Map.of()));

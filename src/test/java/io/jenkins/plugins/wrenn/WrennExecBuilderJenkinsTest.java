@@ -1,13 +1,16 @@
 package io.jenkins.plugins.wrenn;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.cloudbees.plugins.credentials.CredentialsScope;
 import com.cloudbees.plugins.credentials.SystemCredentialsProvider;
 import hudson.model.FreeStyleBuild;
 import hudson.model.FreeStyleProject;
+import hudson.model.ParametersDefinitionProperty;
 import hudson.model.Result;
+import hudson.model.StringParameterDefinition;
 import hudson.util.Secret;
 import io.jenkins.plugins.wrenn.testserver.WrennTestServer;
 import java.nio.file.Files;
@@ -68,6 +71,25 @@ class WrennExecBuilderJenkinsTest {
         j.assertLogNotContains("ha:", b);
         String html = j.createWebClient().getPage(b, "console").asXml();
         assertTrue(html.contains("wrenn-stderr"), html);
+    }
+
+    @Test
+    void aBuildParameterReachesTheShellAsDataNeverAsCode(JenkinsRule j) throws Exception {
+        configure(j);
+        String injection = "x\"; echo INJECTED; echo \"";
+        FreeStyleProject p = project(j, server.createCapsule(), "echo \"branch=$BRANCH\"; echo \"home=$HOME\"");
+        p.addProperty(new ParametersDefinitionProperty(
+                new StringParameterDefinition("BRANCH", injection),
+                // A build variable named HOME: the capsule's own HOME stays its own.
+                new StringParameterDefinition("HOME", "/home/from-a-build-parameter")));
+
+        FreeStyleBuild b = j.buildAndAssertSuccess(p);
+
+        j.assertLogContains("branch=" + injection, b);
+        assertFalse(JenkinsRule.getLog(b).lines().anyMatch("INJECTED"::equals), JenkinsRule.getLog(b));
+        j.assertLogNotContains("home=/home/from-a-build-parameter", b);
+        // The header quotes the line as written, not the parameter's value.
+        j.assertLogContains("[wrenn] Running \"echo \"branch=$BRANCH\"", b);
     }
 
     @Test

@@ -16,7 +16,9 @@ import hudson.util.Secret;
 import io.jenkins.plugins.wrenn.testserver.WrennTestServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Random;
+import java.util.stream.Stream;
 import org.jenkinsci.plugins.plaincredentials.impl.StringCredentialsImpl;
 import org.jenkinsci.plugins.workflow.cps.CpsFlowDefinition;
 import org.jenkinsci.plugins.workflow.cps.SnippetizerTester;
@@ -27,6 +29,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.DisabledOnOs;
 import org.junit.jupiter.api.condition.OS;
+import org.junit.jupiter.api.io.TempDir;
 import org.jvnet.hudson.test.JenkinsRule;
 import org.jvnet.hudson.test.junit.jupiter.WithJenkins;
 
@@ -39,6 +42,11 @@ class WrennFileStepsJenkinsTest {
 
     WrennTestServer server;
     String capsule;
+
+    /** Stands for what lies beyond the workspace (on the built-in node, JENKINS_HOME). */
+    @TempDir
+    Path outside;
+
     Path capsuleDir;
 
     @BeforeEach
@@ -68,6 +76,17 @@ class WrennFileStepsJenkinsTest {
         job.setDefinition(new CpsFlowDefinition(
                 script.replace("CAPSULE_DIR", capsuleDir.toString()).replace("CAPSULE", capsule), true));
         return job;
+    }
+
+    static void write(Path file, String text) throws Exception {
+        Files.createDirectories(file.getParent());
+        Files.writeString(file, text);
+    }
+
+    static List<Path> contents(Path dir) throws Exception {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.toList();
+        }
     }
 
     static byte[] random(int size) {
@@ -151,11 +170,16 @@ class WrennFileStepsJenkinsTest {
         j.assertLogContains("No files in", b);
         j.assertLogContains("matching 'nothing/**'", b);
 
+        // node {} makes no workspace directory: a new job's workspace holds no files yet.
         j.buildAndAssertSuccess(pipeline(j, """
                 node {
                     wrennPut capsule: 'CAPSULE', includes: 'nothing/**', into: 'CAPSULE_DIR/ws', allowEmpty: true
                 }
                 """));
+        WorkflowRun fresh = j.buildAndAssertStatus(
+                Result.FAILURE, pipeline(j, "node { wrennPut capsule: 'CAPSULE', into: 'CAPSULE_DIR/ws' }"));
+        j.assertLogContains("No file matched '**': the workspace ", fresh);
+        j.assertLogContains("does not exist yet, so nothing has been checked out into it.", fresh);
     }
 
     @Test
@@ -175,6 +199,57 @@ class WrennFileStepsJenkinsTest {
         j.assertLogContains("'passwd' -> '/etc/passwd'", b);
         assertFalse(Files.isSymbolicLink(
                 Path.of(j.jenkins.getWorkspaceFor(job).child("passwd").getRemote())));
+    }
+
+    @Test
+    void aLinkTheWorkspaceHoldsIsNotWrittenThroughOnTheBuiltInNode(JenkinsRule j) throws Exception {
+        // As a pull request could commit it: escape -> a directory outside the workspace.
+        write(capsuleDir.resolve("out/escape/pwned.txt"), "pwned");
+        WorkflowJob job = pipeline(j, "node { wrennGet capsule: 'CAPSULE', from: 'CAPSULE_DIR/out' }");
+        Path workspace = Path.of(j.jenkins.getWorkspaceFor(job).getRemote());
+        Files.createDirectories(workspace);
+        Files.createSymbolicLink(workspace.resolve("escape"), outside);
+
+        WorkflowRun b = j.buildAndAssertStatus(Result.FAILURE, job);
+
+        j.assertLogContains(
+                "Refused 'escape/pwned.txt' from the capsule: 'escape' in the target directory is a symbolic link", b);
+        assertEquals(List.of(), contents(outside));
+    }
+
+    @Test
+    void onAnAgentNothingIsWrittenThroughALinkAndNothingIsReadThroughOne(JenkinsRule j) throws Exception {
+        j.createOnlineSlave(Label.get("remote"));
+        write(capsuleDir.resolve("out/escape/pwned.txt"), "pwned");
+        Path secret = outside.resolve("id_rsa");
+        Files.writeString(secret, "-----BEGIN OPENSSH PRIVATE KEY-----");
+
+        // The check and the refusal happen on the agent; the refusal travels back over remoting.
+        WorkflowJob get = pipeline(j, """
+                node('remote') {
+                    sh "ln -sfn 'OUTSIDE' escape"
+                    wrennGet capsule: 'CAPSULE', from: 'CAPSULE_DIR/out'
+                }
+                """.replace("OUTSIDE", outside.toString()));
+        WorkflowRun refused = j.buildAndAssertStatus(Result.FAILURE, get);
+        j.assertLogContains("Refused 'escape/pwned.txt' from the capsule", refused);
+        assertEquals(
+                List.of("id_rsa"),
+                contents(outside).stream().map(p -> p.getFileName().toString()).toList());
+
+        // A link to a key outside the workspace is sent as a link: the key's content stays.
+        WorkflowJob put = pipeline(j, """
+                node('remote') {
+                    writeFile file: 'src/app.py', text: 'print()'
+                    sh "ln -sfn 'SECRET' key; ln -sfn 'OUTSIDE' home"
+                    wrennPut capsule: 'CAPSULE', into: 'CAPSULE_DIR/sent'
+                }
+                """.replace("SECRET", secret.toString()).replace("OUTSIDE", outside.toString()));
+        WorkflowRun sent = j.buildAndAssertSuccess(put);
+        j.assertLogContains("[wrenn] Sent 3 files (7 B)", sent);
+        assertEquals(secret, Files.readSymbolicLink(capsuleDir.resolve("sent/key")));
+        assertEquals(outside, Files.readSymbolicLink(capsuleDir.resolve("sent/home")));
+        assertEquals("print()", Files.readString(capsuleDir.resolve("sent/src/app.py")));
     }
 
     @Test

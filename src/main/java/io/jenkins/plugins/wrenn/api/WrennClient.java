@@ -116,14 +116,19 @@ public final class WrennClient implements AutoCloseable {
     }
 
     /**
-     * Checks an API base URL: http or https, a host, no query or fragment. Returns it without a
-     * trailing slash.
+     * Checks an API base URL: http or https, a host, no user name or password, no query or
+     * fragment. Returns it without a trailing slash.
      *
      * @throws IllegalArgumentException naming the field
      */
     public static URI checkBaseUrl(URI url) {
         if (url == null) {
             throw new IllegalArgumentException("API base URL: must not be empty");
+        }
+        if (url.getRawUserInfo() != null) {
+            // Said without the URL, which holds the password; it would reach logs and messages.
+            throw new IllegalArgumentException(
+                    "API base URL: must not contain a user name or password (user:password@host)");
         }
         String scheme = url.getScheme() == null ? "" : url.getScheme().toLowerCase(Locale.ROOT);
         if (!scheme.equals("http") && !scheme.equals("https")) {
@@ -140,8 +145,9 @@ public final class WrennClient implements AutoCloseable {
     }
 
     /**
-     * Checks a capsule id the way every server accepts: not empty, no slash, no white space. The
-     * format itself ({@code cl-...}, {@code cap_...}) is left to the server.
+     * Checks a capsule id the way every server accepts: not empty, not {@code .} or {@code ..}, no
+     * slash, no white space. The format itself ({@code cl-...}, {@code cap_...}) is left to the
+     * server.
      *
      * @throws IllegalArgumentException naming the field
      */
@@ -149,8 +155,13 @@ public final class WrennClient implements AutoCloseable {
         if (id == null || id.isEmpty()) {
             throw new IllegalArgumentException("capsule id: must not be empty");
         }
-        if (id.indexOf('/') >= 0 || id.chars().anyMatch(Character::isWhitespace)) {
-            throw new IllegalArgumentException("capsule id: must not contain '/' or white space, got '" + id + "'");
+        // "." and ".." would name another path of the API once the request path is resolved.
+        if (id.equals(".")
+                || id.equals("..")
+                || id.indexOf('/') >= 0
+                || id.chars().anyMatch(Character::isWhitespace)) {
+            throw new IllegalArgumentException(
+                    "capsule id: must not be . or .. or contain '/' or white space, got '" + id + "'");
         }
         return id;
     }

@@ -6,22 +6,26 @@ import java.util.regex.Pattern;
 
 /**
  * Ant-style patterns as {@code archiveArtifacts} and {@code stash} take them: comma-separated,
- * relative paths with {@code /}, {@code *} within one directory level, {@code **} across levels, a
- * trailing {@code /} meaning everything below.
+ * relative paths with {@code /}, {@code *} within one directory level, {@code **} across levels
+ * (also none, so {@code d/**} matches {@code d} itself, as in Ant), a trailing {@code /} meaning
+ * everything below.
  */
 public final class AntPatterns {
 
-    private final String text;
-    private final List<Pattern> patterns;
+    /** One pattern: its names, each a regex for one path name or null for {@code **}. */
+    private record Glob(List<Pattern> names) {}
 
-    private AntPatterns(String text, List<Pattern> patterns) {
+    private final String text;
+    private final List<Glob> globs;
+
+    private AntPatterns(String text, List<Glob> globs) {
         this.text = text;
-        this.patterns = patterns;
+        this.globs = globs;
     }
 
     /** Parses comma-separated patterns; an empty text matches nothing. */
     public static AntPatterns of(String text) {
-        List<Pattern> list = new ArrayList<>();
+        List<Glob> list = new ArrayList<>();
         if (text != null) {
             for (String p : text.split(",")) {
                 String t = p.trim().replace('\\', '/');
@@ -34,21 +38,61 @@ public final class AntPatterns {
                 if (t.endsWith("/")) {
                     t = t + "**";
                 }
-                list.add(Pattern.compile(regex(t), Pattern.DOTALL));
+                List<Pattern> names = new ArrayList<>();
+                for (String name : t.split("/")) {
+                    if (name.isEmpty()) {
+                        continue;
+                    }
+                    names.add(name.equals("**") ? null : Pattern.compile(regex(name), Pattern.DOTALL));
+                }
+                list.add(new Glob(names));
             }
         }
         return new AntPatterns(text == null ? "" : text.trim(), List.copyOf(list));
     }
 
     public boolean isEmpty() {
-        return patterns.isEmpty();
+        return globs.isEmpty();
     }
 
     /** Whether a relative path (with {@code /}) matches any of the patterns. */
     public boolean matches(String path) {
-        for (Pattern p : patterns) {
-            if (p.matcher(path).matches()) {
+        List<String> names = names(path);
+        for (Glob g : globs) {
+            if (matches(g.names(), 0, names, 0, false)) {
                 return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Whether something below the directory could match: a walk need not enter a directory for
+     * which this is false.
+     */
+    public boolean mayMatchBelow(String directory) {
+        List<String> names = names(directory);
+        for (Glob g : globs) {
+            if (matches(g.names(), 0, names, 0, true)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Whether everything below the directory matches (a pattern such as {@code **}{@code /.git/**}). */
+    public boolean matchesAllBelow(String directory) {
+        List<String> names = names(directory);
+        for (Glob g : globs) {
+            List<Pattern> p = g.names();
+            if (p.isEmpty() || p.get(p.size() - 1) != null) {
+                continue;
+            }
+            // The names before the final ** matching the directory or one above it.
+            for (int depth = 0; depth <= names.size(); depth++) {
+                if (matches(p.subList(0, p.size() - 1), 0, names.subList(0, depth), 0, false)) {
+                    return true;
+                }
             }
         }
         return false;
@@ -59,26 +103,52 @@ public final class AntPatterns {
         return text;
     }
 
+    private static List<String> names(String path) {
+        List<String> names = new ArrayList<>();
+        for (String name : path.split("/")) {
+            if (!name.isEmpty()) {
+                names.add(name);
+            }
+        }
+        return names;
+    }
+
+    /**
+     * Whether the pattern's names from {@code pi} match the path's names from {@code ni}; with
+     * {@code prefix}, whether they could match a path that continues below the given one.
+     */
+    private static boolean matches(List<Pattern> pattern, int pi, List<String> path, int ni, boolean prefix) {
+        if (ni == path.size()) {
+            if (prefix) {
+                return pi < pattern.size();
+            }
+            for (int i = pi; i < pattern.size(); i++) {
+                if (pattern.get(i) != null) {
+                    return false;
+                }
+            }
+            return true;
+        }
+        if (pi == pattern.size()) {
+            return false;
+        }
+        Pattern name = pattern.get(pi);
+        if (name == null) {
+            return matches(pattern, pi + 1, path, ni, prefix) || matches(pattern, pi, path, ni + 1, prefix);
+        }
+        return name.matcher(path.get(ni)).matches() && matches(pattern, pi + 1, path, ni + 1, prefix);
+    }
+
     private static String regex(String glob) {
         StringBuilder r = new StringBuilder();
-        int i = 0;
-        while (i < glob.length()) {
+        for (int i = 0; i < glob.length(); i++) {
             char c = glob.charAt(i);
-            if (glob.startsWith("**/", i)) {
-                r.append("(?:.*/)?");
-                i += 3;
-            } else if (glob.startsWith("**", i)) {
+            if (c == '*') {
                 r.append(".*");
-                i += 2;
-            } else if (c == '*') {
-                r.append("[^/]*");
-                i++;
             } else if (c == '?') {
-                r.append("[^/]");
-                i++;
+                r.append('.');
             } else {
                 r.append(Pattern.quote(String.valueOf(c)));
-                i++;
             }
         }
         return r.toString();

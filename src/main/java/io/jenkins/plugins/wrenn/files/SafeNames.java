@@ -1,9 +1,11 @@
 package io.jenkins.plugins.wrenn.files;
 
+import java.text.Normalizer;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
@@ -16,13 +18,21 @@ import java.util.regex.Pattern;
  * links by resolving their target from the link's directory. Since a link inside the directory
  * can still lead out when another link is passed through ({@code d -> .} and then
  * {@code e -> d/..}), no name and no link target may pass through a link of the same archive.
+ * Names are compared for that as a case-insensitive file system (macOS, Windows) would: there
+ * {@code a/x} passes through the link {@code A}.
+ *
+ * <p>These checks see only the archive; the disk is checked where the files are written
+ * ({@link ConfinedTarget}).
  */
 public final class SafeNames {
 
     private static final Pattern DRIVE = Pattern.compile("^[A-Za-z]:.*");
 
-    /** Links of this archive: path to the directories its target passes through. */
-    private final Map<String, Set<String>> links = new HashMap<>();
+    /** A link of this archive: its name and the directories its target passes through, folded. */
+    private record Link(String name, Set<String> passed) {}
+
+    /** Links of this archive by folded path. */
+    private final Map<String, Link> links = new HashMap<>();
 
     private final Set<String> files = new HashSet<>();
 
@@ -62,7 +72,7 @@ public final class SafeNames {
             if (segment.isEmpty() || segment.equals(".")) {
                 continue;
             }
-            String here = String.join("/", resolved);
+            String here = folded(String.join("/", resolved));
             if (links.containsKey(here)) {
                 throw outside(n, target);
             }
@@ -77,13 +87,13 @@ public final class SafeNames {
             }
         }
         // A link added now must not turn an earlier link's target into a path through a link.
-        for (Map.Entry<String, Set<String>> earlier : links.entrySet()) {
-            if (earlier.getValue().contains(n)) {
-                throw new TransferException("Refused the symbolic link '" + earlier.getKey()
+        for (Link earlier : links.values()) {
+            if (earlier.passed().contains(folded(n))) {
+                throw new TransferException("Refused the symbolic link '" + earlier.name()
                         + "' from the capsule: it points outside the target directory through the link " + n);
             }
         }
-        links.put(n, passed);
+        links.put(folded(n), new Link(n, passed));
         return n;
     }
 
@@ -115,10 +125,10 @@ public final class SafeNames {
 
     private void checkNotThroughLink(String name, List<String> segments, int parents) throws TransferException {
         for (int i = 1; i <= parents; i++) {
-            String prefix = String.join("/", segments.subList(0, i));
-            if (links.containsKey(prefix)) {
+            Link link = links.get(folded(String.join("/", segments.subList(0, i))));
+            if (link != null) {
                 throw new TransferException("Refused the file name '" + name
-                        + "' from the capsule: it passes through the symbolic link '" + prefix + "'");
+                        + "' from the capsule: it passes through the symbolic link '" + link.name() + "'");
             }
         }
     }
@@ -126,6 +136,11 @@ public final class SafeNames {
     private static TransferException outside(String link, String target) {
         return new TransferException("Refused the symbolic link '" + link + "' -> '" + target
                 + "' from the capsule: it points outside the target directory");
+    }
+
+    /** A path as a case-insensitive, Unicode-normalising file system finds it. */
+    private static String folded(String path) {
+        return Normalizer.normalize(path, Normalizer.Form.NFC).toLowerCase(Locale.ROOT);
     }
 
     private static List<String> segments(String normalized) {

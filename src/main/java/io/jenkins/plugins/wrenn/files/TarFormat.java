@@ -26,9 +26,19 @@ final class TarFormat {
 
     /** A header block for an entry whose name fits (callers send a long name first). */
     static byte[] header(String name, char type, long size, int mode, long mtimeSeconds) {
+        return header(name, type, size, mode, mtimeSeconds, "");
+    }
+
+    /**
+     * A header block with a link's target; a name or target longer than 100 bytes is cut here, the
+     * caller sends it whole first (GNU long name and long link records).
+     */
+    static byte[] header(String name, char type, long size, int mode, long mtimeSeconds, String linkName) {
         byte[] h = new byte[BLOCK];
         byte[] n = name.getBytes(StandardCharsets.UTF_8);
         System.arraycopy(n, 0, h, 0, Math.min(n.length, 100));
+        byte[] l = linkName.getBytes(StandardCharsets.UTF_8);
+        System.arraycopy(l, 0, h, 157, Math.min(l.length, 100));
         octal(h, 100, 8, mode);
         octal(h, 108, 8, 0);
         octal(h, 116, 8, 0);

@@ -29,13 +29,20 @@ final class TarStream extends SequenceInputStream {
     static long length(List<SourceFile> files) {
         long total = 2L * TarFormat.BLOCK;
         for (SourceFile f : files) {
-            int nameBytes = f.relativePath().getBytes(StandardCharsets.UTF_8).length;
-            if (nameBytes > 100) {
-                total += TarFormat.BLOCK + nameBytes + 1 + TarFormat.padding(nameBytes + 1);
+            total += longRecordLength(f.relativePath());
+            if (f.linkTarget() != null) {
+                total += longRecordLength(f.linkTarget()) + TarFormat.BLOCK;
+            } else {
+                total += TarFormat.BLOCK + f.size() + TarFormat.padding(f.size());
             }
-            total += TarFormat.BLOCK + f.size() + TarFormat.padding(f.size());
         }
         return total;
+    }
+
+    /** The bytes of the GNU record that carries a name or link target longer than a header holds. */
+    private static long longRecordLength(String text) {
+        int bytes = text.getBytes(StandardCharsets.UTF_8).length;
+        return bytes > 100 ? TarFormat.BLOCK + bytes + 1 + TarFormat.padding(bytes + 1) : 0;
     }
 
     private static Enumeration<InputStream> pieces(List<SourceFile> files, long mtime, LongConsumer progress) {
@@ -65,19 +72,31 @@ final class TarStream extends SequenceInputStream {
             }
 
             private void enqueue(SourceFile f) {
-                byte[] name = f.relativePath().getBytes(StandardCharsets.UTF_8);
-                if (name.length > 100) {
-                    byte[] longName = new byte[name.length + 1];
-                    System.arraycopy(name, 0, longName, 0, name.length);
-                    queue.add(new ByteArrayInputStream(TarFormat.header(
-                            TarFormat.LONG_LINK_NAME, TarFormat.GNU_LONG_NAME, longName.length, 0644, mtime)));
-                    queue.add(new ByteArrayInputStream(longName));
-                    queue.add(new ByteArrayInputStream(new byte[TarFormat.padding(longName.length)]));
+                longRecord(f.relativePath(), TarFormat.GNU_LONG_NAME);
+                if (f.linkTarget() != null) {
+                    // A link travels as its target text: what it points to is never read.
+                    longRecord(f.linkTarget(), TarFormat.GNU_LONG_LINK);
+                    queue.add(new ByteArrayInputStream(
+                            TarFormat.header(f.relativePath(), TarFormat.SYMLINK, 0, 0777, mtime, f.linkTarget())));
+                    return;
                 }
                 queue.add(new ByteArrayInputStream(TarFormat.header(
                         f.relativePath(), TarFormat.FILE, f.size(), f.executable() ? 0755 : 0644, mtime)));
                 queue.add(new Content(f, progress));
                 queue.add(new ByteArrayInputStream(new byte[TarFormat.padding(f.size())]));
+            }
+
+            /** A GNU record with a name or link target too long for the header, before the header. */
+            private void longRecord(String text, char type) {
+                byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+                if (bytes.length > 100) {
+                    byte[] record = new byte[bytes.length + 1];
+                    System.arraycopy(bytes, 0, record, 0, bytes.length);
+                    queue.add(new ByteArrayInputStream(
+                            TarFormat.header(TarFormat.LONG_LINK_NAME, type, record.length, 0644, mtime)));
+                    queue.add(new ByteArrayInputStream(record));
+                    queue.add(new ByteArrayInputStream(new byte[TarFormat.padding(record.length)]));
+                }
             }
         };
     }
@@ -99,7 +118,17 @@ final class TarStream extends SequenceInputStream {
         private void open() throws IOException {
             if (!opened) {
                 opened = true;
-                in = file.open();
+                try {
+                    in = file.open();
+                } catch (TransferException e) {
+                    throw e;
+                } catch (IOException e) {
+                    // Gone or unreadable since it was listed: the file, not the connection, failed.
+                    throw new TransferException(
+                            "Could not read " + file.relativePath() + " to send it (" + e.getMessage()
+                                    + "); nothing was unpacked in the capsule",
+                            e);
+                }
             }
         }
 

@@ -125,6 +125,14 @@ class CapsuleApiTest {
         assertTrue(slash.getMessage().startsWith("capsule id:"), slash.getMessage());
         assertThrows(IllegalArgumentException.class, () -> client.capsules().get("cl a"));
         assertThrows(IllegalArgumentException.class, () -> client.capsules().get(""));
+        // Resolved in the request path, they would reach another route of the API.
+        for (String dots : new String[] {".", ".."}) {
+            IllegalArgumentException e = assertThrows(
+                    IllegalArgumentException.class, () -> client.capsules().get(dots));
+            assertEquals(
+                    "capsule id: must not be . or .. or contain '/' or white space, got '" + dots + "'",
+                    e.getMessage());
+        }
         assertEquals(before, server.requests().size());
     }
 

@@ -242,6 +242,12 @@ class ErrorHandlingTest {
                     assertThrows(IllegalArgumentException.class, () -> WrennClient.builder(URI.create(url), KEY));
             assertTrue(e.getMessage().startsWith("API base URL:"), e.getMessage());
         }
+        // A password in the URL would reach every log line and error that names the URL.
+        for (String url : List.of("https://user:s3cret@app.wrenn.dev/api", "ftp://user:s3cret@host")) {
+            IllegalArgumentException e =
+                    assertThrows(IllegalArgumentException.class, () -> WrennClient.builder(URI.create(url), KEY));
+            assertEquals("API base URL: must not contain a user name or password (user:password@host)", e.getMessage());
+        }
         IllegalArgumentException key = assertThrows(
                 IllegalArgumentException.class, () -> WrennClient.builder(WrennClient.DEFAULT_BASE_URL, " "));
         assertTrue(key.getMessage().startsWith("API key:"), key.getMessage());

@@ -31,6 +31,7 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.DisabledOnOs;
 import org.junit.jupiter.api.condition.OS;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.AfterParameterizedClassInvocation;
 import org.junit.jupiter.params.BeforeParameterizedClassInvocation;
 import org.junit.jupiter.params.Parameter;
@@ -168,9 +169,8 @@ class DurableExecutionTest {
     }
 
     @Test
-    void envsAndCwdReachTheCommand() throws Exception {
+    void envsAndCwdReachTheCommand(@TempDir Path dir) throws Exception {
         String id = server.createCapsule();
-        Path dir = Files.createTempDirectory("wrenn-cwd");
         Log log = new Log();
         ExecutionSpec spec = new ExecutionSpec(
                 id,

@@ -42,4 +42,32 @@ class AntPatternsTest {
         assertTrue(AntPatterns.of("").isEmpty());
         assertFalse(AntPatterns.of(" , ").matches("x"));
     }
+
+    @Test
+    void aDirectoryPatternAlsoMatchesTheDirectoryItselfAsInAnt() {
+        // A link named like the directory is one entry: src/** sends it.
+        assertTrue(AntPatterns.of("src/**").matches("src"));
+        assertTrue(AntPatterns.of("src/").matches("src"));
+        assertFalse(AntPatterns.of("src/*").matches("src"));
+    }
+
+    @Test
+    void aWalkLearnsWhichDirectoriesItNeedNotEnter() {
+        AntPatterns in = AntPatterns.of("src/**, tests/unit/*.py");
+        assertTrue(in.mayMatchBelow("src"));
+        assertTrue(in.mayMatchBelow("src/deep/er"));
+        assertTrue(in.mayMatchBelow("tests"));
+        assertTrue(in.mayMatchBelow("tests/unit"));
+        assertFalse(in.mayMatchBelow("tests/unit/data"));
+        assertFalse(in.mayMatchBelow("node_modules"));
+        assertTrue(AntPatterns.of("**/*.py").mayMatchBelow("anything/at/all"));
+
+        AntPatterns out = AntPatterns.of("**/.git/**, build/");
+        assertTrue(out.matchesAllBelow(".git"));
+        assertTrue(out.matchesAllBelow("sub/.git/objects"));
+        assertTrue(out.matchesAllBelow("build"));
+        assertFalse(out.matchesAllBelow("src"));
+        assertFalse(AntPatterns.of("*.log").matchesAllBelow("logs"));
+        assertTrue(AntPatterns.of("**").matchesAllBelow("any"));
+    }
 }

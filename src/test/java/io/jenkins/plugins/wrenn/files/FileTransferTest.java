@@ -55,6 +55,10 @@ class FileTransferTest {
     @TempDir
     Path back;
 
+    /** Stands for everything beyond the workspace (on the built-in node, JENKINS_HOME). */
+    @TempDir
+    Path outside;
+
     String id;
     Path capsuleDir;
     ByteArrayOutputStream logBytes;
@@ -92,7 +96,7 @@ class FileTransferTest {
     }
 
     /** Brings every file below the capsule directory into {@link #back}, as a step with defaults does. */
-    FileTransfer.Summary getAll(String from) throws TransferException, InterruptedException {
+    FileTransfer.Summary getAll(String from) throws IOException, InterruptedException {
         return transfer.get(from, AntPatterns.of("**"), AntPatterns.of(""), LocalFiles.target(back), "back", false);
     }
 
@@ -150,7 +154,10 @@ class FileTransferTest {
         assertTrue(Files.isExecutable(into.resolve("run.sh")));
         assertFalse(Files.isExecutable(into.resolve("src/app/main.py")));
         assertTrue(log().contains("[wrenn] Sent 6 files (1.4 MiB) from the workspace to " + into), log());
-        assertEquals(1, server.requests("POST", ".*/files/stream/write").size(), "many files travel as one archive");
+        assertEquals(
+                1,
+                server.requests("POST", ".*/" + id + "/files/stream/write").size(),
+                "many files travel as one archive");
     }
 
     @Test
@@ -317,6 +324,103 @@ class FileTransferTest {
         TransferException e = assertThrows(TransferException.class, () -> getAll(dir.toString()));
         assertTrue(e.getMessage().contains("'evil' -> '/etc/passwd'"), e.getMessage());
         assertFalse(Files.exists(back.resolve("evil"), java.nio.file.LinkOption.NOFOLLOW_LINKS));
+    }
+
+    static List<Path> contents(Path dir) throws IOException {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.toList();
+        }
+    }
+
+    @Test
+    void aLinkTheWorkspaceHoldsIsNotWrittenThrough() throws Exception {
+        Path dir = capsuleDir.resolve("out");
+        write(dir.resolve("escape/pwned.txt"), "pwned".getBytes(StandardCharsets.UTF_8));
+        Files.createSymbolicLink(back.resolve("escape"), outside);
+        TransferException e = assertThrows(TransferException.class, () -> getAll(dir.toString()));
+        assertTrue(e.getMessage().startsWith("Refused 'escape/pwned.txt' from the capsule: 'escape'"), e.getMessage());
+        assertEquals(List.of(), contents(outside));
+    }
+
+    @Test
+    void aCheckedOutLinkAndALinkFromTheCapsuleCannotBeCombinedToClimb() throws Exception {
+        // The workspace holds p/q -> .; the capsule sends p/q/r -> ../.. and then p/r/x.
+        Path dir = capsuleDir.resolve("climb");
+        Files.createDirectories(dir.resolve("p/q"));
+        Files.createSymbolicLink(dir.resolve("p/q/r"), Path.of("../.."));
+        write(dir.resolve("p/r/x"), "x".getBytes(StandardCharsets.UTF_8));
+        Path ws = Files.createDirectories(outside.resolve("ws"));
+        Files.createDirectories(ws.resolve("p"));
+        Files.createSymbolicLink(ws.resolve("p/q"), Path.of("."));
+        TransferException e = assertThrows(
+                TransferException.class,
+                () -> transfer.get(
+                        dir.toString(), AntPatterns.of("**"), AntPatterns.of(""), LocalFiles.target(ws), "ws", false));
+        assertTrue(e.getMessage().contains("'p/q' in the target directory is a symbolic link"), e.getMessage());
+        assertEquals(List.of(ws), contents(outside), "nothing beside the workspace");
+    }
+
+    @Test
+    void twoFetchesInARowCannotWriteThroughTheLinkTheFirstLeft() throws Exception {
+        Path first = capsuleDir.resolve("first");
+        Files.createDirectories(first.resolve("p"));
+        Files.createSymbolicLink(first.resolve("p/q"), Path.of("."));
+        Path second = capsuleDir.resolve("second");
+        Files.createDirectories(second.resolve("p/q"));
+        Files.createSymbolicLink(second.resolve("p/q/r"), Path.of("../.."));
+        write(second.resolve("p/r/x"), "x".getBytes(StandardCharsets.UTF_8));
+        Path ws = Files.createDirectories(outside.resolve("ws"));
+
+        transfer.get(first.toString(), AntPatterns.of("**"), AntPatterns.of(""), LocalFiles.target(ws), "ws", false);
+        assertTrue(Files.isSymbolicLink(ws.resolve("p/q")), "the first fetch leaves a link that points inside");
+        TransferException e = assertThrows(
+                TransferException.class,
+                () -> transfer.get(
+                        second.toString(),
+                        AntPatterns.of("**"),
+                        AntPatterns.of(""),
+                        LocalFiles.target(ws),
+                        "ws",
+                        false));
+        assertTrue(e.getMessage().contains("'p/q' in the target directory is a symbolic link"), e.getMessage());
+        assertEquals(List.of(ws), contents(outside), "nothing beside the workspace");
+    }
+
+    @Test
+    void theCaseInsensitiveRecipeIsRefusedInOneArchive() throws Exception {
+        // On a case-insensitive agent, d1/d2/a is the link d1/d2/A.
+        Path dir = capsuleDir.resolve("case");
+        Files.createDirectories(dir.resolve("d1/d2/a"));
+        Files.createSymbolicLink(dir.resolve("d1/d2/A"), Path.of("../.."));
+        Files.createSymbolicLink(dir.resolve("d1/d2/a/x"), Path.of("../../.."));
+        TransferException e = assertThrows(TransferException.class, () -> getAll(dir.toString()));
+        assertTrue(e.getMessage().contains("passes through the symbolic link 'd1/d2/A'"), e.getMessage());
+    }
+
+    @Test
+    void aLinkToAFileOrDirectoryOutsideIsSentAsALinkNeverItsContent() throws Exception {
+        String secret = "-----BEGIN OPENSSH PRIVATE KEY-----";
+        Files.writeString(outside.resolve("id_rsa"), secret);
+        Files.createDirectories(outside.resolve("secrets"));
+        Files.writeString(outside.resolve("secrets/master.key"), secret);
+        write(workspace.resolve("src/app.py"), "print()".getBytes(StandardCharsets.UTF_8));
+        Files.createSymbolicLink(workspace.resolve("k"), outside.resolve("id_rsa"));
+        Files.createSymbolicLink(workspace.resolve("home"), outside.resolve("secrets"));
+        Path into = capsuleDir.resolve("ws");
+
+        FileTransfer.Summary sent =
+                transfer.put(LocalFiles.select(workspace, "**", ""), "the workspace", into.toString(), false);
+
+        assertEquals(3, sent.files());
+        assertEquals(7, sent.bytes(), "only app.py's bytes travel");
+        assertEquals(outside.resolve("id_rsa"), Files.readSymbolicLink(into.resolve("k")));
+        assertEquals(outside.resolve("secrets"), Files.readSymbolicLink(into.resolve("home")));
+        try (Stream<Path> all = Files.walk(into)) {
+            for (Path p : all.filter(f -> Files.isRegularFile(f, java.nio.file.LinkOption.NOFOLLOW_LINKS))
+                    .toList()) {
+                assertFalse(Files.readString(p).contains(secret), p + " holds the secret");
+            }
+        }
     }
 
     @Test

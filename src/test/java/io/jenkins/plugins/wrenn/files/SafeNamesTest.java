@@ -66,6 +66,17 @@ class SafeNamesTest {
     }
 
     @Test
+    void namesAreComparedAsACaseInsensitiveFileSystemFindsThem() throws Exception {
+        // On macOS and Windows, d1/d2/a is the link d1/d2/A, and a decomposed é is the composed one.
+        SafeNames names = new SafeNames();
+        names.link("d1/d2/A", "../..");
+        TransferException e = assertThrows(TransferException.class, () -> names.link("d1/d2/a/x", "../../.."));
+        assertTrue(e.getMessage().contains("symbolic link 'd1/d2/A'"), e.getMessage());
+        names.link("caf\u00e9", ".");
+        assertThrows(TransferException.class, () -> names.file("CAFE\u0301/x"));
+    }
+
+    @Test
     void aHardLinkOnlyRepeatsAFileOfTheSameArchive() throws Exception {
         SafeNames names = new SafeNames();
         names.file("a");
