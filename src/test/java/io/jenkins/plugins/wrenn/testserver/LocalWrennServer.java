@@ -121,7 +121,7 @@ public final class LocalWrennServer implements AutoCloseable {
 
     /** Stops the server: its processes end, its directories and the info file are removed. */
     @Override
-    public void close() throws Exception {
+    public void close() throws IOException {
         try {
             if (infoFile != null) {
                 Files.deleteIfExists(infoFile);
