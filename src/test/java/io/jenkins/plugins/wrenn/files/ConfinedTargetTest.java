@@ -259,4 +259,47 @@ class ConfinedTargetTest {
             }
         }
     }
+
+    /** A named pipe, as a pull request's build could leave: opening one to write blocks until a reader comes. */
+    static Path fifo(Path p) throws IOException, InterruptedException {
+        Process mk = new ProcessBuilder("mkfifo", p.toString()).inheritIO().start();
+        assertEquals(0, mk.waitFor());
+        return p;
+    }
+
+    @Test
+    void aPipeAtTheEntrysNameIsReplacedNeverOpened() throws Exception {
+        fifo(ws.resolve("report.xml"));
+        // Were the pipe opened to write, this would block for ever: no reader ever comes.
+        org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(
+                java.time.Duration.ofSeconds(60), () -> unpack(ws, archive(file("report.xml"))));
+        assertTrue(Files.isRegularFile(ws.resolve("report.xml"), LinkOption.NOFOLLOW_LINKS));
+        assertArrayEquals(PAYLOAD, Files.readAllBytes(ws.resolve("report.xml")));
+    }
+
+    @Test
+    void aPipeOnTheWayToAnEntryIsRefused() throws Exception {
+        fifo(ws.resolve("reports"));
+        TransferException e = assertThrows(
+                TransferException.class,
+                () -> org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(
+                        java.time.Duration.ofSeconds(60), () -> unpack(ws, archive(file("reports/unit.xml")))));
+        assertTrue(e.getMessage().contains("'reports' in the target directory is a junction, a pipe"), e.getMessage());
+    }
+
+    @Test
+    void aHardLinkEntryNeverCopiesAPipeOrAFileTheArchiveDidNotWrite() throws Exception {
+        fifo(ws.resolve("p"));
+        Files.writeString(ws.resolve("old.txt"), "from the pull request");
+        // Only a file of the same archive may be repeated: neither the pipe nor the old file is read.
+        for (String existing : new String[] {"p", "old.txt"}) {
+            TransferException e = assertThrows(
+                    TransferException.class,
+                    () -> org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(
+                            java.time.Duration.ofSeconds(60),
+                            () -> unpack(ws, archive(entry("h", '1', new byte[0], existing)))));
+            assertTrue(e.getMessage().contains("does not repeat a file of the same transfer"), e.getMessage());
+        }
+        assertFalse(Files.exists(ws.resolve("h"), LinkOption.NOFOLLOW_LINKS));
+    }
 }
