@@ -49,7 +49,6 @@ final class FormChecks {
         }
     }
 
-    /** Environment variables one {@code NAME=VALUE} per line, by the engine's rule; names the bad line. */
     /** Shows a Test connection result under its button. */
     static FormValidation shown(ConnectionCheck.Result result) {
         return switch (result.verdict()) {
@@ -59,6 +58,7 @@ final class FormChecks {
         };
     }
 
+    /** Environment variables one {@code NAME=VALUE} per line, by the engine's rule; names the bad line. */
     static FormValidation envLines(Item item, String value) {
         if (!mayConfigure(item) || value == null) {
             return FormValidation.ok();

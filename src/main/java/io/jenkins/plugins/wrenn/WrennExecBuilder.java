@@ -328,6 +328,7 @@ public class WrennExecBuilder extends Builder implements SimpleBuildStep {
     public static class DescriptorImpl extends BuildStepDescriptor<Builder> {
 
         @Override
+        @SuppressWarnings("rawtypes") // core declares the parameter raw, and an override must match it
         public boolean isApplicable(Class<? extends AbstractProject> jobType) {
             return true;
         }

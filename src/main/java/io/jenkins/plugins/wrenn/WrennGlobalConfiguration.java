@@ -26,12 +26,13 @@ import org.kohsuke.stapler.verb.POST;
  */
 @Extension
 @Symbol("wrenn")
-public class WrennGlobalConfiguration extends GlobalConfiguration {
+public final class WrennGlobalConfiguration extends GlobalConfiguration {
 
     private String apiUrl = WrennClient.DEFAULT_BASE_URL.toString();
     private String defaultCredentialsId;
     private int connectTimeoutSeconds = 10;
 
+    /** Made once by Jenkins. The class is final: {@code load()} here cannot meet a half-made subclass. */
     public WrennGlobalConfiguration() {
         load();
     }

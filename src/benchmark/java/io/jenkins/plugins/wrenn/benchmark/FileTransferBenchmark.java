@@ -37,15 +37,17 @@ final class FileTransferBenchmark {
     private final String key;
     private final String capsule;
     private final boolean quick;
-    final List<String[]> rows = new ArrayList<>();
+    private final Table table;
     final List<String> damaged = new ArrayList<>();
 
-    FileTransferBenchmark(WrennTestServer server, WrennClient client, String key, String capsule, boolean quick) {
+    FileTransferBenchmark(
+            WrennTestServer server, WrennClient client, String key, String capsule, boolean quick, Table table) {
         this.server = server;
         this.client = client;
         this.key = key;
         this.capsule = capsule;
         this.quick = quick;
+        this.table = table;
     }
 
     void run() throws Exception {
@@ -56,11 +58,6 @@ final class FileTransferBenchmark {
         } finally {
             delete(local);
         }
-    }
-
-    private void row(String what, String measured, String reference, String ratio, String target) {
-        rows.add(new String[] {what, measured, reference, ratio, target});
-        System.out.printf("  %s: %s | %s | %s (target %s)%n", what, measured, reference, ratio, target);
     }
 
     // ---- many small files against one file of the same bytes
@@ -119,19 +116,19 @@ final class FileTransferBenchmark {
             delete(Path.of(unpacked));
             Files.deleteIfExists(capsuleDir.resolve("one-" + r + ".bin"));
         }
-        row(
-                "wrennPut of " + count + " files (" + (count * (long) each >> 20) + " MiB), ms",
+        table.target(
+                "wrennPut of " + count + " files (" + Table.mib(count * (long) each) + "), ms",
                 engine.describe("%.0f"),
                 "one file of the same bytes, then the capsule's own tar -x of them: "
                         + singleAndUnpack.describe("%.0f"),
                 engine.ratioTo(singleAndUnpack),
-                "<= 1.5x");
-        row(
+                "<= 1.5x",
+                engine.medianRatioTo(singleAndUnpack) <= 1.5);
+        table.information(
                 "  the same against the upload of one file alone (leaves out the capsule creating " + count + " files)",
                 engine.describe("%.0f"),
                 single.describe("%.0f"),
-                engine.ratioTo(single),
-                "(information)");
+                engine.ratioTo(single));
         delete(Path.of(refDir));
         Files.deleteIfExists(Path.of(refTar));
         String into = capsuleDir.resolve("many-back").toString();
@@ -144,7 +141,8 @@ final class FileTransferBenchmark {
         if (got.files() != count) {
             damaged.add("wrennGet of many files: " + got.files() + " of " + count);
         }
-        row("wrennGet of the same files, ms", String.format("%.0f", took / 1e6), "", "", "shown");
+        table.information(
+                "wrennGet of the same files, ms", String.format("%.0f; %d files", took / 1e6, got.files()), "", "");
         delete(Path.of(into));
     }
 
@@ -159,26 +157,30 @@ final class FileTransferBenchmark {
 
     private void largeFile(Path local) throws Exception {
         long size = quick ? 64L << 20 : 2L << 30;
-        System.out.println("files: " + (size >> 20) + " MiB each way at -Xmx64m ...");
+        System.out.println("files: " + Table.mib(size) + " each way at -Xmx64m ...");
         Path dir = Files.createDirectories(local.resolve("large"));
         Path file = dir.resolve("large.bin");
         String crc = writeLarge(file, size);
         Path capsuleDir = server.workDir(capsule);
         String into = capsuleDir.resolve("large-in").toString();
-        row(
-                "wrennPut of " + (size >> 20) + " MiB at -Xmx64m",
-                probe("put", dir.toString(), into, size, crc, Path.of(into, "large.bin")),
-                "",
-                "",
-                "completes, intact");
+        probe(
+                "wrennPut of " + Table.mib(size) + " at -Xmx64m",
+                "put",
+                dir.toString(),
+                into,
+                size,
+                crc,
+                Path.of(into, "large.bin"));
         Path back = Files.createDirectories(local.resolve("large-back"));
         Files.delete(file);
-        row(
-                "wrennGet of " + (size >> 20) + " MiB at -Xmx64m",
-                probe("get", into, back.toString(), size, crc, back.resolve("large.bin")),
-                "",
-                "",
-                "completes, intact");
+        probe(
+                "wrennGet of " + Table.mib(size) + " at -Xmx64m",
+                "get",
+                into,
+                back.toString(),
+                size,
+                crc,
+                back.resolve("large.bin"));
         delete(Path.of(into));
     }
 
@@ -197,7 +199,9 @@ final class FileTransferBenchmark {
         return Long.toHexString(crc.getValue());
     }
 
-    private String probe(String mode, String from, String to, long size, String crc, Path result) throws Exception {
+    /** Moves the file in a child JVM with {@code -Xmx64m}, checks it arrived whole, and adds its row. */
+    private void probe(String what, String mode, String from, String to, long size, String crc, Path result)
+            throws Exception {
         ChildJvm.Result child = ChildJvm.run(
                 "64m", FileTransferBenchmark.class, mode, server.baseUrl().toString(), key, capsule, from, to);
         String output = child.output();
@@ -209,13 +213,15 @@ final class FileTransferBenchmark {
                 if (!intact) {
                     damaged.add(mode + " at -Xmx64m: the file differs");
                 }
-                return (intact ? "completed, CRC-32 intact" : "completed, FILE DIFFERS") + ", " + f[1]
-                        + " ms, peak heap " + Long.parseLong(f[2]) / (1 << 20) + " MiB";
+                String measured = (intact ? "completed, CRC-32 intact" : "completed, FILE DIFFERS") + ", " + f[1]
+                        + " ms, peak heap " + Table.mib(Long.parseLong(f[2]));
+                table.target(what, measured, "", "", "completes, intact", intact);
+                return;
             }
         }
         String reason = output.contains("OutOfMemoryError") ? "OutOfMemoryError" : "exit " + rc + ": " + output.strip();
         damaged.add(mode + " at -Xmx64m: " + reason);
-        return "FAILED (" + reason + ")";
+        table.target(what, "FAILED (" + reason + ")", "", "", "completes, intact", false);
     }
 
     private static String crcOf(Path file) throws IOException {

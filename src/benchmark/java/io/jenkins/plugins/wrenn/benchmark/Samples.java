@@ -39,6 +39,16 @@ final class Samples {
      * round's noise, which the ratio of each pair cancels.
      */
     String ratioTo(Samples other) {
+        Samples ratios = ratiosTo(other);
+        return String.format("%.2fx [%.2f..%.2f]", ratios.median(), ratios.percentile(25), ratios.percentile(75));
+    }
+
+    /** The median of the paired ratios {@link #ratioTo} shows, to compare with a target. */
+    double medianRatioTo(Samples other) {
+        return ratiosTo(other).median();
+    }
+
+    private Samples ratiosTo(Samples other) {
         if (other.values.size() != values.size()) {
             throw new IllegalArgumentException("unpaired samples: " + values.size() + " and " + other.values.size());
         }
@@ -46,7 +56,7 @@ final class Samples {
         for (int i = 0; i < values.size(); i++) {
             ratios.add(values.get(i) / other.values.get(i));
         }
-        return String.format("%.2fx [%.2f..%.2f]", ratios.median(), ratios.percentile(25), ratios.percentile(75));
+        return ratios;
     }
 
     /** e.g. {@code 1.23 [1.10..1.40]}: median and interquartile range. */

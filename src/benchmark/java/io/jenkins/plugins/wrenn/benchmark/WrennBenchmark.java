@@ -69,7 +69,7 @@ public final class WrennBenchmark {
             .build();
 
     private final String capsule;
-    private final List<String[]> rows = new ArrayList<>();
+    private final Table table = new Table(System.out);
     /** Runs that did not complete intact: the table is still printed, then the run fails. */
     private final List<String> damaged = new ArrayList<>();
 
@@ -128,7 +128,7 @@ public final class WrennBenchmark {
             if (only.isEmpty() || only.contains("files")) {
                 b.files();
             }
-            b.printTable();
+            b.table.print();
         } finally {
             b.engine.close();
             b.client.close();
@@ -137,20 +137,6 @@ public final class WrennBenchmark {
         if (!b.damaged.isEmpty()) {
             System.err.println("Runs that did not complete intact: " + b.damaged);
             System.exit(1);
-        }
-    }
-
-    private void row(String what, String engineValue, String referenceValue, String ratio, String target) {
-        rows.add(new String[] {what, engineValue, referenceValue, ratio, target});
-        System.out.printf("  %s: %s | %s | %s (target %s)%n", what, engineValue, referenceValue, ratio, target);
-    }
-
-    private void printTable() {
-        System.out.println();
-        System.out.println("| what | engine: median [p25..p75] | reference: median [p25..p75] | ratio | target |");
-        System.out.println("| --- | --- | --- | --- | --- |");
-        for (String[] r : rows) {
-            System.out.println("| " + String.join(" | ", r) + " |");
         }
     }
 
@@ -215,12 +201,14 @@ public final class WrennBenchmark {
         }
         engineRun.outcome().get(30, TimeUnit.SECONDS);
         bareRun.exit.get(30, TimeUnit.SECONDS);
-        row(
+        double ratio = engineMs.median() / bareMs.median();
+        table.target(
                 "streaming latency, one line (ms, " + rounds + " lines)",
                 engineMs.describe("%.3f"),
                 bareMs.describe("%.3f"),
-                String.format("%.2fx", engineMs.median() / bareMs.median()),
-                "<= 1.5x");
+                String.format("%.2fx", ratio),
+                "<= 1.5x",
+                ratio <= 1.5);
     }
 
     /** Runs a command through the engine to its end. */
@@ -260,8 +248,9 @@ public final class WrennBenchmark {
     }
 
     private void throughput() throws Exception {
-        long size = wholeLines(quick ? 16L << 20 : 256L << 20);
-        System.out.println("streaming throughput, " + (size >> 20) + " MiB ...");
+        long asked = quick ? 16L << 20 : 256L << 20;
+        long size = wholeLines(asked);
+        System.out.println("streaming throughput, " + Table.mib(asked) + " ...");
         Samples engineRate = new Samples();
         Samples bareRate = new Samples();
         Samples serverRate = new Samples();
@@ -298,13 +287,15 @@ public final class WrennBenchmark {
                 serverRate.add(bareServer.bytesPerSecond() / (1 << 20));
             }
         }
-        row(
-                "streaming throughput (MiB/s, " + (size >> 20) + " MiB x " + rounds + ")",
+        table.target(
+                "streaming throughput (MiB/s, " + Table.mib(asked) + " x " + rounds + ")",
                 engineRate.describe("%.1f"),
                 bareRate.describe("%.1f"),
                 engineRate.ratioTo(bareRate),
-                ">= 0.7x");
-        row("  test server's own send rate during those runs (MiB/s)", serverRate.describe("%.1f"), "", "", "");
+                ">= 0.7x",
+                engineRate.medianRatioTo(bareRate) >= 0.7);
+        table.information(
+                "  test server's own send rate during those runs (MiB/s)", serverRate.describe("%.1f"), "", "");
     }
 
     /** The server's statistics of the stream that ended after {@code before} others had. */
@@ -398,35 +389,41 @@ public final class WrennBenchmark {
             }
         }
         Samples engine = engineRun.ms();
-        pairedRow("per-command time, engine vs bare POST exec (ms)", engine, postRun.ms(), "<= 1.25x");
         pairedRow(
+                "per-command time, engine vs bare POST exec (ms)",
+                engine,
+                postRun.ms(),
+                "<= 1.25x",
+                engine.medianRatioTo(postRun.ms()) <= 1.25);
+        pairedInformation(
                 "  per-command time, engine vs bare WebSocket stream exec, the streaming route's floor (ms)",
                 engine,
-                bareStreamRun.ms(),
-                "(information)");
-        pairedRow(
+                bareStreamRun.ms());
+        pairedInformation(
                 "  the engine's own share: engine vs its client's stream alone, without the capsule check (ms)",
                 engine,
-                clientStreamRun.ms(),
-                "(information)");
-        pairedRow(
+                clientStreamRun.ms());
+        pairedInformation(
                 "  the durability floor: engine vs a bare WebSocket stream of `true` through two `tee`, as the wrapper"
                         + " keeps output (ms)",
                 engine,
-                teeStreamRun.ms(),
-                "(information)");
-        pairedRow(
-                "  the streaming route itself, without the engine: bare WebSocket stream exec vs bare POST exec (ms)",
+                teeStreamRun.ms());
+        pairedInformation(
+                "  the streaming route itself, without the engine, which no client on it goes below: bare WebSocket"
+                        + " stream exec vs bare POST exec (ms)",
                 bareStreamRun.ms(),
-                postRun.ms(),
-                "(information) no client on this route goes below it");
-        row(
+                postRun.ms());
+        table.information(
                 "  test server's own cost per command: spawning and reaping `true` in its JVM (ms)",
                 "",
                 spawnRun.ms().describe("%.2f"),
-                "",
-                "(information)");
-        pairedRow("per-command time, engine vs curl in a shell loop (ms)", engine, curlMs, "< 1x");
+                "");
+        pairedRow(
+                "per-command time, engine vs curl in a shell loop (ms)",
+                engine,
+                curlMs,
+                "< 1x",
+                engine.medianRatioTo(curlMs) < 1);
     }
 
     // ---- a wrennCapsule block: from its start to the first output of its first command
@@ -439,7 +436,8 @@ public final class WrennBenchmark {
                 "block start to first command output, lifecycle + engine vs bare create, poll, exec (ms)",
                 r.engine(),
                 r.bare(),
-                "<= 1.2x");
+                "<= 1.2x",
+                r.engine().medianRatioTo(r.bare()) <= 1.2);
     }
 
     // ---- a capsule as a Jenkins agent: from "an agent is needed" to the agent connected
@@ -465,47 +463,47 @@ public final class WrennBenchmark {
                 "whole wrennCapsule block (create, wait, echo, give back), with the metrics read vs without (ms)",
                 r.withUsage(),
                 r.withoutUsage(),
-                "<= 1.05x");
+                "<= 1.05x",
+                r.withUsage().medianRatioTo(r.withoutUsage()) <= 1.05);
         int capsules = quick ? 20 : 200;
         Samples sweep = new Samples();
         for (int i = 0; i < (quick ? 1 : 3); i++) {
             System.out.println("sweep of " + capsules + " owned capsules, pass " + (i + 1) + " ...");
             sweep.add(CapsuleHousekeeping.sweep(capsules));
         }
-        row(
+        table.target(
                 "one sweep pass over " + capsules + " owned capsules of builds that are over (ms)",
                 sweep.describe("%.0f"),
                 "",
                 "",
-                "<= 2000 ms");
+                "<= 2000 ms",
+                sweep.median() <= 2000);
     }
 
     /** A row of per-round times measured in pairs: both sides, and the median of their ratios. */
-    private void pairedRow(String what, Samples measured, Samples reference, String target) {
-        row(what, measured.describe("%.2f"), reference.describe("%.2f"), measured.ratioTo(reference), target);
+    private void pairedRow(String what, Samples measured, Samples reference, String target, boolean met) {
+        table.target(
+                what, measured.describe("%.2f"), reference.describe("%.2f"), measured.ratioTo(reference), target, met);
+    }
+
+    /** The same without a target. */
+    private void pairedInformation(String what, Samples measured, Samples reference) {
+        table.information(what, measured.describe("%.2f"), reference.describe("%.2f"), measured.ratioTo(reference));
     }
 
     // ---- memory: large outputs in a JVM with -Xmx64m
 
     private void memory() throws Exception {
-        long streamSize = wholeLines(quick ? 32L << 20 : 1L << 30);
-        long foregroundSize = wholeLines(quick ? 8L << 20 : 200L << 20);
+        long streamSize = quick ? 32L << 20 : 1L << 30;
+        long foregroundSize = quick ? 8L << 20 : 200L << 20;
         System.out.println("memory at -Xmx64m ...");
-        row(
-                "stream " + (streamSize >> 20) + " MiB through the engine at -Xmx64m",
-                probe("stream", streamSize),
-                "",
-                "",
-                "completes, intact");
-        row(
-                "foreground exec with " + (foregroundSize >> 20) + " MiB stdout at -Xmx64m",
-                probe("foreground", foregroundSize),
-                "",
-                "",
-                "completes, intact");
+        probe("stream " + Table.mib(streamSize) + " through the engine at -Xmx64m", "stream", streamSize);
+        probe("foreground exec with " + Table.mib(foregroundSize) + " stdout at -Xmx64m", "foreground", foregroundSize);
     }
 
-    private String probe(String mode, long size) throws Exception {
+    /** Runs the memory probe in a child JVM with whole lines of about {@code asked} bytes, and adds its row. */
+    private void probe(String what, String mode, long asked) throws Exception {
+        long size = wholeLines(asked);
         String expected = expectedCrc(size);
         ChildJvm.Result child = ChildJvm.run(
                 "64m", MemoryProbe.class, mode, server.baseUrl().toString(), KEY, capsule, generator(size));
@@ -518,18 +516,21 @@ public final class WrennBenchmark {
                 if (!intact) {
                     damaged.add(mode + " at -Xmx64m: output differs");
                 }
-                return (intact ? "completed, CRC-32 intact" : "completed, OUTPUT DIFFERS") + ", peak heap "
-                        + Long.parseLong(f[3]) / (1 << 20) + " MiB";
+                String measured = (intact ? "completed, CRC-32 intact" : "completed, OUTPUT DIFFERS") + ", peak heap "
+                        + Table.mib(Long.parseLong(f[3]));
+                table.target(what, measured, "", "", "completes, intact", intact);
+                return;
             }
         }
         String reason = output.contains("OutOfMemoryError") ? "OutOfMemoryError" : "exit " + rc;
         damaged.add(mode + " at -Xmx64m: " + reason);
-        return "FAILED (" + reason + ")";
+        table.target(what, "FAILED (" + reason + ")", "", "", "completes, intact", false);
     }
 
     /**
-     * The largest size of whole generator lines within {@code bytes}: the engine ends an
-     * unterminated last line in the log, so output that ends mid-line would not compare byte for byte.
+     * The largest size of whole generator lines within {@code bytes} (at most a line shorter; rows
+     * name the size asked for): the engine ends an unterminated last line in the log, so output that
+     * ends mid-line would not compare byte for byte.
      */
     private static long wholeLines(long bytes) {
         return bytes - bytes % (LINE.length() + 1);
@@ -550,9 +551,8 @@ public final class WrennBenchmark {
     // ---- file transfer (wrennPut, wrennGet): rows measured by FileTransferBenchmark
 
     private void files() throws Exception {
-        FileTransferBenchmark files = new FileTransferBenchmark(server, client, KEY, capsule, quick);
+        FileTransferBenchmark files = new FileTransferBenchmark(server, client, KEY, capsule, quick, table);
         files.run();
-        rows.addAll(files.rows);
         damaged.addAll(files.damaged);
     }
 
@@ -560,8 +560,9 @@ public final class WrennBenchmark {
 
     private void concurrency() throws Exception {
         int commands = quick ? 8 : 64;
-        long size = wholeLines(quick ? 1L << 20 : 4L << 20);
-        System.out.println("concurrency, " + commands + " streamed commands of " + (size >> 20) + " MiB ...");
+        long asked = quick ? 1L << 20 : 4L << 20;
+        long size = wholeLines(asked);
+        System.out.println("concurrency, " + commands + " streamed commands of " + Table.mib(asked) + " ...");
         String expected = expectedCrc(size);
         long serialStart = System.nanoTime();
         for (int i = 0; i < commands; i++) {
@@ -589,13 +590,15 @@ public final class WrennBenchmark {
         if (intact < commands) {
             damaged.add((commands - intact) + " of " + commands + " concurrent commands: output differs");
         }
-        row(
-                commands + " streamed commands at once: wall time (s)",
-                String.format("%.2f", parallelSeconds),
+        table.target(
+                commands + " streamed commands of " + Table.mib(asked) + " at once: wall time (s)",
+                String.format(
+                        "%.2f; all intact: %d/%d; threads %d -> peak %d (test server included)",
+                        parallelSeconds, intact, commands, before, threads.getPeakThreadCount()),
                 String.format("%.2f (serial total)", serialSeconds),
                 String.format("%.2fx", parallelSeconds / serialSeconds),
-                "all intact: " + intact + "/" + commands + "; threads " + before + " -> peak "
-                        + threads.getPeakThreadCount() + " (test server included)");
+                "all intact",
+                intact == commands);
     }
 
     // ---- scale: many durable runs waiting at once, driven as the Pipeline step drives them
@@ -633,18 +636,22 @@ public final class WrennBenchmark {
         if (intact < runs) {
             damaged.add((runs - intact) + " of " + runs + " durable runs at once: output or exit code wrong");
         }
-        row(
+        int threadsAdded = Integer.parseInt(result[1]);
+        table.target(
                 runs + " durable runs waiting at once: platform threads added (client JVM)",
-                result[1],
+                threadsAdded + "; all intact: " + intact + "/" + runs + "; all started in " + result[4] + " s",
                 "",
                 "",
-                "<= 64; all intact: " + intact + "/" + runs + "; all started in " + result[4] + " s");
-        row(
-                runs + " durable runs waiting at once: live heap added (client JVM, -Xmx256m) (MiB)",
-                String.format("%.1f", Long.parseLong(result[2]) / (1024.0 * 1024.0)),
+                "<= 64, all intact",
+                threadsAdded <= 64 && intact == runs);
+        long heapAdded = Long.parseLong(result[2]);
+        table.target(
+                runs + " durable runs waiting at once: live heap added (client JVM, -Xmx256m)",
+                Table.mib(heapAdded),
                 "",
                 "",
-                "<= 256");
+                "<= 256 MiB",
+                heapAdded <= 256L << 20);
     }
 
     private String runChecked(long size) throws Exception {

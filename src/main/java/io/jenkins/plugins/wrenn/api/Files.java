@@ -212,7 +212,6 @@ public final class Files {
         public void close() {}
     }
 
-    /** Counts what reaches the caller's stream and marks its failures as the caller's, not the API's. */
     /** Carries a failure of the caller's stream past the transport, which would report it as a lost connection. */
     private static final class SinkFailure extends UncheckedIOException {
         private static final long serialVersionUID = 1L;

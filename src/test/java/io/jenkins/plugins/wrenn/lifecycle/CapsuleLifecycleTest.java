@@ -276,7 +276,7 @@ class CapsuleLifecycleTest {
         assertEquals(3, server.requests("POST", CAPSULES).size() - creates, "two refusals, then the capsule");
         assertTrue(
                 log().contains("No capsule yet: the Wrenn service has no capacity for it now (HTTP 503"
-                        + " capacity_unavailable: No capacity.). Trying again for up to 10 s."),
+                        + " capacity_unavailable: No capacity). Trying again for up to 10 s."),
                 log());
         assertTrue(
                 log().contains("No capsule yet: the team's Wrenn plan allows no more capsules at once (HTTP 402"

@@ -359,15 +359,32 @@ public final class WrennTestServer implements AutoCloseable {
     }
 
     @Override
-    public void close() throws Exception {
+    public void close() throws IOException {
         timers.shutdownNow();
         for (TestCapsule c : capsules.values()) {
             killAll(c);
         }
         relay.close();
-        jetty.stop();
+        stopJetty();
         try (Stream<Path> files = Files.walk(root)) {
             files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+    }
+
+    /**
+     * Jetty's {@code stop()} declares any exception; close() narrows it to an I/O failure, so that
+     * try-with-resources does not have to expect an InterruptedException from it.
+     */
+    private void stopJetty() throws IOException {
+        try {
+            jetty.stop();
+        } catch (IOException | RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            throw new IOException("The test server did not stop: " + e, e);
         }
     }
 
