@@ -124,8 +124,12 @@ public class WrennAgentLauncher extends JNLPLauncher {
         }
     }
 
-    /** Removes the agent whose launch failed; its capsule is given back already. */
+    /**
+     * Removes the agent whose launch failed. Its capsule is given back already (or left to the
+     * sweep when that failed), so the agent forgets it: removing it must not give it back twice.
+     */
     private static void remove(WrennAgent agent) {
+        agent.setLease(null);
         try {
             agent.terminate();
         } catch (IOException | InterruptedException e) {
