@@ -61,10 +61,10 @@ public class WrennCloud extends Cloud {
     private List<WrennAgentTemplate> templates = new ArrayList<>();
 
     /**
-     * Templates whose launches fail for a reason that would repeat, by cloud and labels: until when
-     * none is started. Kept apart from the cloud, which a configuration change replaces.
+     * Templates whose launches fail for a reason that would repeat, by labels: until when none is
+     * started. Not saved: a restart, or a saved configuration (which replaces the cloud), tries again.
      */
-    private static final Map<String, Pause> PAUSED = new ConcurrentHashMap<>();
+    private transient Map<String, Pause> paused;
 
     private record Pause(Instant until, Duration length) {}
 
@@ -207,7 +207,7 @@ public class WrennCloud extends Cloud {
     }
 
     private boolean isPaused(WrennAgentTemplate template) {
-        Pause p = PAUSED.get(pauseKey(template));
+        Pause p = paused().get(pauseKey(template));
         return p != null && Instant.now().isBefore(p.until());
     }
 
@@ -220,13 +220,13 @@ public class WrennCloud extends Cloud {
     void launchFailed(WrennAgentTemplate template, AgentLaunchFailure failure) {
         switch (failure.reason()) {
             case NO_JVM, OLD_JVM, URL_UNREACHABLE, KEY_REFUSED, SECRET_NOT_PRIVATE -> {
-                Pause before = PAUSED.get(pauseKey(template));
+                Pause before = paused().get(pauseKey(template));
                 Duration length = before == null
                         ? FIRST_PAUSE
                         : before.length().multipliedBy(2).compareTo(LONGEST_PAUSE) > 0
                                 ? LONGEST_PAUSE
                                 : before.length().multipliedBy(2);
-                PAUSED.put(pauseKey(template), new Pause(Instant.now().plus(length), length));
+                paused().put(pauseKey(template), new Pause(Instant.now().plus(length), length));
                 failWaitingBuilds(template, failure.getMessage());
             }
             default -> {
@@ -237,7 +237,7 @@ public class WrennCloud extends Cloud {
 
     /** A launch came online: the template is no longer paused. */
     void launchSucceeded(WrennAgentTemplate template) {
-        PAUSED.remove(pauseKey(template));
+        paused().remove(pauseKey(template));
     }
 
     private static void failWaitingBuilds(WrennAgentTemplate template, String why) {
@@ -266,8 +266,16 @@ public class WrennCloud extends Cloud {
         }
     }
 
-    private String pauseKey(WrennAgentTemplate template) {
-        return name + "\u0000" + template.getLabels();
+    private static String pauseKey(WrennAgentTemplate template) {
+        return String.valueOf(template.getLabels());
+    }
+
+    /** Made on first use: a cloud read from its saved configuration has none yet. */
+    private synchronized Map<String, Pause> paused() {
+        if (paused == null) {
+            paused = new ConcurrentHashMap<>();
+        }
+        return paused;
     }
 
     private static String suffix() {
