@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.channels.Channels;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.OpenOption;
@@ -126,9 +127,27 @@ public final class ConfinedTarget implements TargetDirectory {
         if (link != null) {
             throw refusal.of(existing, link);
         }
-        try (InputStream in = Files.newInputStream(source, LinkOption.NOFOLLOW_LINKS);
-                OutputStream out = file(relativePath, false)) {
-            in.transferTo(out);
+        List<String> linkNames = entryNames(relativePath);
+        Path hardLink = parentDirectory(relativePath, linkNames).resolve(NoFollow.last(linkNames));
+        BasicFileAttributes there = NoFollow.attributes(hardLink);
+        if (there != null
+                && there.isRegularFile()
+                && NoFollow.linkProblem(there) == null
+                && Files.isSameFile(source, hardLink)) {
+            // Already that file (the same name, or another spelling of it on a case-insensitive disk).
+            return;
+        }
+        clear(hardLink, relativePath);
+        try {
+            // A hard link, as tar makes it: a copy would let a 512-byte entry write the whole file
+            // again, a thousand entries a thousand times its size to the agent's disk.
+            Files.createLink(hardLink, source);
+        } catch (UnsupportedOperationException | FileSystemException e) {
+            // No hard links here (another file system below the target, or one without them).
+            try (InputStream in = Files.newInputStream(source, LinkOption.NOFOLLOW_LINKS);
+                    OutputStream out = file(relativePath, false)) {
+                in.transferTo(out);
+            }
         }
     }
 

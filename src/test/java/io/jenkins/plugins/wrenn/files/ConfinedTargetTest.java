@@ -206,6 +206,27 @@ class ConfinedTargetTest {
         assertTrue(Files.isExecutable(ws.resolve("a")));
     }
 
+    /**
+     * A hard-link entry costs the capsule one 512-byte header. Written as a copy, one large file and
+     * a thousand such entries wrote a thousand times its size to the agent's disk (on the built-in
+     * node, the disk of JENKINS_HOME). It is a hard link on disk, as tar makes it.
+     */
+    @Test
+    void hardLinkEntriesWriteNoByteTwice() throws Exception {
+        List<byte[]> entries = new java.util.ArrayList<>();
+        entries.add(entry("big.bin", '0', new byte[1 << 20], null));
+        for (int i = 0; i < 50; i++) {
+            entries.add(entry("copies/" + i + ".bin", '1', new byte[0], "big.bin"));
+        }
+        entries.add(entry("big.bin", '1', new byte[0], "big.bin"));
+        unpack(ws, archive(entries.toArray(new byte[0][])));
+        for (int i = 0; i < 50; i++) {
+            assertTrue(Files.isSameFile(ws.resolve("big.bin"), ws.resolve("copies/" + i + ".bin")), "copy " + i);
+        }
+        assertEquals(1 << 20, Files.size(ws.resolve("big.bin")));
+        assertNothingOutside();
+    }
+
     @Test
     void aDirectoryEntryThroughALinkIsRefusedAndADirectoryInTheWayFailsTheFile() throws Exception {
         Files.createSymbolicLink(ws.resolve("d"), outside);

@@ -162,8 +162,8 @@ class SourceTreeTest {
 
     /**
      * A hard link is one file with two names: its content is sent, as a regular file's. Only a
-     * program running on the node can make one (a checkout makes none, and wrennGet brings hard
-     * links back as copies), and such a program can read the file itself.
+     * program running on the node can make one (a checkout makes none, and wrennGet links only
+     * files of its own archive), and such a program can read the file itself.
      */
     @Test
     void aHardLinkIsSentAsTheRegularFileItIs() throws Exception {
