@@ -108,7 +108,7 @@ public final class ConfinedTarget implements TargetDirectory {
     }
 
     @Override
-    public void copy(String existing, String relativePath) throws IOException {
+    public void hardLink(String existing, String relativePath) throws IOException {
         List<String> names = entryNames(existing);
         NoFollow.Refusal refusal = (walked, problem) -> new TransferException("Refused the hard link '" + relativePath
                 + "' -> '" + existing + "' from the capsule: '" + walked + "' in the target directory "
@@ -127,21 +127,25 @@ public final class ConfinedTarget implements TargetDirectory {
         if (link != null) {
             throw refusal.of(existing, link);
         }
+        if (!a.isRegularFile()) {
+            throw new TransferException("Refused the hard link '" + relativePath + "' -> '" + existing
+                    + "' from the capsule: '" + existing + "' is a directory, and a hard link repeats only a file");
+        }
         List<String> linkNames = entryNames(relativePath);
-        Path hardLink = parentDirectory(relativePath, linkNames).resolve(NoFollow.last(linkNames));
-        BasicFileAttributes there = NoFollow.attributes(hardLink);
+        Path linkPath = parentDirectory(relativePath, linkNames).resolve(NoFollow.last(linkNames));
+        BasicFileAttributes there = NoFollow.attributes(linkPath);
         if (there != null
                 && there.isRegularFile()
                 && NoFollow.linkProblem(there) == null
-                && Files.isSameFile(source, hardLink)) {
+                && Files.isSameFile(source, linkPath)) {
             // Already that file (the same name, or another spelling of it on a case-insensitive disk).
             return;
         }
-        clear(hardLink, relativePath);
+        clear(linkPath, relativePath);
         try {
             // A hard link, as tar makes it: a copy would let a 512-byte entry write the whole file
             // again, a thousand entries a thousand times its size to the agent's disk.
-            Files.createLink(hardLink, source);
+            Files.createLink(linkPath, source);
         } catch (UnsupportedOperationException | FileSystemException e) {
             // No hard links here (another file system below the target, or one without them).
             try (InputStream in = Files.newInputStream(source, LinkOption.NOFOLLOW_LINKS);

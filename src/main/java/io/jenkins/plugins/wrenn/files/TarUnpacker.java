@@ -153,7 +153,7 @@ final class TarUnpacker extends OutputStream {
             }
             case TarFormat.HARD_LINK -> {
                 String path = names.hardLink(name, link);
-                target.copy(SafeNames.existing(link), path);
+                target.hardLink(SafeNames.existing(link), path);
                 files++;
                 begin(State.CONTENT, 0);
             }

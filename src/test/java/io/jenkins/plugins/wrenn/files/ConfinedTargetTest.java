@@ -190,18 +190,18 @@ class ConfinedTargetTest {
     }
 
     @Test
-    void aHardLinkCopiesOnlyAFileOfTheTargetNeverALink() throws Exception {
+    void aHardLinkRepeatsOnlyAFileOfTheTargetNeverALink() throws Exception {
         Files.writeString(outside.resolve("secret"), "secret");
         Files.createSymbolicLink(ws.resolve("f"), outside.resolve("secret"));
         ConfinedTarget target = ConfinedTarget.open(ws, null);
-        TransferException e = assertThrows(TransferException.class, () -> target.copy("f", "g"));
+        TransferException e = assertThrows(TransferException.class, () -> target.hardLink("f", "g"));
         assertTrue(e.getMessage().contains("'f' in the target directory is a symbolic link"), e.getMessage());
         assertFalse(Files.exists(ws.resolve("g")));
 
         try (OutputStream out = target.file("a", true)) {
             out.write(PAYLOAD);
         }
-        target.copy("a", "sub/b");
+        target.hardLink("a", "sub/b");
         assertArrayEquals(PAYLOAD, Files.readAllBytes(ws.resolve("sub/b")));
         assertTrue(Files.isExecutable(ws.resolve("a")));
     }
@@ -225,6 +225,11 @@ class ConfinedTargetTest {
         }
         assertEquals(1 << 20, Files.size(ws.resolve("big.bin")));
         assertNothingOutside();
+
+        TransferException e = assertThrows(
+                TransferException.class,
+                () -> unpack(ws, archive(entry("d", '5', new byte[0], null), entry("h", '1', new byte[0], "d"))));
+        assertTrue(e.getMessage().contains("'d' is a directory"), e.getMessage());
     }
 
     @Test

@@ -210,7 +210,7 @@ class TarUnpackerTest {
             public void symlink(String relativePath, String target) {}
 
             @Override
-            public void copy(String existing, String relativePath) {}
+            public void hardLink(String existing, String relativePath) {}
 
             @Override
             public void directory(String relativePath) {}
