@@ -124,9 +124,8 @@ public final class TemplateInheritance {
                     .orElseThrow(() -> new TemplateRequestException(
                             Messages.Inherit_NoSuchTemplate(request.template(), listed(candidates))));
         }
-        String example = candidates.get(0).settings().labelList().stream()
-                .findFirst()
-                .orElse("wrenn");
+        String example =
+                candidates.get(0).settings().labelList().stream().findFirst().orElse("wrenn");
         throw new TemplateRequestException(Messages.Inherit_NothingNamed(listed(candidates), example));
     }
 
@@ -142,7 +141,8 @@ public final class TemplateInheritance {
         if (r.memoryMb() > 0 && r.memoryMb() != t.memoryMb()) {
             changes.add(new Change("memoryMb", Integer.toString(r.memoryMb()), orDefault(t.memoryMb())));
         }
-        if (r.remoteRoot() != null && !withoutTrailingSlash(r.remoteRoot()).equals(withoutTrailingSlash(t.remoteRoot()))) {
+        if (r.remoteRoot() != null
+                && !withoutTrailingSlash(r.remoteRoot()).equals(withoutTrailingSlash(t.remoteRoot()))) {
             changes.add(new Change("remoteRoot", r.remoteRoot(), t.remoteRoot()));
         }
         if (r.connectTimeout() > 0 && r.connectTimeout() != t.connectTimeout()) {

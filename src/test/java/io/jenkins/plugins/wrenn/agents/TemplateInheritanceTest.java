@@ -15,8 +15,8 @@ import org.junit.jupiter.api.Test;
 class TemplateInheritanceTest {
 
     /** The administrator's templates: one that allows overrides, one that does not, in two clouds. */
-    static final TemplateSettings PYTHON = new TemplateSettings(
-            "python py3", "python-3.12", 2, 2048, null, 1, 120, null, KeepPolicy.NEVER, true);
+    static final TemplateSettings PYTHON =
+            new TemplateSettings("python py3", "python-3.12", 2, 2048, null, 1, 120, null, KeepPolicy.NEVER, true);
 
     static final TemplateSettings JAVA =
             new TemplateSettings("java", "java-21", 0, 0, "/srv/agent", 3, 60, "/opt/jdk/bin/java", null, false);
@@ -159,7 +159,9 @@ class TemplateInheritanceTest {
     @Test
     void aCloudNarrowsTheSearch() throws Exception {
         assertEquals(
-                "wrenn-gpu", TemplateInheritance.resolve(clouds(), request("wrenn-gpu", "gpu", null)).cloud());
+                "wrenn-gpu",
+                TemplateInheritance.resolve(clouds(), request("wrenn-gpu", "gpu", null))
+                        .cloud());
         String message = refusal(clouds(), request("wrenn-gpu", "python", null));
         assertTrue(
                 message.startsWith("No agent template has the label python (inheritFrom); the agent templates are"
