@@ -15,7 +15,11 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.kohsuke.stapler.DataBoundSetter;
@@ -101,6 +105,33 @@ class DeclarativeAgentShapeTest {
             assertTrue(
                     type == int.class ? arg.getValue() instanceof Integer : type.isInstance(arg.getValue()),
                     arg + " fits the step's " + type);
+        }
+    }
+
+    @Test
+    void bothFormsHaveEveryFieldAndEachFieldItsHelp() throws Exception {
+        Set<String> fields = setters(WrennAgentStep.class).keySet();
+        for (Class<?> type : List.of(WrennAgentStep.class, WrennDeclarativeAgent.class)) {
+            assertEquals(fields, formFields(type), type.getSimpleName() + "/config.jelly");
+        }
+        // The agent's descriptor redirects each field's help to the step's.
+        for (String field : fields) {
+            String help = "/" + WrennAgentStep.class.getName().replace('.', '/') + "/help-" + field + ".html";
+            assertNotNull(WrennAgentStep.class.getResource(help), help);
+        }
+    }
+
+    static Set<String> formFields(Class<?> type) throws IOException {
+        String view = "/" + type.getName().replace('.', '/') + "/config.jelly";
+        try (InputStream in = type.getResourceAsStream(view)) {
+            assertNotNull(in, view);
+            Matcher m =
+                    Pattern.compile("field=\"(\\w+)\"").matcher(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+            Set<String> found = new TreeSet<>();
+            while (m.find()) {
+                found.add(m.group(1));
+            }
+            return found;
         }
     }
 
