@@ -153,7 +153,7 @@ public class WrennDeclarativeAgent extends DeclarativeAgent<WrennDeclarativeAgen
      */
     @Extension(optional = true)
     @Symbol("wrenn")
-    public static class DescriptorImpl extends DeclarativeAgentDescriptor<WrennDeclarativeAgent> {
+    public static final class DescriptorImpl extends DeclarativeAgentDescriptor<WrennDeclarativeAgent> {
 
         public DescriptorImpl() {
             for (String field : new String[] {
