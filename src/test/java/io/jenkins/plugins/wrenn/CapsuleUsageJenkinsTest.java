@@ -145,6 +145,7 @@ class CapsuleUsageJenkinsTest {
         j.assertLogContains("its metrics could not be read (HTTP 502: Host down.)", b);
         String page = j.createWebClient().getPage(b).asNormalizedText();
         assertTrue(page.contains("Metrics could not be read (HTTP 502: Host down.)"), page);
+        assertTrue(page.contains("No capsule's metrics could be read."), page);
         JSONObject row = capsulesApi(j, b).getJSONArray("capsules").getJSONObject(0);
         assertEquals(false, row.getBoolean("metricsRead"));
         assertEquals("HTTP 502: Host down.", row.getString("metricsProblem"));
