@@ -8,6 +8,10 @@ public abstract class Run<JobT extends Job<JobT, RunT>, RunT extends Run<JobT, R
         implements Saveable {
     public native boolean isBuilding();
 
+    public native @NonNull String getExternalizableId();
+
+    public static native @CheckForNull Run<?, ?> fromExternalizableId(String id);
+
     public native int getNumber();
 
     public native @NonNull String getUrl();

@@ -74,6 +74,17 @@ final class CapsuleOwnership {
                 Clock.systemUTC());
     }
 
+    /**
+     * The records of an agent's capsule: its job label names the agent ({@code agent:<node>}) and
+     * its build number is 0, because the capsule belongs to the agent, whichever build it takes;
+     * the sweep gives it back once the agent is gone.
+     */
+    static LedgerRecords agentRecords(String nodeName, Group group, String recordId) {
+        OwnerTag tag = new OwnerTag(instanceId(), WrennAgent.AGENT_JOB_PREFIX + nodeName, 0, recordId);
+        return new LedgerRecords(
+                ledger(), tag, group, WrennCapsulesConfiguration.get().keptRetention(), Clock.systemUTC());
+    }
+
     /** A sweeper over this Jenkins' ledger and builds. */
     static CapsuleSweeper sweeper() {
         return new CapsuleSweeper(
@@ -90,8 +101,16 @@ final class CapsuleOwnership {
         return id == null ? List.of() : List.of(new Group(config.getApiUrl(), id));
     }
 
-    /** Whether a build still runs; a job or build that is gone is over. */
+    /**
+     * Whether a build still runs; a job or build that is gone is over. An agent's capsule is in
+     * use while its agent exists.
+     */
     static CapsuleSweeper.BuildState buildState(String job, int number) {
+        if (job != null && job.startsWith(WrennAgent.AGENT_JOB_PREFIX)) {
+            return Jenkins.get().getNode(job.substring(WrennAgent.AGENT_JOB_PREFIX.length())) instanceof WrennAgent
+                    ? CapsuleSweeper.BuildState.RUNNING
+                    : CapsuleSweeper.BuildState.OVER;
+        }
         Job<?, ?> j = job == null ? null : Jenkins.get().getItemByFullName(job, Job.class);
         Run<?, ?> run = j == null ? null : j.getBuildByNumber(number);
         if (run == null) {

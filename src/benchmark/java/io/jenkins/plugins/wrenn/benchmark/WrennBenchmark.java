@@ -41,7 +41,7 @@ import java.util.zip.CRC32;
  * machine hits both alike. Prints medians with their interquartile range and the ratio of medians.
  *
  * <p>Usage: {@code WrennBenchmark [--quick] [--files-only]
- * [--only=latency,throughput,overhead,memory,concurrency,scale,capsule,housekeeping,files]}; {@code --quick} is a
+ * [--only=latency,throughput,overhead,memory,concurrency,scale,capsule,agents,housekeeping,files]}; {@code --quick} is a
  * smoke run with tiny sizes, {@code --only} runs only the sections named, {@code --files-only} is
  * {@code --only=files}.
  */
@@ -118,6 +118,9 @@ public final class WrennBenchmark {
             }
             if (only.isEmpty() || only.contains("capsule")) {
                 b.capsuleStart();
+            }
+            if (only.isEmpty() || only.contains("agents")) {
+                b.agentStart();
             }
             if (only.isEmpty() || only.contains("housekeeping")) {
                 b.housekeeping();
@@ -435,6 +438,20 @@ public final class WrennBenchmark {
                 r.bare(),
                 "<= 1.2x",
                 r.engine().medianRatioTo(r.bare()) <= 1.2);
+    }
+
+    // ---- a capsule as a Jenkins agent: from "an agent is needed" to the agent connected
+
+    private void agentStart() throws Exception {
+        int rounds = quick ? 2 : 10;
+        System.out.println("agent launch to connected, " + rounds + " rounds ...");
+        AgentStart.Result r = AgentStart.measure(rounds);
+        pairedRow(
+                "agent launch to connected, launch sequence vs create, poll, jar, exec by hand (ms)",
+                r.launch(),
+                r.floor(),
+                "<= 1.2x",
+                r.launch().medianRatioTo(r.floor()) <= 1.2);
     }
 
     // ---- capsule housekeeping: the metrics read at give-back, and one sweep of many capsules

@@ -1,0 +1,8 @@
+package hudson.slaves;
+
+@SuppressWarnings("rawtypes")
+public class CloudRetentionStrategy extends RetentionStrategy<AbstractCloudComputer> {
+    public CloudRetentionStrategy(int idleMinutes) {
+        throw new UnsupportedOperationException("declaration only");
+    }
+}
