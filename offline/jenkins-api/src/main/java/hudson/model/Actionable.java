@@ -1,7 +1,9 @@
 package hudson.model;
 
+import edu.umd.cs.findbugs.annotations.NonNull;
+
 public abstract class Actionable {
-    public native void addAction(Action a);
+    public native void addAction(@NonNull Action a);
 
     public native <T extends Action> T getAction(Class<T> type);
 }

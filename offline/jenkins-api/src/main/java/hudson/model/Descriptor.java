@@ -19,6 +19,10 @@ public abstract class Descriptor<T extends Describable<T>> {
 
     public native boolean configure(StaplerRequest2 req, JSONObject json) throws FormException;
 
+    @SuppressWarnings("rawtypes")
+    protected native void addHelpFileRedirect(
+            String fieldName, Class<? extends Describable> owner, String fieldNameToRedirectTo);
+
     public static final class FormException extends Exception {
         private static final long serialVersionUID = 1L;
 

@@ -14,7 +14,7 @@ public abstract class Run<JobT extends Job<JobT, RunT>, RunT extends Run<JobT, R
 
     public native int getNumber();
 
-    public native String getUrl();
+    public native @NonNull String getUrl();
 
     public native @CheckForNull Result getResult();
 

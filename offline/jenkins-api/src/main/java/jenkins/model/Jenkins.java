@@ -48,7 +48,7 @@ public class Jenkins implements AccessControlled {
 
     public native File getRootDir();
 
-    public static native org.springframework.security.core.Authentication getAuthentication2();
+    public static native @NonNull org.springframework.security.core.Authentication getAuthentication2();
 
     public native String getLegacyInstanceId();
 

@@ -1,5 +1,6 @@
 package jenkins.model;
 
+import edu.umd.cs.findbugs.annotations.NonNull;
 import hudson.ExtensionPoint;
 import hudson.model.Action;
 import java.util.Collection;
@@ -7,5 +8,5 @@ import java.util.Collection;
 public abstract class TransientActionFactory<T> implements ExtensionPoint {
     public abstract Class<T> type();
 
-    public abstract Collection<? extends Action> createFor(T target);
+    public abstract @NonNull Collection<? extends Action> createFor(@NonNull T target);
 }

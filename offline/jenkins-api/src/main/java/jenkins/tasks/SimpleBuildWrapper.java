@@ -1,5 +1,6 @@
 package jenkins.tasks;
 
+import edu.umd.cs.findbugs.annotations.NonNull;
 import hudson.EnvVars;
 import hudson.FilePath;
 import hudson.Launcher;
@@ -27,7 +28,7 @@ public abstract class SimpleBuildWrapper extends BuildWrapper {
     public static final class Context {
         public native void env(String key, String value);
 
-        public native void setDisposer(Disposer disposer);
+        public native void setDisposer(@NonNull Disposer disposer);
     }
 
     public abstract static class Disposer implements Serializable {

@@ -21,6 +21,10 @@ import org.kohsuke.stapler.export.ExportedBean;
  * {@code capsules} and {@code totals} in the build's REST API), and those it kept, with how to
  * resume them. Saved with the build on every change; the lists are copy-on-write, as in
  * {@link BackgroundProcessesAction}.
+ *
+ * <p>The build's {@code api/json} lists its actions one level down, and the rows below them one
+ * level further: as core's {@code CauseAction} and its causes do, these properties are visible at 2
+ * and the rows' at 3, so that the plain {@code api/json} shows them, not only a {@code tree=} query.
  */
 @ExportedBean
 public class BuildCapsulesAction extends InvisibleAction implements RunAction2 {
@@ -33,7 +37,7 @@ public class BuildCapsulesAction extends InvisibleAction implements RunAction2 {
     private transient volatile Run<?, ?> owner;
 
     /** A capsule the build kept at its end. */
-    @ExportedBean(defaultVisibility = 2)
+    @ExportedBean(defaultVisibility = 3)
     public static final class Kept {
         private final String capsuleId;
         private final String status;
@@ -115,7 +119,7 @@ public class BuildCapsulesAction extends InvisibleAction implements RunAction2 {
     }
 
     /** One row of the Capsule usage table, as the page and the REST API show it. */
-    @ExportedBean(defaultVisibility = 2)
+    @ExportedBean(defaultVisibility = 3)
     public static final class Row {
         private final CapsuleUsage usage;
 
@@ -205,7 +209,7 @@ public class BuildCapsulesAction extends InvisibleAction implements RunAction2 {
     }
 
     /** The sums over the build's capsules. */
-    @ExportedBean(defaultVisibility = 2)
+    @ExportedBean(defaultVisibility = 3)
     public static final class Totals {
         private final BuildUsage total;
 
@@ -275,18 +279,18 @@ public class BuildCapsulesAction extends InvisibleAction implements RunAction2 {
     }
 
     /** One row per capsule, in the order they were given back. */
-    @Exported
+    @Exported(visibility = 2)
     public List<Row> getCapsules() {
         return usages.stream().map(Row::new).toList();
     }
 
-    @Exported
+    @Exported(visibility = 2)
     public Totals getTotals() {
         return new Totals(totals());
     }
 
     /** The capsules kept at the end, with how to resume them. */
-    @Exported
+    @Exported(visibility = 2)
     public List<Kept> getKept() {
         return List.copyOf(kept);
     }

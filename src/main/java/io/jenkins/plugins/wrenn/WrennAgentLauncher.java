@@ -29,7 +29,7 @@ import jenkins.model.Jenkins;
  * agent in a capsule that still runs connects again on its own, as every inbound agent does.
  * A launch that fails gives the capsule back, says why in the agent's log, and removes the agent.
  */
-public class WrennAgentLauncher extends JNLPLauncher {
+public final class WrennAgentLauncher extends JNLPLauncher {
 
     private static final Logger LOGGER = Logger.getLogger(WrennAgentLauncher.class.getName());
 

@@ -8,6 +8,7 @@ import hudson.model.Label;
 import hudson.model.labels.LabelAtom;
 import hudson.util.FormValidation;
 import hudson.util.ListBoxModel;
+import io.jenkins.plugins.wrenn.agents.TemplateSettings;
 import io.jenkins.plugins.wrenn.lifecycle.KeepPolicy;
 import java.io.Serializable;
 import java.util.Set;
@@ -28,7 +29,7 @@ public class WrennAgentTemplate extends AbstractDescribableImpl<WrennAgentTempla
     private static final long serialVersionUID = 1L;
 
     /** The agent's root directory unless the template says otherwise: in the capsule user's home. */
-    static final String DEFAULT_REMOTE_ROOT = "jenkins-agent";
+    static final String DEFAULT_REMOTE_ROOT = TemplateSettings.DEFAULT_REMOTE_ROOT;
 
     /** How long an agent may take to connect once started, unless the template says otherwise. */
     static final int DEFAULT_CONNECT_TIMEOUT = 120;
@@ -156,10 +157,43 @@ public class WrennAgentTemplate extends AbstractDescribableImpl<WrennAgentTempla
         return allowOverrides;
     }
 
-    /** Whether a Jenkinsfile may change this template's capsule settings (off: templates are the administrator's). */
+    /**
+     * Whether a Jenkinsfile that starts from this template ({@code agent { wrenn { ... } }}, {@code
+     * wrennAgent}) may change its capsule and agent settings (off: templates are the administrator's).
+     */
     @DataBoundSetter
     public void setAllowOverrides(boolean allowOverrides) {
         this.allowOverrides = allowOverrides;
+    }
+
+    /** This template's settings, defaults filled in, as the rules of Jenkinsfile overrides read them. */
+    TemplateSettings settings() {
+        return new TemplateSettings(
+                labels,
+                template,
+                vcpus,
+                memoryMb,
+                remoteRoot,
+                idleMinutes,
+                connectTimeout,
+                javaCommand,
+                keepPolicy(),
+                allowOverrides);
+    }
+
+    /** A template with these settings: a Jenkinsfile's, made from an administrator's. */
+    static WrennAgentTemplate of(TemplateSettings settings) {
+        WrennAgentTemplate t = new WrennAgentTemplate(settings.labels());
+        t.setTemplate(settings.template());
+        t.setVcpus(settings.vcpus());
+        t.setMemoryMb(settings.memoryMb());
+        t.setRemoteRoot(settings.remoteRoot());
+        t.setIdleMinutes(settings.idleMinutes());
+        t.setConnectTimeout(settings.connectTimeout());
+        t.setJavaCommand(settings.javaCommand());
+        t.setKeep(settings.keep().token());
+        t.setAllowOverrides(settings.allowOverrides());
+        return t;
     }
 
     /** The labels as Jenkins reads them. */

@@ -21,7 +21,7 @@ import org.kohsuke.stapler.verb.POST;
  */
 @Extension
 @Symbol("wrennCapsules")
-public class WrennCapsulesConfiguration extends GlobalConfiguration {
+public final class WrennCapsulesConfiguration extends GlobalConfiguration {
 
     /** How long a kept capsule is kept unless the administrator says otherwise. */
     static final int DEFAULT_RETENTION_HOURS = 24;
@@ -31,6 +31,7 @@ public class WrennCapsulesConfiguration extends GlobalConfiguration {
 
     private int keptRetentionHours = DEFAULT_RETENTION_HOURS;
 
+    /** Made once by Jenkins. The class is final: {@code load()} here cannot meet a half-made subclass. */
     public WrennCapsulesConfiguration() {
         load();
         CapsuleOwnership.SLOTS.setMax(maxCapsules == null ? 0 : maxCapsules);

@@ -13,6 +13,7 @@ import hudson.slaves.NodeProvisioner;
 import hudson.util.FormValidation;
 import hudson.util.ListBoxModel;
 import io.jenkins.plugins.wrenn.agents.AgentLaunchFailure;
+import io.jenkins.plugins.wrenn.agents.TemplateSettings;
 import io.jenkins.plugins.wrenn.api.WrennClient;
 import io.jenkins.plugins.wrenn.capacity.CapsuleSlots;
 import io.jenkins.plugins.wrenn.ownership.Group;
@@ -23,6 +24,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -30,6 +32,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.logging.Level;
 import java.util.logging.Logger;
+import java.util.stream.Stream;
 import jenkins.model.Jenkins;
 import org.jenkinsci.Symbol;
 import org.jenkinsci.plugins.workflow.flow.FlowExecutionOwner;
@@ -133,9 +136,30 @@ public class WrennCloud extends Cloud {
         return new Group(effectiveApiUrl(), effectiveCredentialsId());
     }
 
-    /** The first template whose labels the label asks for. */
+    /**
+     * The first template whose labels the label asks for: the administrator's, then those running
+     * Pipelines made for themselves from them ({@link PipelineAgentTemplates}).
+     */
     WrennAgentTemplate templateFor(Label label) {
-        return getTemplates().stream().filter(t -> t.matches(label)).findFirst().orElse(null);
+        return Stream.concat(getTemplates().stream(), PipelineAgentTemplates.get().of(name).stream())
+                .filter(t -> t.matches(label))
+                .findFirst()
+                .orElse(null);
+    }
+
+    /** The administrator's templates of every Wrenn cloud, by cloud name, in the order of the clouds. */
+    static Map<String, List<TemplateSettings>> allTemplates() {
+        Map<String, List<TemplateSettings>> all = new LinkedHashMap<>();
+        for (Cloud c : Jenkins.get().clouds) {
+            if (c instanceof WrennCloud w) {
+                all.put(
+                        w.name,
+                        w.getTemplates().stream()
+                                .map(WrennAgentTemplate::settings)
+                                .toList());
+            }
+        }
+        return all;
     }
 
     /** The template whose labels are exactly these, for an agent saved before a restart. */
@@ -238,6 +262,11 @@ public class WrennCloud extends Cloud {
     /** A launch came online: the template is no longer paused. */
     void launchSucceeded(WrennAgentTemplate template) {
         paused().remove(pauseKey(template));
+    }
+
+    /** A Pipeline's template is gone: a pause of it means nothing any more. */
+    void forgetPause(String labels) {
+        paused().remove(labels);
     }
 
     private static void failWaitingBuilds(WrennAgentTemplate template, String why) {

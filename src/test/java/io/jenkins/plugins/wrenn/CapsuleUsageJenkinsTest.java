@@ -89,8 +89,13 @@ class CapsuleUsageJenkinsTest {
 
     /** The build's capsule action as its REST API shows it. */
     static JSONObject capsulesApi(JenkinsRule j, WorkflowRun b) throws Exception {
+        return capsulesApi(j, b, TREE);
+    }
+
+    /** The build's capsule action as the given query of its REST API shows it. */
+    static JSONObject capsulesApi(JenkinsRule j, WorkflowRun b, String query) throws Exception {
         JSONArray actions =
-                j.createWebClient().getJSON(b.getUrl() + TREE).getJSONObject().getJSONArray("actions");
+                j.createWebClient().getJSON(b.getUrl() + query).getJSONObject().getJSONArray("actions");
         for (Object a : actions) {
             if (a instanceof JSONObject o && o.has("capsules")) {
                 return o;
@@ -132,6 +137,10 @@ class CapsuleUsageJenkinsTest {
         assertTrue(rows.getJSONObject(0).getBoolean("metricsRead"));
         assertEquals(2, api.getJSONObject("totals").getInt("capsules"));
         assertEquals(sum, api.getJSONObject("totals").getDouble("vcpuSeconds"), 1e-6);
+        // The plain api/json shows them too, rows included, as it shows a build's causes.
+        JSONObject plain = capsulesApi(j, b, "api/json");
+        assertEquals(ids.get(1), plain.getJSONArray("capsules").getJSONObject(1).getString("capsule"));
+        assertEquals(2, plain.getJSONObject("totals").getInt("capsules"));
         Await.until(() -> server.capsulesLeft().isEmpty(), "both destroyed: " + server.capsulesLeft());
     }
 
@@ -145,6 +154,7 @@ class CapsuleUsageJenkinsTest {
         j.assertLogContains("its metrics could not be read (HTTP 502: Host down.)", b);
         String page = j.createWebClient().getPage(b).asNormalizedText();
         assertTrue(page.contains("Metrics could not be read (HTTP 502: Host down.)"), page);
+        assertTrue(page.contains("No capsule's metrics could be read."), page);
         JSONObject row = capsulesApi(j, b).getJSONArray("capsules").getJSONObject(0);
         assertEquals(false, row.getBoolean("metricsRead"));
         assertEquals("HTTP 502: Host down.", row.getString("metricsProblem"));

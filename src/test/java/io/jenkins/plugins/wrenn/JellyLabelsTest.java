@@ -10,6 +10,7 @@ import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.text.MessageFormat;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
@@ -22,7 +23,10 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * In a Jelly {@code ${%text}}, everything from the first parenthesis on is read as message
  * arguments, so {@code ${%Timeout (seconds)}} renders as "Timeout". A parenthesis is only right
- * where the key is defined in the view's own properties file with arguments to fill.
+ * where the key is defined in the view's own properties file with arguments to fill. And every text
+ * of a properties file goes through {@code MessageFormat} (Stapler's {@code ResourceBundle.format}
+ * for a view, the generated {@code Messages} for code), even without arguments, so an apostrophe is
+ * written twice: {@code No capsule's} renders as "No capsules".
  */
 class JellyLabelsTest {
 
@@ -66,6 +70,43 @@ class JellyLabelsTest {
             }
         }
         return props;
+    }
+
+    /** Texts of the properties files below {@code root} with an apostrophe that MessageFormat would drop. */
+    static List<String> lostApostrophes(Path root) throws IOException {
+        List<String> found = new ArrayList<>();
+        List<Path> files;
+        try (Stream<Path> all = Files.walk(root)) {
+            files = all.filter(f -> f.toString().endsWith(".properties"))
+                    .sorted()
+                    .toList();
+        }
+        for (Path file : files) {
+            Properties props = new Properties();
+            try (Reader r = Files.newBufferedReader(file, StandardCharsets.ISO_8859_1)) {
+                props.load(r);
+            }
+            for (String key : props.stringPropertyNames()) {
+                String text = props.getProperty(key);
+                if (text.replace("''", "").indexOf('\'') >= 0) {
+                    found.add(root.relativize(file).toString().replace('\\', '/') + ": " + key + "=" + text);
+                }
+            }
+        }
+        return found;
+    }
+
+    @Test
+    void noTextLosesItsApostrophes() throws Exception {
+        assertEquals(List.of(), lostApostrophes(resources()));
+    }
+
+    @Test
+    void theCheckFindsAnApostropheMessageFormatWouldDrop(@TempDir Path dir) throws Exception {
+        Path file = Files.createDirectories(dir.resolve("Action")).resolve("summary.properties");
+        Files.writeString(file, "lost=No capsule's metrics\nkept=No capsule''s metrics, {0}\n");
+        assertEquals("No capsules metrics", MessageFormat.format("No capsule's metrics", new Object[0]));
+        assertEquals(List.of("Action/summary.properties: lost=No capsule's metrics"), lostApostrophes(dir));
     }
 
     @Test

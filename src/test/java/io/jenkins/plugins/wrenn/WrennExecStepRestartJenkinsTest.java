@@ -28,6 +28,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.DisabledOnOs;
 import org.junit.jupiter.api.condition.OS;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
 import org.jvnet.hudson.test.JenkinsRule;
 import org.jvnet.hudson.test.junit.jupiter.JenkinsSessionExtension;
 
@@ -47,6 +48,11 @@ class WrennExecStepRestartJenkinsTest {
     private final JenkinsSessionExtension sessions = new JenkinsSessionExtension();
 
     String capsule;
+
+    /** Holds the gate file the numbered command waits for; removed after each test. */
+    @TempDir
+    Path gateDir;
+
     Path gate;
 
     @BeforeAll
@@ -62,7 +68,7 @@ class WrennExecStepRestartJenkinsTest {
     @BeforeEach
     void newCapsule() throws Exception {
         capsule = server.createCapsule();
-        gate = Files.createTempDirectory("wrenn-restart").resolve("gate");
+        gate = gateDir.resolve("gate");
     }
 
     /** Configures Wrenn and the key, saved so that they survive the restart, and creates job p. */
