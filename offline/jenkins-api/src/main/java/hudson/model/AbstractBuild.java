@@ -1,3 +1,8 @@
 package hudson.model;
 
-public abstract class AbstractBuild<P extends AbstractProject<P, R>, R extends AbstractBuild<P, R>> extends Run<P, R> {}
+import java.util.Set;
+
+public abstract class AbstractBuild<P extends AbstractProject<P, R>, R extends AbstractBuild<P, R>> extends Run<P, R> {
+
+    public native Set<String> getSensitiveBuildVariables();
+}

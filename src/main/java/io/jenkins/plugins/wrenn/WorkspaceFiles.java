@@ -123,7 +123,7 @@ final class WorkspaceFiles {
             FILE,
             EXECUTABLE_FILE,
             SYMLINK,
-            COPY,
+            HARD_LINK,
             DIRECTORY
         }
 
@@ -135,7 +135,7 @@ final class WorkspaceFiles {
         /**
          * @param into the target directory, relative to the workspace; null for the workspace
          * @param path the entry, relative to {@code into}
-         * @param other the link's target for {@link Kind#SYMLINK}, the file to copy for {@link Kind#COPY}
+         * @param other the link's target for {@link Kind#SYMLINK}, the file to link to for {@link Kind#COPY}
          */
         Write(String into, Kind kind, String path, String other) {
             this.into = into;
@@ -153,7 +153,7 @@ final class WorkspaceFiles {
                     return new RemoteOutputStream(target.file(path, kind == Kind.EXECUTABLE_FILE));
                 }
                 case SYMLINK -> target.symlink(path, other);
-                case COPY -> target.copy(other, path);
+                case HARD_LINK -> target.hardLink(other, path);
                 case DIRECTORY -> target.directory(path);
             }
             return null;
@@ -186,8 +186,8 @@ final class WorkspaceFiles {
         }
 
         @Override
-        public void copy(String existing, String relativePath) throws IOException {
-            act(new Write(into, Write.Kind.COPY, relativePath, existing));
+        public void hardLink(String existing, String relativePath) throws IOException {
+            act(new Write(into, Write.Kind.HARD_LINK, relativePath, existing));
         }
 
         @Override

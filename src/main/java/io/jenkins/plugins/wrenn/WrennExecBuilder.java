@@ -6,6 +6,7 @@ import hudson.Extension;
 import hudson.FilePath;
 import hudson.Launcher;
 import hudson.Util;
+import hudson.model.AbstractBuild;
 import hudson.model.AbstractProject;
 import hudson.model.Item;
 import hudson.model.Run;
@@ -22,9 +23,12 @@ import io.jenkins.plugins.wrenn.exec.DurableRun;
 import io.jenkins.plugins.wrenn.exec.ExecOutcome;
 import io.jenkins.plugins.wrenn.exec.ExecutionFailure;
 import io.jenkins.plugins.wrenn.exec.ExecutionSpec;
+import io.jenkins.plugins.wrenn.exec.MaskingStream;
 import io.jenkins.plugins.wrenn.exec.RecordedCommand;
 import io.jenkins.plugins.wrenn.exec.RunState;
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.ExecutionException;
 import jenkins.tasks.SimpleBuildStep;
 import org.kohsuke.stapler.AncestorInPath;
@@ -266,9 +270,16 @@ public class WrennExecBuilder extends Builder implements SimpleBuildStep {
                 FreestyleCommands.ended(state);
             }
         });
+        // Values Jenkins calls sensitive are masked in what the step writes: the header line quotes a
+        // program's arguments after expansion, and core masks no password parameter in a log.
+        List<String> sensitive = sensitiveValues(run, env);
+        MaskingStream masked = sensitive.isEmpty() ? null : new MaskingStream(listener.getLogger(), sensitive);
         DurableRun command = connection
                 .durable()
-                .start(spec.withCredentialsName(connection.credentialsId()), listener.getLogger(), recorded.onState());
+                .start(
+                        spec.withCredentialsName(connection.credentialsId()),
+                        masked == null ? listener.getLogger() : masked,
+                        recorded.onState());
         try {
             ExecOutcome outcome = recorded.await(command);
             if (!outcome.succeeded()) {
@@ -279,7 +290,29 @@ public class WrennExecBuilder extends Builder implements SimpleBuildStep {
                 throw new AbortException(failure.getMessage());
             }
             throw new IOException(e.getCause());
+        } finally {
+            if (masked != null) {
+                masked.finish();
+            }
         }
+    }
+
+    /**
+     * The values of the build's sensitive variables (password parameters, and those a build wrapper
+     * such as credentials binding declares) that the build's environment holds.
+     */
+    private static List<String> sensitiveValues(Run<?, ?> run, EnvVars env) {
+        if (!(run instanceof AbstractBuild<?, ?> build)) {
+            return List.of();
+        }
+        List<String> values = new ArrayList<>();
+        for (String name : build.getSensitiveBuildVariables()) {
+            String value = env.get(name);
+            if (value != null && !value.isEmpty()) {
+                values.add(value);
+            }
+        }
+        return values;
     }
 
     /**

@@ -10,6 +10,7 @@ import io.jenkins.plugins.wrenn.api.WrennClient;
 import io.jenkins.plugins.wrenn.exec.ConnectionCheck;
 import java.net.URI;
 import java.time.Duration;
+import java.util.Locale;
 import jenkins.model.GlobalConfiguration;
 import jenkins.model.Jenkins;
 import net.sf.json.JSONObject;
@@ -196,7 +197,29 @@ public final class WrennGlobalConfiguration extends GlobalConfiguration {
             return FormValidation.ok(Messages.WrennGlobalConfiguration_DefaultUrl(WrennClient.DEFAULT_BASE_URL));
         }
         String problem = apiUrlProblem(value);
-        return problem == null ? FormValidation.ok() : FormValidation.error(problem);
+        if (problem != null) {
+            return FormValidation.error(problem);
+        }
+        String warning = apiUrlWarning(value);
+        return warning == null ? FormValidation.ok() : FormValidation.warning(warning);
+    }
+
+    /**
+     * A valid URL that sends the key unencrypted to another machine: allowed (a server on an
+     * internal network may speak only HTTP), but said; null otherwise.
+     */
+    static String apiUrlWarning(String value) {
+        String url = Util.fixEmptyAndTrim(value);
+        if (url == null || apiUrlProblem(url) != null) {
+            return null;
+        }
+        URI uri = URI.create(url);
+        String host = uri.getHost().toLowerCase(Locale.ROOT);
+        boolean loopback =
+                host.equals("localhost") || host.startsWith("127.") || host.equals("[::1]") || host.equals("::1");
+        return "http".equalsIgnoreCase(uri.getScheme()) && !loopback
+                ? Messages.WrennGlobalConfiguration_PlainHttp(uri.getHost())
+                : null;
     }
 
     @POST

@@ -103,6 +103,10 @@ public class WrennKillStep extends Step {
         if ((tag == null) == (pid <= 0)) {
             throw new IllegalArgumentException(Messages.WrennKillStep_TagOrPid());
         }
+        // One segment of the request path, where "." and ".." would name the capsule or its list.
+        if (".".equals(tag) || "..".equals(tag)) {
+            throw new IllegalArgumentException(Messages.WrennKillStep_DotTag(tag));
+        }
         return tag != null ? tag : Long.toString(pid);
     }
 

@@ -34,6 +34,20 @@ class FormWordingTest {
     }
 
     @Test
+    void aPlainHttpUrlToAnotherMachineIsAllowedWithAWarningAboutTheKey() {
+        assertEquals(
+                "With http:// the API key travels unencrypted to wrenn.internal, readable by anyone on the way; use"
+                        + " https:// unless the network between Jenkins and the server is trusted.",
+                WrennGlobalConfiguration.apiUrlWarning("http://wrenn.internal:8080/api"));
+        for (String fine : new String[] {
+            "", "https://api.wrenn.dev/api", "http://127.0.0.1:41234/api", "http://localhost/api", "http://[::1]:8/api"
+        }) {
+            assertNull(WrennGlobalConfiguration.apiUrlWarning(fine), fine);
+        }
+        assertNull(WrennGlobalConfiguration.apiUrlWarning("ftp://host"), "an error, not a warning");
+    }
+
+    @Test
     void anApiUrlWithAUserOrPasswordIsRefusedWithoutRepeatingIt() {
         for (String withUser : new String[] {"https://user:pw@host/api", "https://user@host", "http://:pw@host"}) {
             String problem = WrennGlobalConfiguration.apiUrlProblem(withUser);

@@ -335,6 +335,15 @@ class StepOptionsTest {
     }
 
     @Test
+    void killRefusesATagThatWouldNameAnotherPathOfTheApi() {
+        WrennKillStep step = new WrennKillStep("cl-a");
+        step.setTag("..");
+        assertEquals(
+                "tag: '..' names no process; a tag is not . or ..",
+                assertThrows(IllegalArgumentException.class, step::selector).getMessage());
+    }
+
+    @Test
     void killSignalDefaultsToSigtermAndRefusesOthers() {
         WrennKillStep step = new WrennKillStep("cl-a");
         assertEquals(Signal.SIGTERM, step.parsedSignal());

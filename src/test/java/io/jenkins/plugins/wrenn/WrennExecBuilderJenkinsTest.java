@@ -9,6 +9,7 @@ import com.cloudbees.plugins.credentials.SystemCredentialsProvider;
 import hudson.model.FreeStyleBuild;
 import hudson.model.FreeStyleProject;
 import hudson.model.ParametersDefinitionProperty;
+import hudson.model.PasswordParameterDefinition;
 import hudson.model.Result;
 import hudson.model.StringParameterDefinition;
 import hudson.util.Secret;
@@ -90,6 +91,29 @@ class WrennExecBuilderJenkinsTest {
         j.assertLogNotContains("home=/home/from-a-build-parameter", b);
         // The header quotes the line as written, not the parameter's value.
         j.assertLogContains("[wrenn] Running \"echo \"branch=$BRANCH\"", b);
+    }
+
+    /**
+     * A password parameter in a program's argument: the header line quotes the arguments after
+     * expansion, and Jenkins masks no password parameter in a log by itself.
+     */
+    @Test
+    void aPasswordParameterNeverReachesTheLog(JenkinsRule j) throws Exception {
+        configure(j);
+        String token = "tok-8d1e-not-for-the-log";
+        WrennExecBuilder step = new WrennExecBuilder(server.createCapsule(), "echo");
+        step.setShell(false);
+        step.setArgs("--token\n$TOKEN");
+        FreeStyleProject p = j.createFreeStyleProject();
+        p.getBuildersList().add(step);
+        p.addProperty(new ParametersDefinitionProperty(
+                new PasswordParameterDefinition("TOKEN", Secret.fromString(token), null)));
+
+        FreeStyleBuild b = j.buildAndAssertSuccess(p);
+
+        j.assertLogNotContains(token, b);
+        j.assertLogContains("[wrenn] Running \"echo --token ****\"", b);
+        j.assertLogContains("--token ****", b);
     }
 
     @Test

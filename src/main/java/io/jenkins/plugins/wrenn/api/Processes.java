@@ -38,6 +38,11 @@ public final class Processes {
         if (selector == null || selector.isBlank()) {
             throw new IllegalArgumentException("process: give a pid or a tag");
         }
+        // One segment of the request path: "." and ".." would name another resource once a server
+        // or proxy normalises the path (DELETE .../processes/.. is a DELETE of the capsule).
+        if (selector.equals(".") || selector.equals("..")) {
+            throw new IllegalArgumentException("process: a pid or a tag, not . or .., got '" + selector + "'");
+        }
         return selector;
     }
 

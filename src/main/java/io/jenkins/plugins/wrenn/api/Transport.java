@@ -187,7 +187,8 @@ final class Transport {
                 }
             }
             byte[] head = in.readNBytes(MAX_ERROR_BODY_BYTES);
-            throw ApiErrors.errorFor(operation, id, response, new String(head, StandardCharsets.UTF_8), null);
+            throw ApiErrors.errorFor(
+                    operation, id, response, withoutKey(new String(head, StandardCharsets.UTF_8)), null);
         } catch (IOException e) {
             if (e instanceof WrennApiException w) {
                 throw w;
@@ -213,7 +214,11 @@ final class Transport {
             if (status < 200 || status >= 300) {
                 int length = Math.min(body.length, MAX_ERROR_BODY_BYTES);
                 throw new CompletionException(ApiErrors.errorFor(
-                        operation, id, response, new String(body, 0, length, StandardCharsets.UTF_8), null));
+                        operation,
+                        id,
+                        response,
+                        withoutKey(new String(body, 0, length, StandardCharsets.UTF_8)),
+                        null));
             }
             try {
                 return reader.read(new ByteArrayInputStream(body));
@@ -372,7 +377,7 @@ final class Transport {
         if (cause instanceof WebSocketHandshakeException handshake) {
             HttpResponse<?> response = handshake.getResponse();
             Object body = response.body();
-            String text = body instanceof String s ? s : null;
+            String text = body instanceof String s ? withoutKey(s) : null;
             return ApiErrors.errorFor(operation, id, response, text, handshake);
         }
         return ApiErrors.transportFailure(operation, id, cause);
@@ -384,6 +389,14 @@ final class Transport {
                 ? "wss:" + base.substring("https:".length())
                 : "ws:" + base.substring("http:".length());
         return URI.create(ws + path);
+    }
+
+    /**
+     * An error answer's text with the key replaced by {@code ****}: a proxy or gateway in front of
+     * the API may quote the request's headers back, and the text reaches logs and exceptions.
+     */
+    private String withoutKey(String text) {
+        return text.replace(apiKey, "****");
     }
 
     /** Closes the transport: open streams and requests still under way are cut. */

@@ -22,7 +22,8 @@ import java.util.regex.Pattern;
  *
  * <p>Where expanding is safe it still happens: the program and its arguments in program form
  * (each stays one argument, no shell reads it), the values of the environment lines and the
- * working directory (both sent as data).
+ * working directory (both sent as data). Lines are told apart before anything is expanded, so a
+ * value with line breaks stays one argument or one variable's value.
  *
  * @param command the shell line, or the program in program form
  * @param shell whether {@code command} is a shell line
@@ -82,9 +83,14 @@ public record BuildStepCommand(
             run = Command.shell(command);
         } else {
             String program = expanded(expand, command);
-            run = Command.program(program == null ? "" : program.strip(), lines(expanded(expand, args)));
+            // Split as written, then expanded: a value with line breaks stays one argument.
+            run = Command.program(
+                    program == null ? "" : program.strip(),
+                    lines(args).stream().map(expand).toList());
         }
-        environment.putAll(EnvironmentLines.parse(expanded(expand, envs)));
+        // Parsed as written, then only the values expanded: a value with line breaks can add no
+        // variable (PATH, LD_PRELOAD, PERL5OPT, ...), and no name is a parameter's to choose.
+        EnvironmentLines.parse(envs).forEach((name, value) -> environment.put(name, expand.apply(value)));
         return new ExecutionSpec(
                 capsuleId,
                 run,

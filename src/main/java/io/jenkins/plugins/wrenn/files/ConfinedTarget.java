@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.channels.Channels;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.OpenOption;
@@ -107,7 +108,7 @@ public final class ConfinedTarget implements TargetDirectory {
     }
 
     @Override
-    public void copy(String existing, String relativePath) throws IOException {
+    public void hardLink(String existing, String relativePath) throws IOException {
         List<String> names = entryNames(existing);
         NoFollow.Refusal refusal = (walked, problem) -> new TransferException("Refused the hard link '" + relativePath
                 + "' -> '" + existing + "' from the capsule: '" + walked + "' in the target directory "
@@ -126,9 +127,31 @@ public final class ConfinedTarget implements TargetDirectory {
         if (link != null) {
             throw refusal.of(existing, link);
         }
-        try (InputStream in = Files.newInputStream(source, LinkOption.NOFOLLOW_LINKS);
-                OutputStream out = file(relativePath, false)) {
-            in.transferTo(out);
+        if (!a.isRegularFile()) {
+            throw new TransferException("Refused the hard link '" + relativePath + "' -> '" + existing
+                    + "' from the capsule: '" + existing + "' is a directory, and a hard link repeats only a file");
+        }
+        List<String> linkNames = entryNames(relativePath);
+        Path linkPath = parentDirectory(relativePath, linkNames).resolve(NoFollow.last(linkNames));
+        BasicFileAttributes there = NoFollow.attributes(linkPath);
+        if (there != null
+                && there.isRegularFile()
+                && NoFollow.linkProblem(there) == null
+                && Files.isSameFile(source, linkPath)) {
+            // Already that file (the same name, or another spelling of it on a case-insensitive disk).
+            return;
+        }
+        clear(linkPath, relativePath);
+        try {
+            // A hard link, as tar makes it: a copy would let a 512-byte entry write the whole file
+            // again, a thousand entries a thousand times its size to the agent's disk.
+            Files.createLink(linkPath, source);
+        } catch (UnsupportedOperationException | FileSystemException e) {
+            // No hard links here (another file system below the target, or one without them).
+            try (InputStream in = Files.newInputStream(source, LinkOption.NOFOLLOW_LINKS);
+                    OutputStream out = file(relativePath, false)) {
+                in.transferTo(out);
+            }
         }
     }
 

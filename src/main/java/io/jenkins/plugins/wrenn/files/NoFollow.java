@@ -21,7 +21,8 @@ final class NoFollow {
     /** What stands in the way of a walk, in words that complete "'x' ... ". */
     enum Problem {
         LINK("is a symbolic link"),
-        OTHER_LINK("is a junction or another kind of link"),
+        /** Java's "other": a Windows junction, but also a pipe, socket or device. */
+        OTHER_LINK("is a junction, a pipe, a socket or a device, not a plain file or directory"),
         NOT_A_DIRECTORY("is not a directory"),
         MISSING("does not exist"),
         LEAVES("is absolute or climbs with .., and would leave the directory");
@@ -55,8 +56,9 @@ final class NoFollow {
     }
 
     /**
-     * Whether the name is a link of any kind. Windows junctions are directories that Java does not
-     * call symbolic links: it reports them as "other".
+     * Whether the name is a link of any kind, or something else no walk may pass or open. Windows
+     * junctions are directories that Java does not call symbolic links: it reports them as "other",
+     * as it does pipes, sockets and devices (a pipe opened to read or write blocks).
      */
     static Problem linkProblem(BasicFileAttributes a) {
         if (a.isSymbolicLink()) {

@@ -83,11 +83,24 @@ final class TarFormat {
         h[offset + width] = 0;
     }
 
-    /** Reads a numeric field: octal, or GNU base-256 when the top bit is set. */
+    /**
+     * Reads a numeric field: octal, or GNU base-256 when the top bit is set.
+     *
+     * @throws TransferException when it is no number, or a base-256 number that is negative or does
+     *     not fit a long: a size read as negative would make the reader step back over what it read
+     */
     static long number(byte[] h, int offset, int length) throws TransferException {
         if ((h[offset] & 0x80) != 0) {
-            long v = h[offset] & 0x7f;
+            // GNU marks a negative base-256 number with the sign bit after the marker bit.
+            if ((h[offset] & 0x40) != 0) {
+                throw new TransferException("The archive from the capsule is damaged: a header has a negative number");
+            }
+            long v = h[offset] & 0x3f;
             for (int i = 1; i < length; i++) {
+                if (v > (Long.MAX_VALUE >>> 8)) {
+                    throw new TransferException(
+                            "The archive from the capsule is damaged: a header has a number too large for any file");
+                }
                 v = (v << 8) | (h[offset + i] & 0xff);
             }
             return v;

@@ -109,8 +109,14 @@ final class TarUnpacker extends OutputStream {
             throw new TransferException("The archive from the capsule is damaged: a header's checksum does not match");
         }
         char type = (char) header[156];
-        long size = paxSize != null ? paxSize : TarFormat.number(header, 124, 12);
         String name = longName != null ? longName : fullName();
+        long size;
+        try {
+            size = paxSize != null ? paxSize : TarFormat.number(header, 124, 12);
+        } catch (TransferException e) {
+            throw new TransferException("The archive from the capsule is damaged: the size of '" + name
+                    + "' is negative or too large for any file");
+        }
         String link = longLink != null ? longLink : TarFormat.text(header, 157, 100);
         int mode = (int) TarFormat.number(header, 100, 8);
         switch (type) {
@@ -147,7 +153,7 @@ final class TarUnpacker extends OutputStream {
             }
             case TarFormat.HARD_LINK -> {
                 String path = names.hardLink(name, link);
-                target.copy(SafeNames.existing(link), path);
+                target.hardLink(SafeNames.existing(link), path);
                 files++;
                 begin(State.CONTENT, 0);
             }
@@ -209,11 +215,25 @@ final class TarUnpacker extends OutputStream {
             switch (key) {
                 case "path" -> longName = value;
                 case "linkpath" -> longLink = value;
-                case "size" -> paxSize = Long.parseLong(value);
+                case "size" -> paxSize = paxSize(value);
                 default -> {}
             }
             at = end + 1;
         }
+    }
+
+    /** A pax size: a decimal number of bytes, never negative (a negative one would step the reader back). */
+    private static long paxSize(String value) throws TransferException {
+        try {
+            long size = Long.parseLong(value);
+            if (size >= 0) {
+                return size;
+            }
+        } catch (NumberFormatException e) {
+            // not a number of bytes: the same answer as for a negative one
+        }
+        throw new TransferException("The archive from the capsule is damaged: a pax record gives the size '" + value
+                + "', which is no number of bytes");
     }
 
     /**

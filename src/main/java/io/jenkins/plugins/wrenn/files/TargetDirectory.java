@@ -16,8 +16,11 @@ public interface TargetDirectory {
     /** Creates a symbolic link, only if it cannot lead outside the directory. */
     void symlink(String relativePath, String target) throws IOException;
 
-    /** Creates {@code relativePath} as a copy of the already written {@code existing}. */
-    void copy(String existing, String relativePath) throws IOException;
+    /**
+     * Creates {@code relativePath} as a hard link to the already written {@code existing} (a copy
+     * only where the file system has no hard links).
+     */
+    void hardLink(String existing, String relativePath) throws IOException;
 
     /** Creates a directory and its parents. */
     void directory(String relativePath) throws IOException;

@@ -2,6 +2,7 @@ package io.jenkins.plugins.wrenn.exec;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jenkins.plugins.wrenn.api.WrennClient;
@@ -23,6 +24,9 @@ class BuildStepCommandTest {
 
     static final String INJECTION = "x\"; echo INJECTED; echo \"";
 
+    /** A parameter value with line breaks, as a text parameter (or any string parameter by the API) holds. */
+    static final String MULTILINE = "notes\nPATH=/tmp/evil\nPERL5OPT=-Mevil";
+
     /** A build's environment as Jenkins holds it: names found whatever their case. */
     static Map<String, String> build() {
         Map<String, String> env = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
@@ -33,6 +37,7 @@ class BuildStepCommandTest {
         env.put("LC_ALL", "C");
         env.put("AWS_SECRET_ACCESS_KEY", "s3cr3t-from-the-agent-environment");
         env.put("WORKDIR", "/workspace/app");
+        env.put("MULTILINE", MULTILINE);
         return env;
     }
 
@@ -74,6 +79,50 @@ class BuildStepCommandTest {
                 new BuildStepCommand("git", false, "checkout\n$BRANCH\n", null, null, 0).spec("cl-1", build(), EXPAND);
         assertEquals(Command.program("git", List.of("checkout", INJECTION)), spec.command());
         assertEquals(Map.of(), spec.envs());
+    }
+
+    @Test
+    void aValueWithLineBreaksStaysTheValueOfItsOwnEnvironmentLine() {
+        ExecutionSpec spec = new BuildStepCommand("true", true, null, "NOTES=$MULTILINE\nLEVEL=1", null, 0)
+                .spec("cl-1", build(), EXPAND);
+        // Not three more variables, PATH and PERL5OPT among them, that the parameter's author chose.
+        assertEquals(Map.of("NOTES", MULTILINE, "LEVEL", "1"), spec.envs());
+    }
+
+    @Test
+    void aValueWithLineBreaksStaysOneArgument() {
+        ExecutionSpec spec = new BuildStepCommand("git", false, "log\n--grep\n$MULTILINE", null, null, 0)
+                .spec("cl-1", build(), EXPAND);
+        assertEquals(Command.program("git", List.of("log", "--grep", MULTILINE)), spec.command());
+    }
+
+    @Test
+    void theNameOfAnEnvironmentLineIsNeverExpanded() {
+        // A name is the job's, not a parameter's to choose: the line is refused as written.
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
+                () -> new BuildStepCommand("true", true, null, "A_$WORKDIR=x", null, 0).spec("cl-1", build(), EXPAND));
+        assertTrue(e.getMessage().contains("'A_$WORKDIR'"), e.getMessage());
+    }
+
+    @Test
+    @DisabledOnOs(value = OS.WINDOWS, disabledReason = "the test server runs commands through /bin/sh")
+    void aParameterInAnEnvironmentLineSetsNoOtherVariableInTheCapsule() throws Exception {
+        String key = "wrn_build_step_key_7c2a";
+        try (WrennTestServer server = WrennTestServer.start(key);
+                WrennClient client = WrennClient.builder(server.baseUrl(), key).build();
+                DurableExecution engine = new DurableExecution(client, key, Duration.ofSeconds(1), null, c -> "")) {
+            ExecutionSpec spec = new BuildStepCommand(
+                            "echo \"perl5opt=${PERL5OPT:-unset}\"", true, null, "NOTES=$MULTILINE", null, 0)
+                    .spec(server.createCapsule(), build(), EXPAND);
+            DurableExecutionTest.Log log = new DurableExecutionTest.Log();
+
+            ExecOutcome outcome = engine.start(spec, log, null).outcome().get(60, TimeUnit.SECONDS);
+
+            assertTrue(outcome.succeeded(), log.text());
+            String output = DurableExecutionTest.output(log);
+            assertTrue(output.contains("perl5opt=unset\n"), output);
+        }
     }
 
     @Test

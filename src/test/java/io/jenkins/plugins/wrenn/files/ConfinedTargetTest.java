@@ -190,20 +190,46 @@ class ConfinedTargetTest {
     }
 
     @Test
-    void aHardLinkCopiesOnlyAFileOfTheTargetNeverALink() throws Exception {
+    void aHardLinkRepeatsOnlyAFileOfTheTargetNeverALink() throws Exception {
         Files.writeString(outside.resolve("secret"), "secret");
         Files.createSymbolicLink(ws.resolve("f"), outside.resolve("secret"));
         ConfinedTarget target = ConfinedTarget.open(ws, null);
-        TransferException e = assertThrows(TransferException.class, () -> target.copy("f", "g"));
+        TransferException e = assertThrows(TransferException.class, () -> target.hardLink("f", "g"));
         assertTrue(e.getMessage().contains("'f' in the target directory is a symbolic link"), e.getMessage());
         assertFalse(Files.exists(ws.resolve("g")));
 
         try (OutputStream out = target.file("a", true)) {
             out.write(PAYLOAD);
         }
-        target.copy("a", "sub/b");
+        target.hardLink("a", "sub/b");
         assertArrayEquals(PAYLOAD, Files.readAllBytes(ws.resolve("sub/b")));
         assertTrue(Files.isExecutable(ws.resolve("a")));
+    }
+
+    /**
+     * A hard-link entry costs the capsule one 512-byte header. Written as a copy, one large file and
+     * a thousand such entries wrote a thousand times its size to the agent's disk (on the built-in
+     * node, the disk of JENKINS_HOME). It is a hard link on disk, as tar makes it.
+     */
+    @Test
+    void hardLinkEntriesWriteNoByteTwice() throws Exception {
+        List<byte[]> entries = new java.util.ArrayList<>();
+        entries.add(entry("big.bin", '0', new byte[1 << 20], null));
+        for (int i = 0; i < 50; i++) {
+            entries.add(entry("copies/" + i + ".bin", '1', new byte[0], "big.bin"));
+        }
+        entries.add(entry("big.bin", '1', new byte[0], "big.bin"));
+        unpack(ws, archive(entries.toArray(new byte[0][])));
+        for (int i = 0; i < 50; i++) {
+            assertTrue(Files.isSameFile(ws.resolve("big.bin"), ws.resolve("copies/" + i + ".bin")), "copy " + i);
+        }
+        assertEquals(1 << 20, Files.size(ws.resolve("big.bin")));
+        assertNothingOutside();
+
+        TransferException e = assertThrows(
+                TransferException.class,
+                () -> unpack(ws, archive(entry("d", '5', new byte[0], null), entry("h", '1', new byte[0], "d"))));
+        assertTrue(e.getMessage().contains("'d' is a directory"), e.getMessage());
     }
 
     @Test
@@ -258,5 +284,48 @@ class ConfinedTargetTest {
                 assertEquals(List.of(workspace), s.toList(), "nothing beside the workspace");
             }
         }
+    }
+
+    /** A named pipe, as a pull request's build could leave: opening one to write blocks until a reader comes. */
+    static Path fifo(Path p) throws IOException, InterruptedException {
+        Process mk = new ProcessBuilder("mkfifo", p.toString()).inheritIO().start();
+        assertEquals(0, mk.waitFor());
+        return p;
+    }
+
+    @Test
+    void aPipeAtTheEntrysNameIsReplacedNeverOpened() throws Exception {
+        fifo(ws.resolve("report.xml"));
+        // Were the pipe opened to write, this would block for ever: no reader ever comes.
+        org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(
+                java.time.Duration.ofSeconds(60), () -> unpack(ws, archive(file("report.xml"))));
+        assertTrue(Files.isRegularFile(ws.resolve("report.xml"), LinkOption.NOFOLLOW_LINKS));
+        assertArrayEquals(PAYLOAD, Files.readAllBytes(ws.resolve("report.xml")));
+    }
+
+    @Test
+    void aPipeOnTheWayToAnEntryIsRefused() throws Exception {
+        fifo(ws.resolve("reports"));
+        TransferException e = assertThrows(
+                TransferException.class,
+                () -> org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(
+                        java.time.Duration.ofSeconds(60), () -> unpack(ws, archive(file("reports/unit.xml")))));
+        assertTrue(e.getMessage().contains("'reports' in the target directory is a junction, a pipe"), e.getMessage());
+    }
+
+    @Test
+    void aHardLinkEntryNeverCopiesAPipeOrAFileTheArchiveDidNotWrite() throws Exception {
+        fifo(ws.resolve("p"));
+        Files.writeString(ws.resolve("old.txt"), "from the pull request");
+        // Only a file of the same archive may be repeated: neither the pipe nor the old file is read.
+        for (String existing : new String[] {"p", "old.txt"}) {
+            TransferException e = assertThrows(
+                    TransferException.class,
+                    () -> org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(
+                            java.time.Duration.ofSeconds(60),
+                            () -> unpack(ws, archive(entry("h", '1', new byte[0], existing)))));
+            assertTrue(e.getMessage().contains("does not repeat a file of the same transfer"), e.getMessage());
+        }
+        assertFalse(Files.exists(ws.resolve("h"), LinkOption.NOFOLLOW_LINKS));
     }
 }

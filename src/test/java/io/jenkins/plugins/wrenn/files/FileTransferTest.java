@@ -435,7 +435,7 @@ class FileTransferTest {
 
     @Test
     void hardLinkedFilesComeBackAsTwoFiles() throws Exception {
-        // tar stores the second name as a link to the first; it comes back as a copy.
+        // tar stores the second name as a link to the first; it comes back as a hard link.
         Path dir = capsuleDir.resolve("hard");
         write(dir.resolve("a.bin"), random(20_000, 8));
         Files.createLink(dir.resolve("b.bin"), dir.resolve("a.bin"));

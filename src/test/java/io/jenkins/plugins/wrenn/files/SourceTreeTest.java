@@ -145,4 +145,29 @@ class SourceTreeTest {
                 SourceTree.list(ws, "file", "**", null).found());
         assertEquals(0, SourceTree.list(ws, null, "nothing/**", null).entries().length);
     }
+
+    @Test
+    void aPipeInTheWorkspaceIsNeitherListedNorOpened() throws Exception {
+        Files.writeString(ws.resolve("app.py"), "print()");
+        Process mk = new ProcessBuilder("mkfifo", ws.resolve("pipe").toString())
+                .inheritIO()
+                .start();
+        assertEquals(0, mk.waitFor());
+        // Opening the pipe to read would block until a writer comes, which never does.
+        String sent = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(
+                java.time.Duration.ofSeconds(60), () -> archive(LocalFiles.select(ws, "**", "")));
+        assertEquals(List.of("app.py"), paths(SourceTree.list(ws, null, "**", "")));
+        assertTrue(sent.contains("print()"), sent);
+    }
+
+    /**
+     * A hard link is one file with two names: its content is sent, as a regular file's. Only a
+     * program running on the node can make one (a checkout makes none, and wrennGet links only
+     * files of its own archive), and such a program can read the file itself.
+     */
+    @Test
+    void aHardLinkIsSentAsTheRegularFileItIs() throws Exception {
+        Files.createLink(ws.resolve("copy"), outside.resolve("id_rsa"));
+        assertEquals(List.of("copy"), paths(SourceTree.list(ws, null, "**", "")));
+    }
 }
