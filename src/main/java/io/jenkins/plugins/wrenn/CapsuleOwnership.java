@@ -6,6 +6,8 @@ import hudson.model.Job;
 import hudson.model.Run;
 import io.jenkins.plugins.wrenn.api.WrennClient;
 import io.jenkins.plugins.wrenn.capacity.CapsuleSlots;
+import io.jenkins.plugins.wrenn.config.WrennCapsulesConfiguration;
+import io.jenkins.plugins.wrenn.config.WrennGlobalConfiguration;
 import io.jenkins.plugins.wrenn.ownership.CapsuleLedger;
 import io.jenkins.plugins.wrenn.ownership.CapsuleSweeper;
 import io.jenkins.plugins.wrenn.ownership.Census;
@@ -24,12 +26,15 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import jenkins.model.Jenkins;
+import org.kohsuke.accmod.Restricted;
+import org.kohsuke.accmod.restrictions.NoExternalUse;
 
 /**
  * The Jenkins side of capsule ownership: this Jenkins' id, the ledger file in {@code JENKINS_HOME},
  * the slots of Maximum capsules at once, builds and credentials looked up for the sweep.
  */
-final class CapsuleOwnership {
+@Restricted(NoExternalUse.class)
+public final class CapsuleOwnership {
 
     /** The records of owned capsules, beside the plugin's other files in JENKINS_HOME. */
     static final String LEDGER_FILE = "io.jenkins.plugins.wrenn.OwnedCapsules.json";
@@ -38,7 +43,7 @@ final class CapsuleOwnership {
     private static final SecureRandom RANDOM = new SecureRandom();
 
     /** Slots for the whole controller; the limit follows the global setting. */
-    static final CapsuleSlots SLOTS = new CapsuleSlots(0);
+    public static final CapsuleSlots SLOTS = new CapsuleSlots(0);
 
     private CapsuleOwnership() {}
 

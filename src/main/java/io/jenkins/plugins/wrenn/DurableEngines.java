@@ -1,6 +1,7 @@
 package io.jenkins.plugins.wrenn;
 
 import hudson.init.Terminator;
+import io.jenkins.plugins.wrenn.config.WrennGlobalConfiguration;
 import io.jenkins.plugins.wrenn.exec.DurableExecution;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;

@@ -7,13 +7,16 @@ import io.jenkins.plugins.wrenn.api.WrennClient;
 import io.jenkins.plugins.wrenn.exec.ConnectionCheck;
 import io.jenkins.plugins.wrenn.exec.EnvironmentLines;
 import jenkins.model.Jenkins;
+import org.kohsuke.accmod.Restricted;
+import org.kohsuke.accmod.restrictions.NoExternalUse;
 
 /**
  * Form validation shared by the build step's and the Pipeline steps' descriptors. Job pages and the
  * Snippet Generator call the checks for users who may only read; those get {@link
  * FormValidation#ok()} instead of a 403, and the check does nothing else for them.
  */
-final class FormChecks {
+@Restricted(NoExternalUse.class)
+public final class FormChecks {
 
     private FormChecks() {}
 
@@ -50,7 +53,7 @@ final class FormChecks {
     }
 
     /** Shows a Test connection result under its button. */
-    static FormValidation shown(ConnectionCheck.Result result) {
+    public static FormValidation shown(ConnectionCheck.Result result) {
         return switch (result.verdict()) {
             case OK -> FormValidation.ok(result.message());
             case WARNING -> FormValidation.warning(result.message());

@@ -16,6 +16,7 @@ import io.jenkins.plugins.wrenn.agents.AgentLaunchFailure;
 import io.jenkins.plugins.wrenn.agents.TemplateSettings;
 import io.jenkins.plugins.wrenn.api.WrennClient;
 import io.jenkins.plugins.wrenn.capacity.CapsuleSlots;
+import io.jenkins.plugins.wrenn.config.WrennGlobalConfiguration;
 import io.jenkins.plugins.wrenn.ownership.Group;
 import java.io.IOException;
 import java.net.URI;

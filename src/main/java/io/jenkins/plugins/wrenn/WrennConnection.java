@@ -3,6 +3,7 @@ package io.jenkins.plugins.wrenn;
 import hudson.AbortException;
 import hudson.model.Run;
 import io.jenkins.plugins.wrenn.api.WrennClient;
+import io.jenkins.plugins.wrenn.config.WrennGlobalConfiguration;
 import io.jenkins.plugins.wrenn.exec.BackgroundProcesses;
 import io.jenkins.plugins.wrenn.exec.DurableExecution;
 import io.jenkins.plugins.wrenn.exec.SecretMasker;

@@ -16,6 +16,7 @@ import hudson.tasks.Builder;
 import hudson.util.FormValidation;
 import hudson.util.ListBoxModel;
 import io.jenkins.plugins.wrenn.api.WrennClient;
+import io.jenkins.plugins.wrenn.config.WrennGlobalConfiguration;
 import io.jenkins.plugins.wrenn.exec.BuildStepCommand;
 import io.jenkins.plugins.wrenn.exec.ConnectionCheck;
 import io.jenkins.plugins.wrenn.exec.DurableExecution;

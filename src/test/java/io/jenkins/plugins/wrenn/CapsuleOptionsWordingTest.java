@@ -40,23 +40,6 @@ class CapsuleOptionsWordingTest {
     }
 
     @Test
-    void theCapsuleLimitsReadAsSentences() {
-        assertNull(WrennCapsulesConfiguration.maxCapsulesProblem(""), "empty is no limit");
-        assertNull(WrennCapsulesConfiguration.maxCapsulesProblem(" 4 "));
-        for (String bad : new String[] {"-1", "four"}) {
-            assertEquals(
-                    "Maximum capsules at once must be a whole number, 1 or more, or empty for no limit.",
-                    WrennCapsulesConfiguration.maxCapsulesProblem(bad));
-        }
-        assertNull(WrennCapsulesConfiguration.retentionProblem("24"));
-        for (String bad : new String[] {"0", "", null, "a day"}) {
-            assertEquals(
-                    "The retention of kept capsules must be a whole number of hours, 1 or more.",
-                    WrennCapsulesConfiguration.retentionProblem(bad));
-        }
-    }
-
-    @Test
     void agesReadShort() {
         assertEquals("42 s", WrennCapsulesLink.span(Duration.ofSeconds(42)));
         assertEquals("5 min", WrennCapsulesLink.span(Duration.ofMinutes(5)));

@@ -12,6 +12,7 @@ import hudson.model.Item;
 import hudson.model.TaskListener;
 import hudson.util.Secret;
 import io.jenkins.plugins.wrenn.api.WrennClient;
+import io.jenkins.plugins.wrenn.config.WrennGlobalConfiguration;
 import io.jenkins.plugins.wrenn.lifecycle.CapsuleLease;
 import io.jenkins.plugins.wrenn.lifecycle.CapsuleLifecycle;
 import io.jenkins.plugins.wrenn.lifecycle.CapsuleOptions;

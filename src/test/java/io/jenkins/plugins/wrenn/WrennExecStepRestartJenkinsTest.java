@@ -11,6 +11,7 @@ import hudson.model.Result;
 import hudson.util.Secret;
 import io.jenkins.plugins.wrenn.api.ExecRequest;
 import io.jenkins.plugins.wrenn.api.WrennClient;
+import io.jenkins.plugins.wrenn.config.WrennGlobalConfiguration;
 import io.jenkins.plugins.wrenn.testserver.Await;
 import io.jenkins.plugins.wrenn.testserver.WrennTestServer;
 import java.nio.file.Files;

@@ -1,14 +1,17 @@
-package io.jenkins.plugins.wrenn;
+package io.jenkins.plugins.wrenn.config;
 
 import hudson.Extension;
 import hudson.ExtensionList;
 import hudson.Util;
 import hudson.util.FormValidation;
+import io.jenkins.plugins.wrenn.CapsuleOwnership;
 import java.time.Duration;
 import jenkins.model.GlobalConfiguration;
 import jenkins.model.Jenkins;
 import net.sf.json.JSONObject;
 import org.jenkinsci.Symbol;
+import org.kohsuke.accmod.Restricted;
+import org.kohsuke.accmod.restrictions.NoExternalUse;
 import org.kohsuke.stapler.DataBoundSetter;
 import org.kohsuke.stapler.QueryParameter;
 import org.kohsuke.stapler.StaplerRequest2;
@@ -78,7 +81,8 @@ public final class WrennCapsulesConfiguration extends GlobalConfiguration {
         save();
     }
 
-    Duration keptRetention() {
+    @Restricted(NoExternalUse.class)
+    public Duration keptRetention() {
         return Duration.ofHours(keptRetentionHours);
     }
 

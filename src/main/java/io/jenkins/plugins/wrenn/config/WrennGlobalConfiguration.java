@@ -1,4 +1,4 @@
-package io.jenkins.plugins.wrenn;
+package io.jenkins.plugins.wrenn.config;
 
 import hudson.Extension;
 import hudson.ExtensionList;
@@ -6,6 +6,8 @@ import hudson.ProxyConfiguration;
 import hudson.Util;
 import hudson.util.FormValidation;
 import hudson.util.ListBoxModel;
+import io.jenkins.plugins.wrenn.FormChecks;
+import io.jenkins.plugins.wrenn.WrennCredentials;
 import io.jenkins.plugins.wrenn.api.WrennClient;
 import io.jenkins.plugins.wrenn.exec.ConnectionCheck;
 import java.net.URI;
@@ -15,6 +17,8 @@ import jenkins.model.GlobalConfiguration;
 import jenkins.model.Jenkins;
 import net.sf.json.JSONObject;
 import org.jenkinsci.Symbol;
+import org.kohsuke.accmod.Restricted;
+import org.kohsuke.accmod.restrictions.NoExternalUse;
 import org.kohsuke.stapler.DataBoundSetter;
 import org.kohsuke.stapler.QueryParameter;
 import org.kohsuke.stapler.StaplerRequest2;
@@ -112,7 +116,8 @@ public final class WrennGlobalConfiguration extends GlobalConfiguration {
     }
 
     /** What is wrong with an API URL as typed, in the user's words; null when it is fine or empty. */
-    static String apiUrlProblem(String value) {
+    @Restricted(NoExternalUse.class)
+    public static String apiUrlProblem(String value) {
         String url = Util.fixEmptyAndTrim(value);
         if (url == null) {
             return null;
@@ -178,7 +183,7 @@ public final class WrennGlobalConfiguration extends GlobalConfiguration {
                 : WrennClient.checkBaseUrl(URI.create(typed)).toString();
         String apiKey = WrennCredentials.apiKeyForTest(null, id, url);
         if (apiKey == null) {
-            return FormValidation.error(Messages.WrennCredentials_NotFound(id));
+            return FormValidation.error(io.jenkins.plugins.wrenn.Messages.WrennCredentials_NotFound(id));
         }
         int timeout = connectTimeoutProblem(connectTimeoutSeconds) == null
                 ? Integer.parseInt(connectTimeoutSeconds.strip())
