@@ -13,6 +13,8 @@ import java.util.List;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import jenkins.model.RunAction2;
+import org.kohsuke.accmod.Restricted;
+import org.kohsuke.accmod.restrictions.NoExternalUse;
 import org.kohsuke.stapler.export.Exported;
 import org.kohsuke.stapler.export.ExportedBean;
 
@@ -79,7 +81,8 @@ public class BuildCapsulesAction extends InvisibleAction implements RunAction2 {
      * Records how a capsule was given back: what it cost and whether it was kept. A give-back redone
      * after a controller restart may find the metrics gone; an earlier reading is then kept.
      */
-    static synchronized void record(Run<?, ?> run, Released released) {
+    @Restricted(NoExternalUse.class)
+    public static synchronized void record(Run<?, ?> run, Released released) {
         if (released.usage() == null && !released.kept()) {
             return;
         }

@@ -6,6 +6,7 @@ import hudson.model.Job;
 import hudson.model.Run;
 import io.jenkins.plugins.wrenn.api.WrennClient;
 import io.jenkins.plugins.wrenn.capacity.CapsuleSlots;
+import io.jenkins.plugins.wrenn.cloud.WrennAgent;
 import io.jenkins.plugins.wrenn.config.WrennCapsulesConfiguration;
 import io.jenkins.plugins.wrenn.config.WrennGlobalConfiguration;
 import io.jenkins.plugins.wrenn.ownership.CapsuleLedger;
@@ -62,7 +63,7 @@ public final class CapsuleOwnership {
     }
 
     /** A fresh id for the record of a capsule about to be created. */
-    static String newRecordId() {
+    public static String newRecordId() {
         byte[] b = new byte[8];
         RANDOM.nextBytes(b);
         return "r-" + HexFormat.of().formatHex(b);
@@ -84,7 +85,7 @@ public final class CapsuleOwnership {
      * its build number is 0, because the capsule belongs to the agent, whichever build it takes;
      * the sweep gives it back once the agent is gone.
      */
-    static LedgerRecords agentRecords(String nodeName, Group group, String recordId) {
+    public static LedgerRecords agentRecords(String nodeName, Group group, String recordId) {
         OwnerTag tag = new OwnerTag(instanceId(), WrennAgent.AGENT_JOB_PREFIX + nodeName, 0, recordId);
         return new LedgerRecords(
                 ledger(), tag, group, WrennCapsulesConfiguration.get().keptRetention(), Clock.systemUTC());

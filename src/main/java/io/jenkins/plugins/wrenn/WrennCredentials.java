@@ -32,7 +32,7 @@ public final class WrennCredentials {
     private WrennCredentials() {}
 
     /** The id a step uses: its own, else the global default; null when neither is set. */
-    static String effectiveId(String stepCredentialsId) {
+    public static String effectiveId(String stepCredentialsId) {
         String id = Util.fixEmptyAndTrim(stepCredentialsId);
         return id != null ? id : WrennGlobalConfiguration.get().getDefaultCredentialsId();
     }

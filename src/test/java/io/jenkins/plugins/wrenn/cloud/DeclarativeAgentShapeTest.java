@@ -1,10 +1,11 @@
-package io.jenkins.plugins.wrenn;
+package io.jenkins.plugins.wrenn.cloud;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import hudson.Extension;
+import io.jenkins.plugins.wrenn.JenkinsFreePackagesTest;
 import io.jenkins.plugins.wrenn.agents.TemplateRequest;
 import java.io.IOException;
 import java.io.InputStream;

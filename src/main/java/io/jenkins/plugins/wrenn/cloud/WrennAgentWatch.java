@@ -1,9 +1,10 @@
-package io.jenkins.plugins.wrenn;
+package io.jenkins.plugins.wrenn.cloud;
 
 import hudson.Extension;
 import hudson.model.AsyncPeriodicWork;
 import hudson.model.Node;
 import hudson.model.TaskListener;
+import io.jenkins.plugins.wrenn.CapsuleOwnership;
 import io.jenkins.plugins.wrenn.api.Capsule;
 import io.jenkins.plugins.wrenn.api.WrennApiException;
 import io.jenkins.plugins.wrenn.api.WrennClient;

@@ -1,10 +1,11 @@
-package io.jenkins.plugins.wrenn;
+package io.jenkins.plugins.wrenn.cloud;
 
 import hudson.model.Descriptor;
 import hudson.model.TaskListener;
 import hudson.slaves.ComputerLauncher;
 import hudson.slaves.JNLPLauncher;
 import hudson.slaves.SlaveComputer;
+import io.jenkins.plugins.wrenn.CapsuleOwnership;
 import io.jenkins.plugins.wrenn.agents.AgentLaunchFailure;
 import io.jenkins.plugins.wrenn.agents.AgentProvisioning;
 import io.jenkins.plugins.wrenn.agents.AgentSpec;

@@ -1,4 +1,4 @@
-package io.jenkins.plugins.wrenn;
+package io.jenkins.plugins.wrenn.cloud;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -7,6 +7,7 @@ import com.cloudbees.plugins.credentials.CredentialsScope;
 import com.cloudbees.plugins.credentials.SystemCredentialsProvider;
 import hudson.model.Result;
 import hudson.util.Secret;
+import io.jenkins.plugins.wrenn.BuildCapsulesAction;
 import io.jenkins.plugins.wrenn.config.WrennGlobalConfiguration;
 import io.jenkins.plugins.wrenn.testserver.Await;
 import io.jenkins.plugins.wrenn.testserver.ServerGeneration;

@@ -1,4 +1,4 @@
-package io.jenkins.plugins.wrenn;
+package io.jenkins.plugins.wrenn.cloud;
 
 import hudson.Extension;
 import hudson.ProxyConfiguration;
@@ -12,6 +12,8 @@ import hudson.slaves.Cloud;
 import hudson.slaves.NodeProvisioner;
 import hudson.util.FormValidation;
 import hudson.util.ListBoxModel;
+import io.jenkins.plugins.wrenn.CapsuleOwnership;
+import io.jenkins.plugins.wrenn.WrennCredentials;
 import io.jenkins.plugins.wrenn.agents.AgentLaunchFailure;
 import io.jenkins.plugins.wrenn.agents.TemplateSettings;
 import io.jenkins.plugins.wrenn.api.WrennClient;

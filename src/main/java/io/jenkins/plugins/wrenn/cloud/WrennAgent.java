@@ -1,4 +1,4 @@
-package io.jenkins.plugins.wrenn;
+package io.jenkins.plugins.wrenn.cloud;
 
 import hudson.Extension;
 import hudson.Launcher;
@@ -10,6 +10,8 @@ import hudson.model.TaskListener;
 import hudson.slaves.AbstractCloudSlave;
 import hudson.slaves.Cloud;
 import hudson.slaves.SlaveComputer;
+import io.jenkins.plugins.wrenn.BuildCapsulesAction;
+import io.jenkins.plugins.wrenn.CapsuleOwnership;
 import io.jenkins.plugins.wrenn.api.WrennClient;
 import io.jenkins.plugins.wrenn.lifecycle.CapsuleFailure;
 import io.jenkins.plugins.wrenn.lifecycle.CapsuleLease;
@@ -22,6 +24,8 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 import jenkins.model.Jenkins;
 import org.jenkinsci.plugins.durabletask.executors.OnceRetentionStrategy;
+import org.kohsuke.accmod.Restricted;
+import org.kohsuke.accmod.restrictions.NoExternalUse;
 
 /**
  * An agent in a Wrenn capsule, for one build. Its launch creates the capsule and starts the
@@ -36,7 +40,8 @@ public class WrennAgent extends AbstractCloudSlave {
     private static final Logger LOGGER = Logger.getLogger(WrennAgent.class.getName());
 
     /** The labels of {@code jenkins.job} on an agent's capsule begin with this: no job name can (":" is not allowed). */
-    static final String AGENT_JOB_PREFIX = "agent:";
+    @Restricted(NoExternalUse.class)
+    public static final String AGENT_JOB_PREFIX = "agent:";
 
     private final String cloudName;
     /** The template as it was when the agent was made: a restart or a changed cloud does not change it. */

@@ -1,4 +1,4 @@
-package io.jenkins.plugins.wrenn
+package io.jenkins.plugins.wrenn.cloud
 
 import org.jenkinsci.plugins.pipeline.modeldefinition.agent.CheckoutScript
 import org.jenkinsci.plugins.pipeline.modeldefinition.agent.DeclarativeAgentScript2

@@ -1,9 +1,10 @@
-package io.jenkins.plugins.wrenn;
+package io.jenkins.plugins.wrenn.cloud;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import hudson.model.Result;
+import io.jenkins.plugins.wrenn.BuildCapsulesAction;
 import io.jenkins.plugins.wrenn.testserver.Await;
 import io.jenkins.plugins.wrenn.testserver.ServerGeneration;
 import io.jenkins.plugins.wrenn.testserver.WrennTestServer;
