@@ -57,7 +57,7 @@ public final class CapsuleOwnership {
     }
 
     /** The ledger of this Jenkins' home. */
-    static CapsuleLedger ledger() {
+    public static CapsuleLedger ledger() {
         Path file = Jenkins.get().getRootDir().toPath().resolve(LEDGER_FILE);
         return LEDGERS.computeIfAbsent(file, CapsuleLedger::new);
     }
@@ -92,7 +92,7 @@ public final class CapsuleOwnership {
     }
 
     /** A sweeper over this Jenkins' ledger and builds. */
-    static CapsuleSweeper sweeper() {
+    public static CapsuleSweeper sweeper() {
         return new CapsuleSweeper(
                 ledger(), instanceId(), CapsuleOwnership::open, CapsuleOwnership::buildState, Clock.systemUTC());
     }
@@ -101,7 +101,7 @@ public final class CapsuleOwnership {
      * The key the global default credentials reach, listed beside those of the records: a capsule
      * known only by its labels (its record lost) is found there.
      */
-    static List<Group> defaultGroups() {
+    public static List<Group> defaultGroups() {
         WrennGlobalConfiguration config = WrennGlobalConfiguration.get();
         String id = config.getDefaultCredentialsId();
         return id == null ? List.of() : List.of(new Group(config.getApiUrl(), id));
@@ -126,7 +126,7 @@ public final class CapsuleOwnership {
     }
 
     /** The build of a record, when it still exists. */
-    static Run<?, ?> build(String job, int number) {
+    public static Run<?, ?> build(String job, int number) {
         Job<?, ?> j = job == null ? null : Jenkins.get().getItemByFullName(job, Job.class);
         return j == null ? null : j.getBuildByNumber(number);
     }
@@ -155,7 +155,7 @@ public final class CapsuleOwnership {
     }
 
     /** A census of the capsules this Jenkins owns, for the Wrenn capsules page. */
-    static Census census() throws InterruptedException {
+    public static Census census() throws InterruptedException {
         return Census.take(ledger(), instanceId(), CapsuleOwnership::open, defaultGroups());
     }
 }

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.jenkins.plugins.wrenn.lifecycle.KeepPolicy;
-import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -37,13 +36,5 @@ class CapsuleOptionsWordingTest {
         assertEquals("always", wrapper.getKeep(), "a job saved with the old check box reads as always");
         wrapper.setKeep("");
         assertNull(wrapper.getKeep());
-    }
-
-    @Test
-    void agesReadShort() {
-        assertEquals("42 s", WrennCapsulesLink.span(Duration.ofSeconds(42)));
-        assertEquals("5 min", WrennCapsulesLink.span(Duration.ofMinutes(5)));
-        assertEquals("2 h 5 min", WrennCapsulesLink.span(Duration.ofMinutes(125)));
-        assertEquals("3 d 1 h", WrennCapsulesLink.span(Duration.ofHours(73)));
     }
 }

@@ -1,8 +1,9 @@
-package io.jenkins.plugins.wrenn;
+package io.jenkins.plugins.wrenn.capsules;
 
 import hudson.Extension;
 import hudson.model.ManagementLink;
 import hudson.model.Run;
+import io.jenkins.plugins.wrenn.CapsuleOwnership;
 import io.jenkins.plugins.wrenn.ownership.CapsuleSweeper;
 import io.jenkins.plugins.wrenn.ownership.Census;
 import java.time.Duration;

@@ -1,8 +1,9 @@
-package io.jenkins.plugins.wrenn;
+package io.jenkins.plugins.wrenn.capsules;
 
 import hudson.Extension;
 import hudson.model.AsyncPeriodicWork;
 import hudson.model.TaskListener;
+import io.jenkins.plugins.wrenn.CapsuleOwnership;
 import io.jenkins.plugins.wrenn.ownership.CapsuleSweeper;
 import java.util.List;
 
