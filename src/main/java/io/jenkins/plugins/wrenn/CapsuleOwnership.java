@@ -70,7 +70,7 @@ public final class CapsuleOwnership {
     }
 
     /** What the lifecycle reports about a build's capsule, kept in the ledger and as the capsule's labels. */
-    static LedgerRecords records(Run<?, ?> run, String credentialsId, String recordId) {
+    public static LedgerRecords records(Run<?, ?> run, String credentialsId, String recordId) {
         OwnerTag tag = new OwnerTag(instanceId(), run.getParent().getFullName(), run.getNumber(), recordId);
         return new LedgerRecords(
                 ledger(),

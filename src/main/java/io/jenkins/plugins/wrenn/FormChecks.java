@@ -30,7 +30,7 @@ public final class FormChecks {
      * it fails with a clear message); variables are left to build time; otherwise no '/' or white
      * space.
      */
-    static FormValidation capsule(Item item, String value) {
+    public static FormValidation capsule(Item item, String value) {
         if (!mayConfigure(item)) {
             return FormValidation.ok();
         }

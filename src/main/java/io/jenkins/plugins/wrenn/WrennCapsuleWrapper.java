@@ -23,6 +23,8 @@ import io.jenkins.plugins.wrenn.lifecycle.CapsuleOptions;
 import io.jenkins.plugins.wrenn.lifecycle.CapsuleRecords;
 import io.jenkins.plugins.wrenn.lifecycle.KeepPolicy;
 import io.jenkins.plugins.wrenn.lifecycle.Released;
+import io.jenkins.plugins.wrenn.steps.WrennCapsuleContext;
+import io.jenkins.plugins.wrenn.steps.WrennCapsuleStep;
 import java.io.IOException;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;

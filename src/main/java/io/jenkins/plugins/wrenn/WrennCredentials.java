@@ -68,7 +68,7 @@ public final class WrennCredentials {
      * named after it when one is set. Without the right to see credentials it shows only the
      * current value, so the form reveals nothing, not even the default's id.
      */
-    static ListBoxModel fillItems(Item item, String current) {
+    public static ListBoxModel fillItems(Item item, String current) {
         String apiUrl = WrennGlobalConfiguration.get().getApiUrl();
         StandardListBoxModel model = new StandardListBoxModel();
         boolean maySee = item == null

@@ -27,6 +27,10 @@ import io.jenkins.plugins.wrenn.exec.ExecutionSpec;
 import io.jenkins.plugins.wrenn.exec.MaskingStream;
 import io.jenkins.plugins.wrenn.exec.RecordedCommand;
 import io.jenkins.plugins.wrenn.exec.RunState;
+import io.jenkins.plugins.wrenn.steps.WrennCapsuleContext;
+import io.jenkins.plugins.wrenn.steps.WrennCapsuleStep;
+import io.jenkins.plugins.wrenn.steps.WrennGetStep;
+import io.jenkins.plugins.wrenn.steps.WrennPutStep;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -326,7 +330,7 @@ public class WrennExecBuilder extends Builder implements SimpleBuildStep {
             capsuleId = Util.fixEmptyAndTrim(env.get(WrennCapsuleStep.ENV_CAPSULE));
         }
         if (capsuleId == null) {
-            throw new IllegalArgumentException(Messages.WrennCapsuleContext_NoCapsule());
+            throw new IllegalArgumentException(io.jenkins.plugins.wrenn.steps.Messages.WrennCapsuleContext_NoCapsule());
         }
         return capsuleId;
     }

@@ -2,8 +2,8 @@ package io.jenkins.plugins.wrenn.capsules;
 
 import hudson.model.InvisibleAction;
 import hudson.model.Run;
-import io.jenkins.plugins.wrenn.BackgroundProcessesAction;
 import io.jenkins.plugins.wrenn.lifecycle.Released;
+import io.jenkins.plugins.wrenn.steps.BackgroundProcessesAction;
 import io.jenkins.plugins.wrenn.usage.BuildUsage;
 import io.jenkins.plugins.wrenn.usage.CapsuleUsage;
 import io.jenkins.plugins.wrenn.usage.UsageFormat;

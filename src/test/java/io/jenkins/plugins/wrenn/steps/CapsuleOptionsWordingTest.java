@@ -1,4 +1,4 @@
-package io.jenkins.plugins.wrenn;
+package io.jenkins.plugins.wrenn.steps;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -30,11 +30,5 @@ class CapsuleOptionsWordingTest {
         assertEquals(
                 "keep must be never, onFailure or always (true and false still work), not \"maybe\".",
                 bad.getMessage());
-
-        WrennCapsuleWrapper wrapper = new WrennCapsuleWrapper();
-        wrapper.setKeep("true");
-        assertEquals("always", wrapper.getKeep(), "a job saved with the old check box reads as always");
-        wrapper.setKeep("");
-        assertNull(wrapper.getKeep());
     }
 }

@@ -1,10 +1,12 @@
-package io.jenkins.plugins.wrenn;
+package io.jenkins.plugins.wrenn.steps;
 
 import hudson.AbortException;
 import hudson.Util;
 import java.io.IOException;
 import java.io.Serializable;
 import org.jenkinsci.plugins.workflow.steps.StepContext;
+import org.kohsuke.accmod.Restricted;
+import org.kohsuke.accmod.restrictions.NoExternalUse;
 
 /**
  * What a {@code wrennCapsule} block gives the Wrenn steps inside it: the capsule they use when
@@ -18,7 +20,8 @@ public final class WrennCapsuleContext implements Serializable {
     private final String capsuleId;
     private final String credentialsId;
 
-    WrennCapsuleContext(String capsuleId, String credentialsId) {
+    @Restricted(NoExternalUse.class)
+    public WrennCapsuleContext(String capsuleId, String credentialsId) {
         this.capsuleId = capsuleId;
         this.credentialsId = credentialsId;
     }
@@ -39,7 +42,8 @@ public final class WrennCapsuleContext implements Serializable {
      * @param capsule the capsule the step names, or null
      * @param credentialsId the credentials the step names, or null
      */
-    record Target(String capsule, String credentialsId) {}
+    @Restricted(NoExternalUse.class)
+    public record Target(String capsule, String credentialsId) {}
 
     /**
      * The step's own capsule and credentials, else those of the enclosing {@code wrennCapsule}
@@ -52,7 +56,8 @@ public final class WrennCapsuleContext implements Serializable {
         return targetIn(context.get(WrennCapsuleContext.class), stepCapsule, stepCredentialsId);
     }
 
-    static Target targetIn(WrennCapsuleContext block, String stepCapsule, String stepCredentialsId)
+    @Restricted(NoExternalUse.class)
+    public static Target targetIn(WrennCapsuleContext block, String stepCapsule, String stepCredentialsId)
             throws AbortException {
         String capsule = Util.fixEmptyAndTrim(stepCapsule);
         if (capsule == null && block != null) {

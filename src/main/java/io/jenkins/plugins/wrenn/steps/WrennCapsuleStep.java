@@ -1,4 +1,4 @@
-package io.jenkins.plugins.wrenn;
+package io.jenkins.plugins.wrenn.steps;
 
 import hudson.AbortException;
 import hudson.Extension;
@@ -9,6 +9,10 @@ import hudson.model.Run;
 import hudson.model.TaskListener;
 import hudson.util.FormValidation;
 import hudson.util.ListBoxModel;
+import io.jenkins.plugins.wrenn.CapsuleOwnership;
+import io.jenkins.plugins.wrenn.FormChecks;
+import io.jenkins.plugins.wrenn.WrennConnection;
+import io.jenkins.plugins.wrenn.WrennCredentials;
 import io.jenkins.plugins.wrenn.capacity.CapsuleSlots;
 import io.jenkins.plugins.wrenn.capsules.BuildCapsulesAction;
 import io.jenkins.plugins.wrenn.lifecycle.CapsuleFailure;
@@ -33,6 +37,8 @@ import org.jenkinsci.plugins.workflow.steps.Step;
 import org.jenkinsci.plugins.workflow.steps.StepContext;
 import org.jenkinsci.plugins.workflow.steps.StepDescriptor;
 import org.jenkinsci.plugins.workflow.steps.StepExecution;
+import org.kohsuke.accmod.Restricted;
+import org.kohsuke.accmod.restrictions.NoExternalUse;
 import org.kohsuke.stapler.AncestorInPath;
 import org.kohsuke.stapler.DataBoundConstructor;
 import org.kohsuke.stapler.DataBoundSetter;
@@ -556,7 +562,8 @@ public class WrennCapsuleStep extends Step {
      * Background processes the build started in a capsule it has destroyed went with the capsule:
      * the build-end clean-up must not try to stop them.
      */
-    static void processesGone(Run<?, ?> run, String capsuleId) {
+    @Restricted(NoExternalUse.class)
+    public static void processesGone(Run<?, ?> run, String capsuleId) {
         BackgroundProcessesAction action = run.getAction(BackgroundProcessesAction.class);
         if (action == null) {
             return;
@@ -569,7 +576,8 @@ public class WrennCapsuleStep extends Step {
     }
 
     /** Arguments with a boolean {@code keep} turned into its word; the others as they are. */
-    static Map<String, Object> keepAsWord(Map<String, Object> arguments) {
+    @Restricted(NoExternalUse.class)
+    public static Map<String, Object> keepAsWord(Map<String, Object> arguments) {
         Object keep = arguments.get("keep");
         if (!(keep instanceof Boolean b)) {
             return arguments;

@@ -1,4 +1,4 @@
-package io.jenkins.plugins.wrenn;
+package io.jenkins.plugins.wrenn.steps;
 
 import hudson.model.InvisibleAction;
 import hudson.model.Run;

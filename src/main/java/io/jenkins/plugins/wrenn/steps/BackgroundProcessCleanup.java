@@ -1,10 +1,11 @@
-package io.jenkins.plugins.wrenn;
+package io.jenkins.plugins.wrenn.steps;
 
 import hudson.AbortException;
 import hudson.Extension;
 import hudson.model.Run;
 import hudson.model.TaskListener;
 import hudson.model.listeners.RunListener;
+import io.jenkins.plugins.wrenn.WrennConnection;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 

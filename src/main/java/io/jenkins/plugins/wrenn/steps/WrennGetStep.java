@@ -1,4 +1,4 @@
-package io.jenkins.plugins.wrenn;
+package io.jenkins.plugins.wrenn.steps;
 
 import hudson.AbortException;
 import hudson.Extension;
@@ -9,18 +9,22 @@ import hudson.model.Run;
 import hudson.model.TaskListener;
 import hudson.util.FormValidation;
 import hudson.util.ListBoxModel;
+import io.jenkins.plugins.wrenn.FormChecks;
+import io.jenkins.plugins.wrenn.WrennConnection;
+import io.jenkins.plugins.wrenn.WrennCredentials;
+import io.jenkins.plugins.wrenn.files.AntPatterns;
 import io.jenkins.plugins.wrenn.files.FileTransfer;
-import io.jenkins.plugins.wrenn.files.SourceFile;
-import io.jenkins.plugins.wrenn.files.SourceTree;
 import io.jenkins.plugins.wrenn.files.TransferException;
+import java.io.IOException;
 import java.io.InterruptedIOException;
-import java.util.List;
 import java.util.Set;
 import org.jenkinsci.plugins.workflow.steps.Step;
 import org.jenkinsci.plugins.workflow.steps.StepContext;
 import org.jenkinsci.plugins.workflow.steps.StepDescriptor;
 import org.jenkinsci.plugins.workflow.steps.StepExecution;
 import org.jenkinsci.plugins.workflow.steps.SynchronousNonBlockingStepExecution;
+import org.kohsuke.accmod.Restricted;
+import org.kohsuke.accmod.restrictions.NoExternalUse;
 import org.kohsuke.stapler.AncestorInPath;
 import org.kohsuke.stapler.DataBoundConstructor;
 import org.kohsuke.stapler.DataBoundSetter;
@@ -28,35 +32,35 @@ import org.kohsuke.stapler.QueryParameter;
 import org.kohsuke.stapler.verb.POST;
 
 /**
- * {@code wrennPut includes: 'src/**', into: '/workspace'}: copies workspace files into a capsule
- * directory, keeping relative paths and the executable bit, as one archive. Links are sent as
- * links, never followed, so no content from outside the workspace reaches the capsule. Needs a
- * workspace.
+ * {@code wrennGet from: '/workspace/reports', includes: '*.xml', into: 'reports'}: copies the
+ * files below a capsule directory that match the patterns into the workspace, as one archive.
+ * Nothing from the capsule is written outside the target directory, whatever links the workspace
+ * already holds: see {@link WorkspaceFiles.Write}. Needs a workspace.
  */
-public class WrennPutStep extends Step {
+public class WrennGetStep extends Step {
 
-    private final String into;
+    private final String from;
     private String includes = "**";
     private String excludes;
-    private String dir;
+    private String into;
     private String capsule;
     private String credentialsId;
     private boolean allowEmpty;
 
     @DataBoundConstructor
-    public WrennPutStep(String into) {
-        this.into = Util.fixEmptyAndTrim(into);
+    public WrennGetStep(String from) {
+        this.from = Util.fixEmptyAndTrim(from);
     }
 
-    public String getInto() {
-        return into;
+    public String getFrom() {
+        return from;
     }
 
     public String getIncludes() {
         return includes;
     }
 
-    /** Ant patterns, comma-separated, relative to the workspace or {@code dir}; empty means every file. */
+    /** Ant patterns, comma-separated, relative to {@code from}; empty means every file. */
     @DataBoundSetter
     public void setIncludes(String includes) {
         String v = Util.fixEmptyAndTrim(includes);
@@ -72,14 +76,14 @@ public class WrennPutStep extends Step {
         this.excludes = Util.fixEmptyAndTrim(excludes);
     }
 
-    public String getDir() {
-        return dir;
+    public String getInto() {
+        return into;
     }
 
-    /** The workspace subdirectory the patterns are relative to. */
+    /** The workspace directory to write into; empty for the workspace itself. */
     @DataBoundSetter
-    public void setDir(String dir) {
-        this.dir = Util.fixEmptyAndTrim(dir);
+    public void setInto(String into) {
+        this.into = Util.fixEmptyAndTrim(into);
     }
 
     public String getCapsule() {
@@ -114,44 +118,35 @@ public class WrennPutStep extends Step {
         return new Execution(this, context);
     }
 
-    /**
-     * Sends the selected files of {@code workspace} into the capsule; shared with the freestyle
-     * build step.
-     */
-    static FileTransfer.Summary send(
+    /** Fetches the matching files below {@code from} into the workspace; shared with the freestyle build step. */
+    @Restricted(NoExternalUse.class)
+    public static FileTransfer.Summary fetch(
             WrennConnection connection,
             String capsule,
-            FilePath workspace,
-            String dir,
+            String from,
             String includes,
             String excludes,
+            FilePath workspace,
             String into,
             boolean allowEmpty,
             TaskListener listener)
-            throws AbortException, java.io.IOException, InterruptedException {
-        if (into == null || !into.startsWith("/")) {
-            throw new AbortException(Messages.WrennPutStep_IntoAbsolute(into == null ? "" : into));
+            throws AbortException, IOException, InterruptedException {
+        if (from == null || !from.startsWith("/")) {
+            throw new AbortException(Messages.WrennGetStep_FromAbsolute(from == null ? "" : from));
         }
-        String base = dir == null ? null : WorkspaceFiles.insideWorkspace("dir", dir);
-        String where =
-                base == null ? workspace.getRemote() : workspace.child(base).getRemote();
+        String target = into == null ? null : WorkspaceFiles.insideWorkspace("into", into);
+        String label =
+                target == null ? workspace.getRemote() : workspace.child(target).getRemote();
         try {
-            SourceTree.Listing listing = WorkspaceFiles.list(workspace, base, includes, excludes);
-            String selection = WorkspaceFiles.selection(where, includes, excludes);
-            switch (listing.found()) {
-                case NO_DIRECTORY -> throw new AbortException(Messages.WrennPutStep_NoDir(where));
-                case NO_WORKSPACE -> {
-                    // node {} makes no directory: a workspace nothing was checked out into yet.
-                    if (!allowEmpty) {
-                        throw new AbortException(
-                                Messages.WrennPutStep_NothingCheckedOut(includes, workspace.getRemote()));
-                    }
-                    selection = Messages.WrennPutStep_NoWorkspaceYet(selection);
-                }
-                case DIRECTORY -> {}
-            }
-            List<SourceFile> files = WorkspaceFiles.sources(workspace, base, listing);
-            return connection.files(capsule, listener.getLogger()).put(files, selection, into, allowEmpty);
+            return connection
+                    .files(capsule, listener.getLogger())
+                    .get(
+                            from,
+                            AntPatterns.of(includes),
+                            AntPatterns.of(excludes),
+                            WorkspaceFiles.into(workspace, target),
+                            label,
+                            allowEmpty);
         } catch (TransferException e) {
             if (e.getCause() instanceof InterruptedIOException
                     || Thread.currentThread().isInterrupted()) {
@@ -165,9 +160,9 @@ public class WrennPutStep extends Step {
 
         private static final long serialVersionUID = 1L;
 
-        private final transient WrennPutStep step;
+        private final transient WrennGetStep step;
 
-        Execution(WrennPutStep step, StepContext context) {
+        Execution(WrennGetStep step, StepContext context) {
             super(context);
             this.step = step;
         }
@@ -178,13 +173,13 @@ public class WrennPutStep extends Step {
                     WrennCapsuleContext.target(getContext(), step.capsule, step.credentialsId);
             Run<?, ?> run = getContext().get(Run.class);
             try (WrennConnection connection = WrennConnection.forBuild(target.credentialsId(), run)) {
-                send(
+                fetch(
                         connection,
                         target.capsule(),
-                        getContext().get(FilePath.class),
-                        step.dir,
+                        step.from,
                         step.includes,
                         step.excludes,
+                        getContext().get(FilePath.class),
                         step.into,
                         step.allowEmpty,
                         getContext().get(TaskListener.class));
@@ -199,12 +194,12 @@ public class WrennPutStep extends Step {
 
         @Override
         public String getFunctionName() {
-            return "wrennPut";
+            return "wrennGet";
         }
 
         @Override
         public String getDisplayName() {
-            return Messages.WrennPutStep_DescriptorImpl_DisplayName();
+            return Messages.WrennGetStep_DescriptorImpl_DisplayName();
         }
 
         @Override

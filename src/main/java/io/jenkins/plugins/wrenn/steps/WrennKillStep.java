@@ -1,4 +1,4 @@
-package io.jenkins.plugins.wrenn;
+package io.jenkins.plugins.wrenn.steps;
 
 import hudson.AbortException;
 import hudson.Extension;
@@ -8,6 +8,9 @@ import hudson.model.Run;
 import hudson.model.TaskListener;
 import hudson.util.FormValidation;
 import hudson.util.ListBoxModel;
+import io.jenkins.plugins.wrenn.FormChecks;
+import io.jenkins.plugins.wrenn.WrennConnection;
+import io.jenkins.plugins.wrenn.WrennCredentials;
 import io.jenkins.plugins.wrenn.api.Signal;
 import io.jenkins.plugins.wrenn.exec.ExecutionFailure;
 import java.util.Locale;
