@@ -21,7 +21,7 @@ public final class FormChecks {
     private FormChecks() {}
 
     /** Whether the user may configure the item, or administer Jenkins when there is no item. */
-    static boolean mayConfigure(Item item) {
+    public static boolean mayConfigure(Item item) {
         return item == null ? Jenkins.get().hasPermission(Jenkins.ADMINISTER) : item.hasPermission(Item.CONFIGURE);
     }
 
@@ -39,7 +39,7 @@ public final class FormChecks {
     }
 
     /** What is wrong with a capsule id as typed in a form, in the user's words; null when nothing. */
-    static String capsuleProblem(String value) {
+    public static String capsuleProblem(String value) {
         String id = Util.fixEmptyAndTrim(value);
         if (id == null || id.contains("$")) {
             return null;
@@ -62,7 +62,7 @@ public final class FormChecks {
     }
 
     /** Environment variables one {@code NAME=VALUE} per line, by the engine's rule; names the bad line. */
-    static FormValidation envLines(Item item, String value) {
+    public static FormValidation envLines(Item item, String value) {
         if (!mayConfigure(item) || value == null) {
             return FormValidation.ok();
         }

@@ -31,7 +31,7 @@ public class JenkinsFreePackagesTest {
             Set.of("api", "exec", "lifecycle", "files", "ownership", "capacity", "usage", "agents");
 
     /** The Jenkins adapters besides the top package's shared ones. */
-    static final Set<String> ADAPTERS = Set.of("config", "cloud", "capsules", "steps");
+    static final Set<String> ADAPTERS = Set.of("config", "cloud", "capsules", "steps", "freestyle");
 
     /** An import of, or a qualified reference to, a Jenkins-side package. */
     static final Pattern JENKINS_API =

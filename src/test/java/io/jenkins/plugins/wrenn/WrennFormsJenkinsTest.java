@@ -18,6 +18,7 @@ import hudson.util.FormValidation;
 import hudson.util.ListBoxModel;
 import hudson.util.Secret;
 import io.jenkins.plugins.wrenn.config.WrennGlobalConfiguration;
+import io.jenkins.plugins.wrenn.freestyle.WrennExecBuilder;
 import io.jenkins.plugins.wrenn.steps.WrennKillStep;
 import io.jenkins.plugins.wrenn.testserver.WrennTestServer;
 import java.io.File;

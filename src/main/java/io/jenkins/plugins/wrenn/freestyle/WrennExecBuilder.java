@@ -1,4 +1,4 @@
-package io.jenkins.plugins.wrenn;
+package io.jenkins.plugins.wrenn.freestyle;
 
 import hudson.AbortException;
 import hudson.EnvVars;
@@ -15,6 +15,9 @@ import hudson.tasks.BuildStepDescriptor;
 import hudson.tasks.Builder;
 import hudson.util.FormValidation;
 import hudson.util.ListBoxModel;
+import io.jenkins.plugins.wrenn.FormChecks;
+import io.jenkins.plugins.wrenn.WrennConnection;
+import io.jenkins.plugins.wrenn.WrennCredentials;
 import io.jenkins.plugins.wrenn.api.WrennClient;
 import io.jenkins.plugins.wrenn.config.WrennGlobalConfiguration;
 import io.jenkins.plugins.wrenn.exec.BuildStepCommand;
@@ -400,14 +403,14 @@ public class WrennExecBuilder extends Builder implements SimpleBuildStep {
                 @AncestorInPath Item item, @QueryParameter String capsule, @QueryParameter String credentialsId)
                 throws InterruptedException {
             if (!FormChecks.mayConfigure(item)) {
-                return FormValidation.error(Messages.FormChecks_TestNeedsConfigure());
+                return FormValidation.error(io.jenkins.plugins.wrenn.Messages.FormChecks_TestNeedsConfigure());
             }
             String capsuleId = Util.fixEmptyAndTrim(capsule);
             if (capsuleId == null) {
-                return FormValidation.error(Messages.FormChecks_TestNeedsCapsule());
+                return FormValidation.error(io.jenkins.plugins.wrenn.Messages.FormChecks_TestNeedsCapsule());
             }
             if (capsuleId.contains("$")) {
-                return FormValidation.error(Messages.FormChecks_TestVariable(capsuleId));
+                return FormValidation.error(io.jenkins.plugins.wrenn.Messages.FormChecks_TestVariable(capsuleId));
             }
             String shape = FormChecks.capsuleProblem(capsuleId);
             if (shape != null) {
@@ -415,11 +418,11 @@ public class WrennExecBuilder extends Builder implements SimpleBuildStep {
             }
             String id = WrennCredentials.effectiveId(credentialsId);
             if (id == null) {
-                return FormValidation.error(Messages.WrennCredentials_NoId());
+                return FormValidation.error(io.jenkins.plugins.wrenn.Messages.WrennCredentials_NoId());
             }
             String apiKey = WrennCredentials.apiKeyForTest(item, id);
             if (apiKey == null) {
-                return FormValidation.error(Messages.WrennCredentials_NotFound(id));
+                return FormValidation.error(io.jenkins.plugins.wrenn.Messages.WrennCredentials_NotFound(id));
             }
             WrennGlobalConfiguration config = WrennGlobalConfiguration.get();
             // A URL saved before it was checked on input would otherwise fail inside the client.

@@ -1,4 +1,4 @@
-package io.jenkins.plugins.wrenn;
+package io.jenkins.plugins.wrenn.freestyle;
 
 import hudson.AbortException;
 import hudson.EnvVars;
@@ -15,6 +15,10 @@ import hudson.model.TaskListener;
 import hudson.tasks.BuildWrapperDescriptor;
 import hudson.util.FormValidation;
 import hudson.util.ListBoxModel;
+import io.jenkins.plugins.wrenn.CapsuleOwnership;
+import io.jenkins.plugins.wrenn.FormChecks;
+import io.jenkins.plugins.wrenn.WrennConnection;
+import io.jenkins.plugins.wrenn.WrennCredentials;
 import io.jenkins.plugins.wrenn.capacity.CapsuleSlots;
 import io.jenkins.plugins.wrenn.capsules.BuildCapsulesAction;
 import io.jenkins.plugins.wrenn.lifecycle.CapsuleFailure;

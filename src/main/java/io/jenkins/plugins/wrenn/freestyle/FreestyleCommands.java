@@ -1,9 +1,11 @@
-package io.jenkins.plugins.wrenn;
+package io.jenkins.plugins.wrenn.freestyle;
 
 import hudson.init.InitMilestone;
 import hudson.init.Initializer;
 import hudson.model.Item;
 import hudson.model.Run;
+import io.jenkins.plugins.wrenn.DurableEngines;
+import io.jenkins.plugins.wrenn.WrennCredentials;
 import io.jenkins.plugins.wrenn.exec.DurableRun;
 import io.jenkins.plugins.wrenn.exec.RunState;
 import java.io.IOException;
