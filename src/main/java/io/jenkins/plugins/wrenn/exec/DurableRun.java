@@ -42,52 +42,6 @@ import java.util.function.Consumer;
  */
 public final class DurableRun {
 
-    /**
-     * The wrapper: {@code $1} the control prefix, {@code $2} how many prefixes of finished runs to
-     * remove first, those prefixes, then the command and its arguments.
-     */
-    static final String WRAPPER = "umask 077; p=$1; n=$2; shift 2; old=\n"
-            + "while [ \"$n\" -gt 0 ]; do old=\"$old $1.out $1.err $1.pid $1.rc $1.status\"; shift; n=$((n-1)); done\n"
-            + "[ -z \"$old\" ] || rm -f -- $old\n"
-            + "trap 'read c <\"$p.pid\" && kill -s TERM \"$c\"' TERM\n"
-            + "{ { \"$@\" & echo $! >\"$p.pid\"; wait $!; echo $? >\"$p.rc\"; } 2>&1 1>&3"
-            + " | { trap '' PIPE TERM; exec tee -a -- \"$p.err\"; } >&2; } 3>&1"
-            + " | { trap '' PIPE TERM; exec tee -a -- \"$p.out\"; } &\n"
-            + "t=$!; wait $t; while kill -0 $t 2>/dev/null; do wait $t; done\n"
-            + "read rc <\"$p.rc\" || rc=255; echo \"$rc\" >\"$p.status\"; trap - TERM\n"
-            + "if [ \"$rc\" -gt 128 ] && [ \"$rc\" -le 192 ]; then kill -$((rc-128)) $$; fi\n"
-            + "exit \"$rc\"";
-
-    /**
-     * The follower: {@code $1} the control prefix, {@code $2} the wrapper's pid, {@code $3} and
-     * {@code $4} the offsets of standard output and error. Prints what the files hold beyond the
-     * offsets, as they grow, until the status file exists or the wrapper is gone.
-     */
-    static final String FOLLOWER = "p=$1; w=$2; o=$3; e=$4; last=\n"
-            + "while :; do\n"
-            + "if [ -e \"$p.status\" ] || ! kill -0 \"$w\" 2>/dev/null; then last=1; fi\n"
-            + "n=$(wc -c <\"$p.out\" 2>/dev/null); n=$((n+0))\n"
-            + "if [ \"$n\" -gt \"$o\" ]; then tail -c +$((o+1)) -- \"$p.out\" | head -c $((n-o)); o=$n; fi\n"
-            + "n=$(wc -c <\"$p.err\" 2>/dev/null); n=$((n+0))\n"
-            + "if [ \"$n\" -gt \"$e\" ]; then tail -c +$((e+1)) -- \"$p.err\" | head -c $((n-e)) >&2; e=$n; fi\n"
-            + "[ -z \"$last\" ] || exit 0\n"
-            + "sleep 0.2\n"
-            + "done";
-
-    /** Prints the exit status the wrapper left (nothing when it left none) and removes the files. */
-    static final String FINISH =
-            "cat -- \"$1.status\" 2>/dev/null;" + " rm -f -- \"$1.out\" \"$1.err\" \"$1.pid\" \"$1.rc\" \"$1.status\"";
-
-    /**
-     * Removes the control files of the finished runs whose prefixes are the arguments, with one
-     * {@code rm} for all (the prefixes hold no white space, as in {@link #WRAPPER}).
-     */
-    static final String REMOVE =
-            "f=; for p; do f=\"$f $p.out $p.err $p.pid $p.rc $p.status\"; done; [ -z \"$f\" ] || rm -f -- $f";
-
-    /** Sends SIGKILL to the command whose pid the wrapper recorded. */
-    static final String KILL_COMMAND = "read c <\"$1.pid\" && kill -s KILL \"$c\"";
-
     /** How a stop ended. */
     public enum StopResult {
         /** The process is gone. */
@@ -199,8 +153,12 @@ public final class DurableRun {
         try {
             output.note(Messages.Note_Running(spec.command().display(), spec.capsuleId()));
             List<String> leftovers = engine.takeLeftovers(spec.capsuleId());
-            List<String> args = new ArrayList<>(
-                    List.of("-c", WRAPPER, "wrenn-run", state.controlPrefix(), Integer.toString(leftovers.size())));
+            List<String> args = new ArrayList<>(List.of(
+                    "-c",
+                    CapsuleScripts.WRAPPER,
+                    "wrenn-run",
+                    state.controlPrefix(),
+                    Integer.toString(leftovers.size())));
             args.addAll(leftovers);
             args.add(spec.command().program());
             args.addAll(spec.command().args());
@@ -376,7 +334,7 @@ public final class DurableRun {
                     "/bin/sh",
                     List.of(
                             "-c",
-                            FOLLOWER,
+                            CapsuleScripts.FOLLOWER,
                             "wrenn-follow",
                             s.controlPrefix(),
                             Long.toString(s.pid()),
@@ -407,7 +365,9 @@ public final class DurableRun {
                     .run(
                             s.capsuleId(),
                             ExecRequest.foreground(
-                                    "/bin/sh", List.of("-c", FINISH, "wrenn-finish", s.controlPrefix()), 30));
+                                    "/bin/sh",
+                                    List.of("-c", CapsuleScripts.FINISH, "wrenn-finish", s.controlPrefix()),
+                                    30));
             String status = r.stdout().strip();
             if (status.isEmpty()) {
                 fail(new ExecutionFailure(
@@ -550,7 +510,9 @@ public final class DurableRun {
                     .run(
                             capsuleId,
                             ExecRequest.foreground(
-                                    "/bin/sh", List.of("-c", KILL_COMMAND, "wrenn-kill", state.controlPrefix()), 30));
+                                    "/bin/sh",
+                                    List.of("-c", CapsuleScripts.KILL, "wrenn-kill", state.controlPrefix()),
+                                    30));
         } catch (WrennApiException e) {
             output.note(Messages.Note_SignalFailed("SIGKILL", "of the command of " + pid, e.getMessage()));
         }

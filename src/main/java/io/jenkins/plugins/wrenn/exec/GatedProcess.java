@@ -22,9 +22,6 @@ import java.util.Map;
  */
 final class GatedProcess {
 
-    /** Waits for the gate file, removes it, then becomes the command. */
-    static final String GATE = "while [ ! -e \"$1\" ]; do sleep 0.05; done; rm -f -- \"$1\"; shift; exec \"$@\"";
-
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private final WrennClient client;
@@ -58,7 +55,7 @@ final class GatedProcess {
             throws ExecutionFailure, InterruptedException {
         String name = tag != null ? tag : "wrenn-" + HexFormat.of().toHexDigits(RANDOM.nextInt());
         String gate = "/tmp/.wrenn-start-" + name.replaceAll("[^A-Za-z0-9_.-]", "_");
-        List<String> args = new ArrayList<>(List.of("-c", GATE, "wrenn-gate", gate, command.program()));
+        List<String> args = new ArrayList<>(List.of("-c", CapsuleScripts.GATE, "wrenn-gate", gate, command.program()));
         args.addAll(command.args());
         try {
             BackgroundProcess p = client.commands()

@@ -1,8 +1,11 @@
 package io.jenkins.plugins.wrenn.testserver;
 
-import java.io.File;
+import java.io.BufferedReader;
+import java.io.FileInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.lang.ProcessBuilder.Redirect;
 import java.nio.charset.StandardCharsets;
@@ -10,10 +13,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.LinkedBlockingQueue;
 
 /**
  * What the daemon in one test capsule (envd) does with processes, per {@link ServerGeneration}: see
@@ -23,7 +31,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * {@code PATH}, {@code HOME}, {@code USER}, {@code LOGNAME}, the capsule's default variables and the
  * request's, and {@code HOME} as the default working directory. v0.1.5 keeps processes in the
  * daemon's process group and signals one pid; newer versions give each process a group of its own
- * and signal the group.
+ * and signal the group. The daemon itself is a small Perl program ({@code daemon.pl}) that forks
+ * each process, reaps it, and passes on its real wait status, which the JDK cannot give.
  *
  * <p>The capsule's directory holds its {@code home} (HOME, where relative paths go) and its
  * {@code tmp}: the capsule's {@code TMPDIR}, as a template's environment may set it, so that what
@@ -41,7 +50,7 @@ final class CapsuleDaemon {
         }
     }
 
-    private static final String LAUNCHER = resource("launcher.pl");
+    private static final String DAEMON = resource("daemon.pl");
     private static final String PERL = Files.isExecutable(Path.of("/usr/bin/perl")) ? "/usr/bin/perl" : "perl";
 
     private final String capsuleId;
@@ -50,8 +59,13 @@ final class CapsuleDaemon {
     private final Path tmp;
     private final Map<String, String> defaults;
     private final Map<Long, LocalProcess> table = new ConcurrentHashMap<>();
-    /** A process that only holds the daemon's own process group, as envd's, for v0.1.5's processes. */
-    private Process group;
+    /** Processes not reaped yet, by pid, and reaps reported before their start was: both under their own lock. */
+    private final Map<Long, LocalProcess> unreaped = new HashMap<>();
+
+    private final Map<Long, Integer> reapedEarly = new HashMap<>();
+    private final BlockingQueue<String> answers = new LinkedBlockingQueue<>();
+    /** The daemon process (a small Perl program, {@code daemon.pl}), started with the first process. */
+    private Process daemon;
 
     CapsuleDaemon(Path dir, String capsuleId, String template, ServerGeneration generation) {
         this.capsuleId = capsuleId;
@@ -66,14 +80,15 @@ final class CapsuleDaemon {
         String path = System.getenv("PATH");
         // envd's order (process_handler.rs spawn_process): its own PATH, the user's HOME, USER and
         // LOGNAME, the defaults set at init (WRENN_SANDBOX_ID, WRENN_TEMPLATE_ID, a template's env).
-        this.defaults = Map.of(
-                "PATH", path == null ? "/usr/local/bin:/usr/bin:/bin" : path,
-                "HOME", home.toString(),
-                "USER", user,
-                "LOGNAME", user,
-                "WRENN_SANDBOX_ID", capsuleId,
-                "WRENN_TEMPLATE_ID", template,
-                "TMPDIR", tmp.toString());
+        Map<String, String> env = new LinkedHashMap<>();
+        env.put("PATH", path == null ? "/usr/local/bin:/usr/bin:/bin" : path);
+        env.put("HOME", home.toString());
+        env.put("USER", user);
+        env.put("LOGNAME", user);
+        env.put("WRENN_SANDBOX_ID", capsuleId);
+        env.put("WRENN_TEMPLATE_ID", template);
+        env.put("TMPDIR", tmp.toString());
+        this.defaults = Collections.unmodifiableMap(env);
     }
 
     /** The capsule's HOME: the default working directory, and where relative paths go. */
@@ -106,20 +121,32 @@ final class CapsuleDaemon {
             int chunkBytes)
             throws StartRefused, IOException {
         Path dir = workingDirectory(cwd);
-        List<String> command = new ArrayList<>(List.of(
-                PERL,
-                "-e",
-                LAUNCHER,
-                Long.toString(daemonGroup()),
-                generation == ServerGeneration.CURRENT ? "1" : "0",
-                cmd));
-        command.addAll(args);
-        // The launcher's own standard input is the server's acknowledgement; the process gets /dev/null.
-        ProcessBuilder builder = new ProcessBuilder(command).directory(dir.toFile());
-        builder.environment().clear();
-        builder.environment().putAll(defaults);
-        builder.environment().putAll(envs);
-        LocalProcess p = LocalProcess.launch(builder, tag, cmd, args, foreground, chunkBytes);
+        Map<String, String> env = new LinkedHashMap<>(defaults);
+        env.putAll(envs);
+        List<String> fields = new ArrayList<>();
+        fields.add(generation == ServerGeneration.CURRENT ? "1" : "0");
+        fields.add(dir.toString());
+        fields.add(Integer.toString(env.size()));
+        env.forEach((k, v) -> fields.add(k + "=" + v));
+        fields.add(cmd);
+        fields.addAll(args);
+        LocalProcess p;
+        synchronized (this) {
+            Process d = daemon();
+            byte[] request = String.join("\0", fields).getBytes(StandardCharsets.UTF_8);
+            OutputStream to = d.getOutputStream();
+            to.write((request.length + "\n").getBytes(StandardCharsets.US_ASCII));
+            to.write(request);
+            to.flush();
+            String[] started = answer().split(" ");
+            String fds = "/proc/" + d.pid() + "/fd/";
+            InputStream stdout = new FileInputStream(fds + started[2]);
+            InputStream stderr = new FileInputStream(fds + started[3]);
+            // Opened: the daemon may close its own read ends now.
+            to.write('\n');
+            to.flush();
+            p = new LocalProcess(Long.parseLong(started[1]), stdout, stderr, tag, cmd, args, foreground, chunkBytes);
+        }
         if (first != null) {
             p.subscribe(first);
         }
@@ -132,7 +159,87 @@ final class CapsuleDaemon {
                     }
                 },
                 ended -> table.remove(ended.pid(), ended));
+        Integer early;
+        synchronized (unreaped) {
+            early = reapedEarly.remove(p.pid());
+            if (early == null) {
+                unreaped.put(p.pid(), p);
+            }
+        }
+        if (early != null) {
+            p.reaped(early);
+        }
         return p;
+    }
+
+    private String answer() throws IOException {
+        try {
+            String answer = answers.take();
+            if (!answer.startsWith("started ")) {
+                throw new IOException("the capsule's daemon has ended");
+            }
+            return answer;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while starting a process", e);
+        }
+    }
+
+    /** The daemon, started at the first process, with a thread that reads what it reports. */
+    private Process daemon() throws IOException {
+        if (daemon != null) {
+            if (daemon.isAlive()) {
+                return daemon;
+            }
+            throw new IOException("the capsule's daemon has ended");
+        }
+        ProcessBuilder builder = new ProcessBuilder(PERL, "-e", DAEMON).redirectError(Redirect.DISCARD);
+        builder.environment().clear();
+        builder.environment().putAll(defaults);
+        Process d = builder.start();
+        Thread reader = new Thread(() -> report(d), "wrenn-test-daemon-" + capsuleId);
+        reader.setDaemon(true);
+        reader.start();
+        daemon = d;
+        return d;
+    }
+
+    /** Passes on the daemon's answers and reaps; when it goes away, its processes are left without status. */
+    private void report(Process d) {
+        try (BufferedReader in =
+                new BufferedReader(new InputStreamReader(d.getInputStream(), StandardCharsets.US_ASCII))) {
+            for (String line = in.readLine(); line != null; line = in.readLine()) {
+                if (line.startsWith("exit ")) {
+                    String[] exit = line.split(" ");
+                    reaped(Long.parseLong(exit[1]), Integer.parseInt(exit[2]));
+                } else {
+                    answers.add(line);
+                }
+            }
+        } catch (IOException e) {
+            // The daemon went away: handled below.
+        }
+        answers.add("gone");
+        List<LocalProcess> left;
+        synchronized (unreaped) {
+            left = List.copyOf(unreaped.values());
+            unreaped.clear();
+        }
+        left.forEach(p -> p.reaped(null));
+    }
+
+    private void reaped(long pid, int waitStatus) {
+        LocalProcess p;
+        synchronized (unreaped) {
+            p = unreaped.remove(pid);
+            if (p == null) {
+                // Reaped before the daemon's answer to its start was read.
+                reapedEarly.put(pid, waitStatus);
+            }
+        }
+        if (p != null) {
+            p.reaped(waitStatus);
+        }
     }
 
     /** envd's {@code expand_and_resolve}: empty is HOME, {@code ~} is HOME, relative is under HOME. */
@@ -152,27 +259,6 @@ final class CapsuleDaemon {
             throw new StartRefused("cwd '" + dir + "' does not exist");
         }
         return dir;
-    }
-
-    /** The daemon's own process group: its pgid, started at the first process. */
-    private synchronized long daemonGroup() throws IOException {
-        if (group == null || !group.isAlive()) {
-            ProcessBuilder builder = new ProcessBuilder(
-                            PERL, "-e", "setpgrp(0, 0) or die; syswrite(STDOUT, qq{$$\\n}); sleep")
-                    .redirectInput(Redirect.from(new File("/dev/null")))
-                    .redirectError(Redirect.DISCARD);
-            builder.environment().clear();
-            builder.environment().putAll(defaults);
-            group = builder.start();
-            // Read only once it is a group leader, so that the launchers can join its group.
-            InputStream out = group.getInputStream();
-            while (out.read() != '\n') {
-                if (!group.isAlive()) {
-                    throw new IOException("the capsule's daemon group could not be made");
-                }
-            }
-        }
-        return group.pid();
     }
 
     /** The processes envd lists: every process started, until it is reaped (v0.1.5) or ends. */
@@ -240,8 +326,8 @@ final class CapsuleDaemon {
             }
         }
         synchronized (this) {
-            if (group != null) {
-                group.destroyForcibly();
+            if (daemon != null) {
+                daemon.destroyForcibly();
             }
         }
     }

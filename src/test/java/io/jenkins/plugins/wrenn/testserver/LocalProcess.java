@@ -1,10 +1,7 @@
 package io.jenkins.plugins.wrenn.testserver;
 
-import java.io.FileInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -19,9 +16,8 @@ import java.util.function.Consumer;
  * daemon, nothing is replayed to late subscribers, and detaching every subscriber does not end the
  * process.
  *
- * <p>The process is the child of a small launcher ({@code launcher.pl}) that reaps it and keeps
- * its real wait status: the pid reported is the process's own, its exit code is its own for
- * 0..255 and -1 only when a signal ended it, and a stopped process never ends.
+ * <p>The daemon reaps it and passes on its real wait status: its exit code is its own for 0..255
+ * and -1 only when a signal ended it, and a stopped process never ends.
  */
 public final class LocalProcess {
 
@@ -32,7 +28,6 @@ public final class LocalProcess {
         void exited(int exitCode);
     }
 
-    private final Process launcher;
     private final long pid;
     private final InputStream stdout;
     private final InputStream stderr;
@@ -46,8 +41,7 @@ public final class LocalProcess {
     private final int chunkBytes;
     private volatile Integer exitCode;
 
-    private LocalProcess(
-            Process launcher,
+    LocalProcess(
             long pid,
             InputStream stdout,
             InputStream stderr,
@@ -56,7 +50,6 @@ public final class LocalProcess {
             List<String> args,
             boolean foreground,
             int chunkBytes) {
-        this.launcher = launcher;
         this.pid = pid;
         this.stdout = stdout;
         this.stderr = stderr;
@@ -68,48 +61,6 @@ public final class LocalProcess {
     }
 
     /**
-     * Starts the launcher, learns the process's pid and opens its output pipes as this JVM's own
-     * (the JDK closes a child's pipes when the child ends, and the launcher ends when the process
-     * is reaped, while the process's children may still write).
-     *
-     * @throws IOException when the launcher could not start the process
-     */
-    static LocalProcess launch(
-            ProcessBuilder builder, String tag, String cmd, List<String> args, boolean foreground, int chunkBytes)
-            throws IOException {
-        Process launcher = builder.start();
-        try {
-            String[] started = readLine(launcher.getInputStream()).split(" ");
-            if (started.length != 3) {
-                throw new IOException(
-                        new String(launcher.getErrorStream().readAllBytes(), StandardCharsets.UTF_8).strip());
-            }
-            String fds = "/proc/" + launcher.pid() + "/fd/";
-            InputStream stdout = new FileInputStream(fds + started[1]);
-            InputStream stderr = new FileInputStream(fds + started[2]);
-            try (OutputStream opened = launcher.getOutputStream()) {
-                opened.write('\n');
-            }
-            return new LocalProcess(
-                    launcher, Long.parseLong(started[0]), stdout, stderr, tag, cmd, args, foreground, chunkBytes);
-        } catch (IOException | RuntimeException e) {
-            launcher.destroyForcibly();
-            throw e;
-        }
-    }
-
-    private static String readLine(InputStream in) throws IOException {
-        StringBuilder line = new StringBuilder();
-        for (int b = in.read(); b != '\n'; b = in.read()) {
-            if (b < 0) {
-                break;
-            }
-            line.append((char) b);
-        }
-        return line.toString();
-    }
-
-    /**
      * Starts pumping output; subscribers added before this see every byte. {@code onReaped} runs
      * when the process has been reaped, {@code onEnd} once its output pipes have closed too, right
      * after the exit event went out; the exit event comes only after all output, as from envd.
@@ -117,23 +68,19 @@ public final class LocalProcess {
     void start(Consumer<LocalProcess> onReaped, Consumer<LocalProcess> onEnd) {
         pump(stdout, "stdout", onEnd);
         pump(stderr, "stderr", onEnd);
-        launcher.onExit().thenRun(() -> {
-            reaped.complete(readStatus());
+        reaped.thenRun(() -> {
             onReaped.accept(this);
             ended(onEnd);
         });
     }
 
-    /** The exit code from the launcher's last line: the process's own, or -1 for a signal death. */
-    private int readStatus() {
-        try {
-            int status = Integer.parseInt(readLine(launcher.getInputStream()).strip());
-            // WIFEXITED: the low 7 bits are 0; the code is then in the next 8.
-            return (status & 0x7f) == 0 ? (status >> 8) & 0xff : -1;
-        } catch (IOException | NumberFormatException e) {
-            // The launcher itself was killed (the capsule went away): no status, as for a signal.
-            return -1;
-        }
+    /**
+     * The daemon reaped the process: its raw wait status, or null when the daemon itself went away
+     * (the capsule's end), which leaves no status, as for a death by signal.
+     */
+    void reaped(Integer waitStatus) {
+        // WIFEXITED: the low 7 bits are 0; the code is then in the next 8.
+        reaped.complete(waitStatus != null && (waitStatus & 0x7f) == 0 ? (waitStatus >> 8) & 0xff : -1);
     }
 
     private void ended(Consumer<LocalProcess> onEnd) {

@@ -1,0 +1,1 @@
+read c <"$1.pid" && kill -s KILL "$c"
