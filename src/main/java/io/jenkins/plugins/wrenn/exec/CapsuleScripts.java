@@ -26,10 +26,10 @@ public final class CapsuleScripts {
     /** Removes the control files of finished runs. */
     static final String REMOVE = load("remove.sh");
 
-    /** Sends SIGKILL to the command whose pid the wrapper recorded. */
-    static final String KILL = load("kill.sh");
+    /** Signals a process group (a run's command's, or a background process's) and waits for it to go. */
+    static final String STOP = load("stop.sh");
 
-    /** Waits for a gate file, removes it, then becomes the command. */
+    /** Waits for a gate file, then becomes the command, in a process group of its own. */
     static final String GATE = load("gate.sh");
 
     private CapsuleScripts() {}

@@ -100,7 +100,8 @@ public final class DurableRun {
     }
 
     static DurableRun starting(DurableExecution engine, ExecutionSpec spec, OutputStream log, Consumer<RunState> s) {
-        String prefix = "/tmp/.wrenn-run-" + HexFormat.of().toHexDigits(RANDOM.nextLong());
+        // A bare name: the scripts find it in the capsule's temporary directory (TMPDIR, else /tmp).
+        String prefix = ".wrenn-run-" + HexFormat.of().toHexDigits(RANDOM.nextLong());
         long deadlineAt = spec.timeout() == null
                 ? 0
                 : System.currentTimeMillis() + spec.timeout().toMillis();
@@ -160,6 +161,8 @@ public final class DurableRun {
                     state.controlPrefix(),
                     Integer.toString(leftovers.size())));
             args.addAll(leftovers);
+            Command wrapper = new Command("/bin/sh", args);
+            args = new ArrayList<>(args);
             args.add(spec.command().program());
             args.addAll(spec.command().args());
             Command wrapped = new Command("/bin/sh", args);
@@ -191,7 +194,7 @@ public final class DurableRun {
                 scheduleCheck();
                 scheduleDeadline();
                 engine.opening(() -> {
-                    startGated(spec, wrapped);
+                    startGated(spec, wrapper);
                     return null;
                 });
             }
@@ -219,10 +222,20 @@ public final class DurableRun {
         }
     }
 
-    /** A command with envs or a cwd: started in the background behind a gate, then attached. */
-    private void startGated(ExecutionSpec spec, Command wrapped) throws ExecutionFailure, InterruptedException {
+    /**
+     * A command with envs or a cwd: started in the background, its wrapper at once and the command
+     * behind a gate, then attached. The wrapper is the background process (its pid the run's).
+     */
+    private void startGated(ExecutionSpec spec, Command wrapper) throws ExecutionFailure, InterruptedException {
         GatedProcess gated = GatedProcess.launch(
-                client, spec.capsuleId(), wrapped, spec.envs(), spec.cwd(), null, spec.credentialsName());
+                client,
+                spec.capsuleId(),
+                wrapper,
+                spec.command(),
+                spec.envs(),
+                spec.cwd(),
+                null,
+                spec.credentialsName());
         tracker.onStart(gated.process().pid());
         boolean opened = false;
         try {
@@ -235,8 +248,7 @@ public final class DurableRun {
                 if (s != null) {
                     s.close();
                 }
-                new RemoteStop(client, engine.killGrace)
-                        .stop(spec.capsuleId(), gated.process().pid(), () -> false, output::note);
+                stopCommand(spec.capsuleId(), gated.process().pid());
             }
         }
     }
@@ -278,8 +290,11 @@ public final class DurableRun {
             return;
         }
         if (code != null) {
-            if (following) {
-                Thread.ofVirtual().name("Wrenn finish in " + state.capsuleId()).start(this::finishFromFiles);
+            if (following || code == ExecOutcome.KILLED_BY_SIGNAL) {
+                // The wrapper exits with the command's status; -1 means that it was killed itself,
+                // and its files may still say how the command ended.
+                boolean live = !following;
+                Thread.ofVirtual().name("Wrenn finish in " + state.capsuleId()).start(() -> finishFromFiles(live));
             } else {
                 engine.removeLater(state.capsuleId(), state.controlPrefix());
                 succeed(code);
@@ -357,8 +372,14 @@ public final class DurableRun {
         }
     }
 
-    /** After the follower: reads the exit status the wrapper left and removes the control files. */
-    private void finishFromFiles() {
+    /**
+     * After the follower, or a live stream whose wrapper was killed: reads the exit status the
+     * wrapper left and removes the control files.
+     *
+     * @param live whether the live stream ended the run: without a status the command was then killed
+     *     with its wrapper, as the server's -1 says; after a follower no status is a failure
+     */
+    private void finishFromFiles(boolean live) {
         RunState s = state;
         try {
             ExecResult r = client.commands()
@@ -369,6 +390,10 @@ public final class DurableRun {
                                     List.of("-c", CapsuleScripts.FINISH, "wrenn-finish", s.controlPrefix()),
                                     30));
             String status = r.stdout().strip();
+            if (status.isEmpty() && live) {
+                succeed(ExecOutcome.KILLED_BY_SIGNAL);
+                return;
+            }
             if (status.isEmpty()) {
                 fail(new ExecutionFailure(
                         ExecutionFailure.Reason.CONNECTION_LOST,
@@ -376,9 +401,8 @@ public final class DurableRun {
                         null));
                 return;
             }
-            int code = Integer.parseInt(status);
-            // The live stream reports a signal death as -1 (the wrapper dies of the same signal).
-            succeed(code > 128 && code <= 192 ? ExecOutcome.KILLED_BY_SIGNAL : code);
+            // The command's status as sh reports it: its own 0..255, 128+n for a death by signal n.
+            succeed(Integer.parseInt(status));
         } catch (WrennApiException e) {
             fail(ApiFailures.of(client, s.capsuleId(), s.credentialsName(), e));
         } catch (NumberFormatException | InterruptedException e) {
@@ -417,8 +441,8 @@ public final class DurableRun {
     // ---------------------------------------------------------------- stopping
 
     /**
-     * Stops the remote command: SIGTERM (passed on by the wrapper), then SIGKILL to the command and
-     * the wrapper once the grace period is over. Completes when the process is gone, or after a
+     * Stops the remote command: SIGTERM to the command's process group, then SIGKILL to the group
+     * and the wrapper once the grace period is over. Completes when the process is gone, or after a
      * bounded wait, saying which, and writes that to the log. The run's {@link #outcome()} then
      * completes with a {@link CancellationException}. Calling it again returns the same stop.
      */
@@ -501,25 +525,43 @@ public final class DurableRun {
             }
             state = state.withPid(pid);
         }
-        if (!signal(capsuleId, pid, Signal.SIGTERM) || awaitGone(capsuleId, pid, engine.killGrace)) {
+        return stopCommand(capsuleId, pid);
+    }
+
+    /**
+     * Stops the command of the wrapper with this pid: SIGTERM to the command's process group, then
+     * SIGKILL once the grace period is over (both through {@code stop.sh}, which also keeps a command
+     * that has not started from starting); then waits for the wrapper, which ends by itself once it
+     * has reported the command's status, and kills it only when it does not.
+     */
+    private StopResult stopCommand(String capsuleId, long wrapperPid) throws InterruptedException {
+        String pid = Long.toString(wrapperPid);
+        boolean groupGone = stopGroup(capsuleId, "TERM", engine.killGrace, pid).settled();
+        if (!groupGone) {
+            output.note(Messages.Note_SigkillAfterGrace(pid, Long.toString(engine.killGrace.toSeconds())));
+            groupGone = stopGroup(capsuleId, "KILL", KILL_WAIT, pid).settled();
+        }
+        if (groupGone && awaitGone(capsuleId, wrapperPid, KILL_WAIT)) {
             return StopResult.GONE;
         }
-        output.note(Messages.Note_SigkillAfterGrace(Long.toString(pid), Long.toString(engine.killGrace.toSeconds())));
+        // The wrapper lingers: its command's group would not go, or a process outside the group
+        // holds its output.
+        if (signal(capsuleId, wrapperPid, Signal.SIGKILL)) {
+            groupGone &= awaitGone(capsuleId, wrapperPid, KILL_WAIT);
+        }
+        return groupGone ? StopResult.GONE : StopResult.UNCONFIRMED;
+    }
+
+    /** Signals the command's process group of this run; says in the log when the capsule refused. */
+    private GroupStop.Found stopGroup(String capsuleId, String signal, Duration wait, String pid)
+            throws InterruptedException {
         try {
-            client.commands()
-                    .run(
-                            capsuleId,
-                            ExecRequest.foreground(
-                                    "/bin/sh",
-                                    List.of("-c", CapsuleScripts.KILL, "wrenn-kill", state.controlPrefix()),
-                                    30));
+            return GroupStop.send(client, capsuleId, signal, wait, state.controlPrefix())
+                    .found();
         } catch (WrennApiException e) {
-            output.note(Messages.Note_SignalFailed("SIGKILL", "of the command of " + pid, e.getMessage()));
+            output.note(Messages.Note_SignalFailed("SIG" + signal, pid, e.getMessage()));
+            return GroupStop.Found.UNKNOWN;
         }
-        if (!signal(capsuleId, pid, Signal.SIGKILL)) {
-            return StopResult.GONE;
-        }
-        return awaitGone(capsuleId, pid, KILL_WAIT) ? StopResult.GONE : StopResult.UNCONFIRMED;
     }
 
     /**
@@ -533,7 +575,7 @@ public final class DurableRun {
         do {
             try {
                 for (ProcessInfo p : client.processes().list(capsuleId)) {
-                    if (p.args().contains(state.controlPrefix())) {
+                    if (isWrapper(p)) {
                         return p.pid();
                     }
                 }
@@ -544,6 +586,20 @@ public final class DurableRun {
             Thread.sleep(100);
         } while (System.nanoTime() < until);
         return listed ? 0 : -1;
+    }
+
+    /**
+     * Whether the listed process is this run's wrapper: {@code wrenn-run} and the control prefix
+     * follow each other in its arguments, which a follower's or a stop's never have.
+     */
+    private boolean isWrapper(ProcessInfo p) {
+        List<String> args = p.args();
+        for (int i = 0; i + 1 < args.size(); i++) {
+            if (args.get(i).equals("wrenn-run") && args.get(i + 1).equals(state.controlPrefix())) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Sends a signal to the wrapper; false when it had already ended. */

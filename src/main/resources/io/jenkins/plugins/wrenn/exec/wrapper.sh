@@ -1,9 +1,81 @@
-umask 077; p=$1; n=$2; shift 2; old=
-while [ "$n" -gt 0 ]; do old="$old $1.out $1.err $1.pid $1.rc $1.status"; shift; n=$((n-1)); done
-[ -z "$old" ] || rm -f -- $old
-trap 'read c <"$p.pid" && kill -s TERM "$c"' TERM
-{ { "$@" & echo $! >"$p.pid"; wait $!; echo $? >"$p.rc"; } 2>&1 1>&3 | { trap '' PIPE TERM; exec tee -a -- "$p.err"; } >&2; } 3>&1 | { trap '' PIPE TERM; exec tee -a -- "$p.out"; } &
-t=$!; wait $t; while kill -0 $t 2>/dev/null; do wait $t; done
-read rc <"$p.rc" || rc=255; echo "$rc" >"$p.status"; trap - TERM
-if [ "$rc" -gt 128 ] && [ "$rc" -le 192 ]; then kill -$((rc-128)) $$; fi
+# The wrapper a durable run's command runs under, as
+#   /bin/sh -c "$(cat wrapper.sh)" wrenn-run PREFIX N OLD... COMMAND ARG...
+# PREFIX names the run's control files: a bare name lives in the capsule's temporary directory
+# (TMPDIR, else /tmp); an absolute one (runs saved by older versions) is used as it is. N is how
+# many control prefixes of finished runs follow, whose files are removed first.
+#
+# The command's standard output and error go out live (the wrapper's own, which the server
+# streams) and are copied to PREFIX.out and PREFIX.err; PREFIX.pid holds the id of the command's
+# process group; PREFIX.status its exit status, written once all output is in the files. The
+# wrapper exits with that status: the command's own 0..255, and 128+n for a death by signal n,
+# as sh reports it.
+#
+# The command runs as sh would run it in the foreground: a process group of its own (setsid), so
+# that a stop (stop.sh) reaches every process it started; descriptors 0 to 2 only; and the signal
+# dispositions it was given (an asynchronous list, cmd &, would have SIGINT and SIGQUIT ignored).
+# Needs: a POSIX sh, tee, setsid (util-linux or BusyBox; without it, stops reach the command's own
+# process only) and Linux's /proc.
+umask 077
+case $1 in
+    /*) p=$1 ;;
+    *) p=${TMPDIR:-/tmp}/$1 ;;
+esac
+n=$2
+shift 2
+old=
+while [ "$n" -gt 0 ]; do
+    old="$old $1.out $1.err $1.pid $1.rc $1.status $1.stop"
+    shift
+    n=$((n - 1))
+done
+# Bare names are relative to the temporary directory, and hold no white space.
+# shellcheck disable=SC2086
+[ -z "$old" ] || (cd "${TMPDIR:-/tmp}" && exec rm -f -- $old)
+# A SIGTERM for the wrapper (from a server that signals its pid, or its process group) is not the
+# command's, whose stop is stop.sh's: the wrapper and its helpers outlive it, to report the status.
+trap : TERM
+# Descriptor 4: the live standard output; 5: where the status comes back (a pipe, not a file, so
+# that a full disk cannot lose it); 3: the pipe to the copy of standard output; 6: the pipe to the
+# copy of standard error. The command gets 0 to 2 only. Both copies ignore SIGPIPE and SIGTERM, so a cut stream or a stop never costs the
+# files any output; $(...) ends only once both copies have ended.
+{
+    rc=$(
+        trap : TERM
+        {
+            {
+                trap : TERM
+                {
+                    trap : TERM
+                    # This shell's own words ("Terminated" when a signal ends the command) are not
+                    # the command's output: only the command gets standard error (as descriptor 6).
+                    exec 6>&2 2>/dev/null
+                    (
+                        read -r g _ </proc/self/stat
+                        { echo "$g" >"$p.pid"; } 2>/dev/null
+                        # A stop that came before the command started: it never starts.
+                        [ ! -e "$p.stop" ] || exit 143
+                        # A program that cannot be found is the shell's to report, in its words.
+                        if command -v setsid >/dev/null 2>&1 && command -v -- "$1" >/dev/null 2>&1; then
+                            exec setsid "$@" 3>&- 4>&- 5>&- 6>&-
+                        fi
+                        exec "$@" 3>&- 4>&- 5>&- 6>&-
+                    ) 2>&6
+                    echo "$?" >&5
+                } 2>&1 1>&3 | {
+                    trap '' PIPE TERM
+                    exec tee -a -- "$p.err" 2>/dev/null
+                } >&2
+            } 3>&1 | {
+                trap '' PIPE TERM
+                exec tee -a -- "$p.out" 2>/dev/null
+            } >&4
+        } 5>&1
+    )
+} 4>&1
+# No status came back only when something killed the wrapper's own shell that waits for the command.
+[ -n "$rc" ] || exit 255
+if ! { echo "$rc" >"$p.status"; } 2>/dev/null; then
+    echo "[wrenn] Could not write $p.status in the capsule, whose disk is probably full: this log has" \
+        "all of the command's output, but a cut stream or a controller restart could not have recovered it." >&2
+fi
 exit "$rc"

@@ -1,1 +1,0 @@
-read c <"$1.pid" && kill -s KILL "$c"
