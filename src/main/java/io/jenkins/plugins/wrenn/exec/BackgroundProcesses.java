@@ -109,7 +109,7 @@ public final class BackgroundProcesses {
                         .orElse(null);
             }
             if (group != null
-                    && GroupStop.send(client, capsuleId, word, Duration.ZERO, group)
+                    && StopScript.send(client, capsuleId, word, Duration.ZERO, group)
                             .sent()) {
                 return true;
             }

@@ -441,8 +441,8 @@ public final class DurableRun {
     // ---------------------------------------------------------------- stopping
 
     /**
-     * Stops the remote command: SIGTERM to the command's process group, then SIGKILL to the group
-     * and the wrapper once the grace period is over. Completes when the process is gone, or after a
+     * Stops the remote command: SIGTERM to the command and everything it started, then SIGKILL to
+     * them and the wrapper once the grace period is over. Completes when the process is gone, or after a
      * bounded wait, saying which, and writes that to the log. The run's {@link #outcome()} then
      * completes with a {@link CancellationException}. Calling it again returns the same stop.
      */
@@ -529,38 +529,43 @@ public final class DurableRun {
     }
 
     /**
-     * Stops the command of the wrapper with this pid: SIGTERM to the command's process group, then
-     * SIGKILL once the grace period is over (both through {@code stop.sh}, which also keeps a command
-     * that has not started from starting); then waits for the wrapper, which ends by itself once it
-     * has reported the command's status, and kills it only when it does not.
+     * Stops the command of the wrapper with this pid: SIGTERM to the command and every process that
+     * carries its {@code WRENN_RUN}, then SIGKILL once the grace period is over (both through
+     * {@code stop.sh}, which also keeps a command that has not started from starting); then waits for
+     * the wrapper, which ends by itself once it has reported the command's status, and kills it only
+     * when it does not.
      */
     private StopResult stopCommand(String capsuleId, long wrapperPid) throws InterruptedException {
         String pid = Long.toString(wrapperPid);
-        boolean groupGone = stopGroup(capsuleId, "TERM", engine.killGrace, pid).settled();
-        if (!groupGone) {
+        boolean commandGone =
+                stopCommandOnly(capsuleId, "TERM", engine.killGrace, pid).settled();
+        if (!commandGone) {
             output.note(Messages.Note_SigkillAfterGrace(pid, Long.toString(engine.killGrace.toSeconds())));
-            groupGone = stopGroup(capsuleId, "KILL", KILL_WAIT, pid).settled();
+            commandGone = stopCommandOnly(capsuleId, "KILL", KILL_WAIT, pid).settled();
         }
-        if (groupGone && awaitGone(capsuleId, wrapperPid, KILL_WAIT)) {
+        if (commandGone && awaitGone(capsuleId, wrapperPid, KILL_WAIT)) {
             return StopResult.GONE;
         }
-        // The wrapper lingers: its command's group would not go, or a process outside the group
-        // holds its output.
-        if (signal(capsuleId, wrapperPid, Signal.SIGKILL)) {
-            groupGone &= awaitGone(capsuleId, wrapperPid, KILL_WAIT);
+        // The wrapper lingers: its command would not go, or started just as the first signal went
+        // out, or a process that is not the command's (it cleared its environment) holds its output.
+        if (commandGone) {
+            commandGone = stopCommandOnly(capsuleId, "KILL", KILL_WAIT, pid).settled();
         }
-        return groupGone ? StopResult.GONE : StopResult.UNCONFIRMED;
+        if (signal(capsuleId, wrapperPid, Signal.SIGKILL)) {
+            commandGone &= awaitGone(capsuleId, wrapperPid, KILL_WAIT);
+        }
+        return commandGone ? StopResult.GONE : StopResult.UNCONFIRMED;
     }
 
-    /** Signals the command's process group of this run; says in the log when the capsule refused. */
-    private GroupStop.Found stopGroup(String capsuleId, String signal, Duration wait, String pid)
+    /** Signals this run's command and all it started; says in the log when the capsule refused. */
+    private StopScript.Found stopCommandOnly(String capsuleId, String signal, Duration wait, String pid)
             throws InterruptedException {
         try {
-            return GroupStop.send(client, capsuleId, signal, wait, state.controlPrefix())
+            return StopScript.send(client, capsuleId, signal, wait, state.controlPrefix())
                     .found();
         } catch (WrennApiException e) {
             output.note(Messages.Note_SignalFailed("SIG" + signal, pid, e.getMessage()));
-            return GroupStop.Found.UNKNOWN;
+            return StopScript.Found.UNKNOWN;
         }
     }
 

@@ -71,7 +71,7 @@ final class RemoteStop {
     private boolean signal(String capsuleId, long pid, Signal signal, Duration wait, Consumer<String> note)
             throws InterruptedException {
         try {
-            return GroupStop.send(
+            return StopScript.send(
                             client, capsuleId, signal == Signal.SIGKILL ? "KILL" : "TERM", wait, Long.toString(pid))
                     .found()
                     .settled();

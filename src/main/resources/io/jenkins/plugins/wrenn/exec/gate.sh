@@ -4,7 +4,8 @@
 # and to remove once it is there; empty: no gate. The step's own TMPDIR, if any, arrives as
 # WRENN_TMPDIR (so that these scripts all find the same directory) and is given back to the command.
 # The command then replaces this shell (same pid), after setsid unless the process already leads
-# its process group (newer servers give every process a group of its own; v0.1.5 does not).
+# its process group (newer servers give every process a group of its own; v0.1.5 does not), or is a
+# durable run's command (WRENN_RUN is set: its stop finds it by that).
 if [ -n "$1" ]; then
     g=${TMPDIR:-/tmp}/$1
     while [ ! -e "$g" ]; do sleep 0.05; done
@@ -17,7 +18,8 @@ if [ -n "${WRENN_TMPDIR+set}" ]; then
     unset WRENN_TMPDIR
 fi
 read -r _ _ _ _ group _ </proc/$$/stat
-if [ "$group" != $$ ] && command -v setsid >/dev/null 2>&1 && command -v -- "$1" >/dev/null 2>&1; then
+if [ -z "${WRENN_RUN-}" ] && [ "$group" != $$ ] && command -v setsid >/dev/null 2>&1 \
+    && command -v -- "$1" >/dev/null 2>&1; then
     exec setsid "$@"
 fi
 exec "$@"

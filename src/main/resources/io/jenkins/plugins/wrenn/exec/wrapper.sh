@@ -5,20 +5,22 @@
 # many control prefixes of finished runs follow, whose files are removed first.
 #
 # The command's standard output and error go out live (the wrapper's own, which the server
-# streams) and are copied to PREFIX.out and PREFIX.err; PREFIX.pid holds the id of the command's
-# process group; PREFIX.status its exit status, written once all output is in the files. The
-# wrapper exits with that status: the command's own 0..255, and 128+n for a death by signal n,
-# as sh reports it.
+# streams) and are copied to PREFIX.out and PREFIX.err; PREFIX.pid holds the command's pid;
+# PREFIX.status its exit status, written once all output is in the files. The wrapper exits with
+# that status: the command's own 0..255, and 128+n for a death by signal n, as sh reports it.
 #
-# The command runs as sh would run it in the foreground: a process group of its own (setsid), so
-# that a stop (stop.sh) reaches every process it started; descriptors 0 to 2 only; and the signal
-# dispositions it was given (an asynchronous list, cmd &, would have SIGINT and SIGQUIT ignored).
-# Needs: a POSIX sh, tee, setsid (util-linux or BusyBox; without it, stops reach the command's own
-# process only) and Linux's /proc.
+# The command runs as sh would run it in the foreground, with descriptors 0 to 2 only and the
+# signal dispositions it was given (an asynchronous list, cmd &, would have SIGINT and SIGQUIT
+# ignored), and with WRENN_RUN=PREFIX in its environment, which every process it starts inherits:
+# a stop (stop.sh) finds them all by it, also those that left the command's process group or were
+# re-parented. (A process group of its own would cost every command one more program start,
+# setsid, which is as much as the rest of this wrapper's own work.)
+# Needs: a POSIX sh, tee and Linux's /proc.
 umask 077
-case $1 in
-    /*) p=$1 ;;
-    *) p=${TMPDIR:-/tmp}/$1 ;;
+r=$1
+case $r in
+    /*) p=$r ;;
+    *) p=${TMPDIR:-/tmp}/$r ;;
 esac
 n=$2
 shift 2
@@ -50,14 +52,14 @@ trap : TERM
                     # the command's output: only the command gets standard error (as descriptor 6).
                     exec 6>&2 2>/dev/null
                     (
-                        read -r g _ </proc/self/stat
+                        # This subshell's own pid ($$ is the wrapper's), from the one entry of its
+                        # task list: a read of /proc/self/stat would cost a read call per byte.
+                        for g in /proc/self/task/*; do g=${g##*/}; done
                         { echo "$g" >"$p.pid"; } 2>/dev/null
                         # A stop that came before the command started: it never starts.
                         [ ! -e "$p.stop" ] || exit 143
-                        # A program that cannot be found is the shell's to report, in its words.
-                        if command -v setsid >/dev/null 2>&1 && command -v -- "$1" >/dev/null 2>&1; then
-                            exec setsid "$@" 3>&- 4>&- 5>&- 6>&-
-                        fi
+                        WRENN_RUN=$r
+                        export WRENN_RUN
                         exec "$@" 3>&- 4>&- 5>&- 6>&-
                     ) 2>&6
                     echo "$?" >&5

@@ -246,29 +246,53 @@ class CapsuleScriptsTest {
     }
 
     @Test
-    void theCommandLeadsAProcessGroupOfItsOwnWhichAStopReachesWhole() throws Exception {
-        Running run = wrapper("group", "sleep 30 & sleep 30 & echo ready; wait");
+    void aStopReachesEveryProcessOfTheCommandAlsoOnesThatLeftItsGroup() throws Exception {
+        Running run = wrapper("tree", "sleep 30 & setsid sleep 30 & echo ready; wait");
         long wrapperPid = run.pid();
-        Path pidFile = control("group", ".pid");
-        Await.until(() -> Files.exists(pidFile) && !Files.readString(pidFile).isBlank(), "the command's group");
-        long group = Long.parseLong(Files.readString(pidFile).strip());
-        for (int i = 0; i < 500 && members(group).size() != 3; i++) {
+        Path pidFile = control("tree", ".pid");
+        Await.until(() -> Files.exists(pidFile) && !Files.readString(pidFile).isBlank(), "the command's pid");
+        long command = Long.parseLong(Files.readString(pidFile).strip());
+        for (int i = 0; i < 500 && marked("tree").size() != 3; i++) {
             Thread.sleep(20);
         }
-        List<Long> members = members(group);
-        assertEquals(3, members.size(), "the command and its two children: " + members);
-        assertFalse(members.contains(wrapperPid), "the wrapper is not in the command's group");
-        assertEquals(group, stat(group)[5 - 1], "the group's leader is the command, pid " + group);
+        List<Long> marked = marked("tree");
+        assertEquals(3, marked.size(), "the command and its two children carry the run's mark: " + marked);
+        assertTrue(marked.contains(command), "the command is the one whose pid the wrapper recorded");
+        assertFalse(marked.contains(wrapperPid), "the wrapper is not the command's");
 
-        Ran stop = run(CapsuleScripts.STOP, "wrenn-stop", "TERM", "5", "group");
+        Ran stop = run(CapsuleScripts.STOP, "wrenn-stop", "TERM", "5", "tree");
         assertEquals("sent gone\n", stop.stdout(), stop.stderr());
         assertEquals("", stop.stderr());
-        for (long pid : members) {
-            assertFalse(alive(pid), "process " + pid + " of the command's group lives on");
+        for (long pid : marked) {
+            assertFalse(alive(pid), "process " + pid + " of the command lives on");
         }
         Ran ran = run.await(Duration.ofSeconds(10));
         assertTrue(ran.exited(143), "sh's code for SIGTERM, wait status " + ran.waitStatus());
         assertEquals("", ran.stderr(), "no shell noise");
+    }
+
+    @Test
+    void aStopReachesABackgroundProcesssWholeGroup() throws Exception {
+        Running gated = new Running(
+                CapsuleScripts.GATE,
+                "wrenn-gate",
+                List.of("", "sh", "-c", "sleep 30 & sleep 30 & echo $$ >leader; wait"),
+                new File("/dev/null"));
+        Path leaderFile = dir.resolve("leader");
+        Await.until(
+                () -> Files.exists(leaderFile) && !Files.readString(leaderFile).isBlank(), "the process");
+        long leader = Long.parseLong(Files.readString(leaderFile).strip());
+        for (int i = 0; i < 500 && members(leader).size() != 3; i++) {
+            Thread.sleep(20);
+        }
+        List<Long> members = members(leader);
+        assertEquals(3, members.size(), "it leads a group of its own, with its two children: " + members);
+        Ran stop = run(CapsuleScripts.STOP, "wrenn-stop", "TERM", "5", Long.toString(leader));
+        assertEquals("sent gone\n", stop.stdout());
+        for (long pid : members) {
+            assertFalse(alive(pid), "process " + pid + " of the group lives on");
+        }
+        gated.await(Duration.ofSeconds(10));
     }
 
     @Test
@@ -402,6 +426,28 @@ class CapsuleScriptsTest {
     }
 
     // ---------------------------------------------------------------- helpers
+
+    /** The pids of the processes whose environment holds this run's mark. */
+    private List<Long> marked(String prefix) {
+        byte[] mark = ("WRENN_RUN=" + prefix + "\0").getBytes(StandardCharsets.UTF_8);
+        return ProcessHandle.allProcesses()
+                .filter(h -> {
+                    try {
+                        byte[] env = Files.readAllBytes(Path.of("/proc/" + h.pid() + "/environ"));
+                        for (int i = 0; i + mark.length <= env.length; i++) {
+                            if ((i == 0 || env[i - 1] == 0)
+                                    && java.util.Arrays.equals(env, i, i + mark.length, mark, 0, mark.length)) {
+                                return true;
+                            }
+                        }
+                        return false;
+                    } catch (IOException e) {
+                        return false;
+                    }
+                })
+                .map(ProcessHandle::pid)
+                .toList();
+    }
 
     /** The pids whose process group is this one. */
     private static List<Long> members(long group) {

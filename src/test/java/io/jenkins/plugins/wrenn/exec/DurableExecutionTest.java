@@ -416,9 +416,10 @@ class DurableExecutionTest {
     }
 
     @Test
-    void aSigtermToTheWrapperAloneIsNotTheCommandsAndItsStatusStillArrives() throws Exception {
-        // What a server that signals the pid it started (v0.1.5), or that pid's group (newer), does
-        // on its own: the command, in a group of its own, is only stopped by the plugin's stop.
+    void theServersOwnSigtermToTheWrapperNeverEndsItBeforeItHasTheCommandsStatus() throws Exception {
+        // What a server does on its own when asked to signal the pid it started: v0.1.5 signals
+        // that pid, the wrapper, which the command does not hear; newer servers its process group,
+        // which the command is in, as it would be without the wrapper.
         String id = server.createCapsule();
         Log log = new Log();
         DurableRun run = engine.start(
@@ -429,7 +430,7 @@ class DurableExecutionTest {
         Await.until(() -> log.text().contains("ready\n"), "the command to start");
         client.processes().kill(id, Long.toString(run.state().pid()), Signal.SIGTERM);
         assertEquals(4, await(run).exitCode());
-        assertEquals("ready\ndone\n", output(log));
+        assertEquals(generation == ServerGeneration.CURRENT ? "ready\ngot-term\ndone\n" : "ready\ndone\n", output(log));
     }
 
     @Test
@@ -728,6 +729,31 @@ class DurableExecutionTest {
                 null));
         assertEquals(4, out.exitCode());
         assertEquals("hi:it's \"$x\"; rm -rf /\nwork dir\n", output(log));
+    }
+
+    @Test
+    void aStepsOwnTmpdirReachesTheCommandWhileTheControlFilesStayInTheCapsules() throws Exception {
+        String id = server.createCapsule();
+        Path own = Files.createDirectories(server.workDir(id).resolve("own tmp"));
+        server.dropNextStreamAfter(1);
+        Log log = new Log();
+        ExecOutcome out = await(engine.start(
+                new ExecutionSpec(
+                        id,
+                        Command.shell("echo \"$TMPDIR\"; sleep 0.3; echo \"${WRENN_TMPDIR-unset}\"; exit 5"),
+                        Map.of("TMPDIR", own.toString()),
+                        null,
+                        null,
+                        false,
+                        null),
+                log,
+                null));
+        assertEquals(5, out.exitCode());
+        assertTrue(log.text().contains("the output stream was cut"), log.text());
+        assertEquals(own + "\nunset\n", output(log).replaceAll("\\[wrenn\\].*\n", ""), "followed from the files");
+        try (var files = Files.list(own)) {
+            assertEquals(List.of(), files.toList(), "the step's TMPDIR holds nothing of the plugin's");
+        }
     }
 
     @Test

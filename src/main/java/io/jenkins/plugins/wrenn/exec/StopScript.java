@@ -8,25 +8,27 @@ import java.time.Duration;
 import java.util.List;
 
 /**
- * Signals a process group in a capsule and waits for it to go, with {@code stop.sh} run as a
- * foreground exec: the plugin's own stop, the same on every server generation (v0.1.5 signals only
- * the pid it started, newer servers its process group, and neither the group of a command the
- * wrapper started). The wait happens in the capsule, so a stop costs one request per signal.
+ * Signals a durable run's command and everything it started (the processes whose environment holds
+ * its {@code WRENN_RUN}), or a background process's process group, and waits for them to go, with
+ * {@code stop.sh} run as a foreground exec: the plugin's own stop, the same on every server
+ * generation (v0.1.5 signals only the pid it started, newer servers that pid's process group, and
+ * neither reaches what a wrapped command started). The wait happens in the capsule, so a stop
+ * costs one request per signal.
  */
-final class GroupStop {
+final class StopScript {
 
     /** What {@code stop.sh} found once it had sent the signal and waited. */
     enum Found {
-        /** No process is left in the group. */
+        /** No process is left. */
         GONE,
-        /** The group still has processes. */
+        /** Some are still there. */
         RUNNING,
         /** A run's command had not started, and now never will. */
         NEVER,
         /** Nothing could be learnt: the request failed, or the capsule could not be written. */
         UNKNOWN;
 
-        /** Whether nothing of the group runs any more, nor ever will. */
+        /** Whether nothing of it runs any more, nor ever will. */
         boolean settled() {
             return this == GONE || this == NEVER;
         }
@@ -35,7 +37,7 @@ final class GroupStop {
     /** The answer of one {@code stop.sh}: whether anything got the signal, and what was found. */
     record Result(boolean sent, Found found) {}
 
-    private GroupStop() {}
+    private StopScript() {}
 
     /**
      * Sends the signal and waits up to {@code wait} for the group to go.
