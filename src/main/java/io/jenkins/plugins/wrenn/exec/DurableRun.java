@@ -59,6 +59,13 @@ public final class DurableRun {
     /** How long after SIGKILL a stop still waits for the process to go. */
     private static final Duration KILL_WAIT = Duration.ofSeconds(5);
 
+    /**
+     * How long a stop waits for the wrapper to end by itself once its command is gone: it only
+     * writes the status then (a process that is no wrapper, a run recorded before a crash, is
+     * killed after it).
+     */
+    private static final Duration WRAPPER_WAIT = Duration.ofSeconds(2);
+
     private static final Set<ExecutionFailure.Reason> REFUSALS = EnumSet.of(
             ExecutionFailure.Reason.CAPSULE_NOT_FOUND,
             ExecutionFailure.Reason.INVALID_CAPSULE_ID,
@@ -543,16 +550,13 @@ public final class DurableRun {
             output.note(Messages.Note_SigkillAfterGrace(pid, Long.toString(engine.killGrace.toSeconds())));
             commandGone = stopCommandOnly(capsuleId, "KILL", KILL_WAIT, pid).settled();
         }
-        if (commandGone && awaitGone(capsuleId, wrapperPid, KILL_WAIT)) {
+        if (commandGone && awaitGone(capsuleId, wrapperPid, WRAPPER_WAIT)) {
             return StopResult.GONE;
         }
-        // The wrapper lingers: its command would not go, or started just as the first signal went
-        // out, or a process that is not the command's (it cleared its environment) holds its output.
-        if (commandGone) {
-            commandGone = stopCommandOnly(capsuleId, "KILL", KILL_WAIT, pid).settled();
-        }
+        // The wrapper lingers: its command would not go, or a process that is not the command's (it
+        // cleared its environment) holds its output, or it is no wrapper at all.
         if (signal(capsuleId, wrapperPid, Signal.SIGKILL)) {
-            commandGone &= awaitGone(capsuleId, wrapperPid, KILL_WAIT);
+            commandGone &= awaitGone(capsuleId, wrapperPid, WRAPPER_WAIT);
         }
         return commandGone ? StopResult.GONE : StopResult.UNCONFIRMED;
     }
