@@ -60,7 +60,14 @@ public final class BackgroundProcesses {
             return p;
         }
         GatedProcess gated = GatedProcess.launch(
-                client, spec.capsuleId(), spec.command(), spec.envs(), spec.cwd(), spec.tag(), spec.credentialsName());
+                client,
+                spec.capsuleId(),
+                null,
+                spec.command(),
+                spec.envs(),
+                spec.cwd(),
+                spec.tag(),
+                spec.credentialsName());
         BackgroundProcess p = gated.process();
         output.note(Messages.Note_StartedWaiting(
                 Long.toString(p.pid()),
@@ -77,48 +84,62 @@ public final class BackgroundProcesses {
             return p;
         } finally {
             if (!ready) {
-                new RemoteStop(client, killGrace).stop(spec.capsuleId(), p.pid(), () -> false, output::note);
+                new RemoteStop(client, killGrace).stop(spec.capsuleId(), p.pid(), output::note);
             }
             output.finishQuietly();
         }
     }
 
     /**
-     * Sends a signal to a process by pid or tag.
+     * Sends a signal to a process by pid or tag, and to every process in its process group (the
+     * process and what it started), on every server generation.
      *
      * @return false when the process had already ended (the capsule exists but the process does not)
      */
     public boolean kill(String capsuleId, String selector, Signal signal, String credentialsName)
             throws ExecutionFailure, InterruptedException {
+        String word = signal == Signal.SIGKILL ? "KILL" : "TERM";
         try {
-            client.processes().kill(capsuleId, selector, signal);
-            return true;
+            String group = selector;
+            if (!selector.chars().allMatch(Character::isDigit)) {
+                group = client.processes().list(capsuleId).stream()
+                        .filter(p -> selector.equals(p.tag()))
+                        .map(p -> Long.toString(p.pid()))
+                        .findFirst()
+                        .orElse(null);
+            }
+            if (group != null
+                    && StopScript.send(client, capsuleId, word, Duration.ZERO, group)
+                            .sent()) {
+                return true;
+            }
         } catch (WrennApiException e) {
             if (e.kind() != WrennApiException.Kind.NOT_FOUND) {
                 throw ApiFailures.of(client, capsuleId, credentialsName, e);
             }
         }
-        // 404 means either the capsule or the process is gone; only the first is a failure.
+        // Nothing to signal: the process or the capsule is gone; only the second is a failure.
         ApiFailures.checkRunning(client, capsuleId, credentialsName);
         return false;
     }
 
-    /** SIGTERM, then SIGKILL after the grace period; for processes a build leaves behind. */
+    /** SIGTERM, then SIGKILL after the grace period, to the process's group; for processes a build leaves behind. */
     public void stop(String capsuleId, long pid, OutputStream log) {
         LogOutput output = new LogOutput(log, List.of(apiKey), false, StderrMarker.NONE);
-        new RemoteStop(client, killGrace).stop(capsuleId, pid, () -> false, output::note);
+        new RemoteStop(client, killGrace).stop(capsuleId, pid, output::note);
     }
 
+    /** A process started without a gate, still through {@code gate.sh} (with none): for its process group. */
     private BackgroundProcess launch(BackgroundSpec spec) throws ExecutionFailure, InterruptedException {
         try {
             return client.commands()
                     .startBackground(
                             spec.capsuleId(),
                             ExecRequest.background(
-                                    spec.command().program(),
-                                    spec.command().args(),
+                                    "/bin/sh",
+                                    GatedProcess.gated(null, "", spec.command()),
                                     spec.tag(),
-                                    spec.envs(),
+                                    GatedProcess.forScripts(spec.envs()),
                                     spec.cwd()));
         } catch (WrennApiException e) {
             throw ApiFailures.of(client, spec.capsuleId(), spec.credentialsName(), e);

@@ -234,7 +234,7 @@ public final class DurableExecution implements AutoCloseable {
         if (prefixes.isEmpty()) {
             return;
         }
-        List<String> args = new ArrayList<>(List.of("-c", DurableRun.REMOVE, "wrenn-remove"));
+        List<String> args = new ArrayList<>(List.of("-c", CapsuleScripts.REMOVE, "wrenn-remove"));
         args.addAll(prefixes);
         try {
             client.commands().run(capsuleId, ExecRequest.foreground("/bin/sh", args, 30));

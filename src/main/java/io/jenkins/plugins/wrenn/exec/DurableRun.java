@@ -42,52 +42,6 @@ import java.util.function.Consumer;
  */
 public final class DurableRun {
 
-    /**
-     * The wrapper: {@code $1} the control prefix, {@code $2} how many prefixes of finished runs to
-     * remove first, those prefixes, then the command and its arguments.
-     */
-    static final String WRAPPER = "umask 077; p=$1; n=$2; shift 2; old=\n"
-            + "while [ \"$n\" -gt 0 ]; do old=\"$old $1.out $1.err $1.pid $1.rc $1.status\"; shift; n=$((n-1)); done\n"
-            + "[ -z \"$old\" ] || rm -f -- $old\n"
-            + "trap 'read c <\"$p.pid\" && kill -s TERM \"$c\"' TERM\n"
-            + "{ { \"$@\" & echo $! >\"$p.pid\"; wait $!; echo $? >\"$p.rc\"; } 2>&1 1>&3"
-            + " | { trap '' PIPE TERM; exec tee -a -- \"$p.err\"; } >&2; } 3>&1"
-            + " | { trap '' PIPE TERM; exec tee -a -- \"$p.out\"; } &\n"
-            + "t=$!; wait $t; while kill -0 $t 2>/dev/null; do wait $t; done\n"
-            + "read rc <\"$p.rc\" || rc=255; echo \"$rc\" >\"$p.status\"; trap - TERM\n"
-            + "if [ \"$rc\" -gt 128 ] && [ \"$rc\" -le 192 ]; then kill -$((rc-128)) $$; fi\n"
-            + "exit \"$rc\"";
-
-    /**
-     * The follower: {@code $1} the control prefix, {@code $2} the wrapper's pid, {@code $3} and
-     * {@code $4} the offsets of standard output and error. Prints what the files hold beyond the
-     * offsets, as they grow, until the status file exists or the wrapper is gone.
-     */
-    static final String FOLLOWER = "p=$1; w=$2; o=$3; e=$4; last=\n"
-            + "while :; do\n"
-            + "if [ -e \"$p.status\" ] || ! kill -0 \"$w\" 2>/dev/null; then last=1; fi\n"
-            + "n=$(wc -c <\"$p.out\" 2>/dev/null); n=$((n+0))\n"
-            + "if [ \"$n\" -gt \"$o\" ]; then tail -c +$((o+1)) -- \"$p.out\" | head -c $((n-o)); o=$n; fi\n"
-            + "n=$(wc -c <\"$p.err\" 2>/dev/null); n=$((n+0))\n"
-            + "if [ \"$n\" -gt \"$e\" ]; then tail -c +$((e+1)) -- \"$p.err\" | head -c $((n-e)) >&2; e=$n; fi\n"
-            + "[ -z \"$last\" ] || exit 0\n"
-            + "sleep 0.2\n"
-            + "done";
-
-    /** Prints the exit status the wrapper left (nothing when it left none) and removes the files. */
-    static final String FINISH =
-            "cat -- \"$1.status\" 2>/dev/null;" + " rm -f -- \"$1.out\" \"$1.err\" \"$1.pid\" \"$1.rc\" \"$1.status\"";
-
-    /**
-     * Removes the control files of the finished runs whose prefixes are the arguments, with one
-     * {@code rm} for all (the prefixes hold no white space, as in {@link #WRAPPER}).
-     */
-    static final String REMOVE =
-            "f=; for p; do f=\"$f $p.out $p.err $p.pid $p.rc $p.status\"; done; [ -z \"$f\" ] || rm -f -- $f";
-
-    /** Sends SIGKILL to the command whose pid the wrapper recorded. */
-    static final String KILL_COMMAND = "read c <\"$1.pid\" && kill -s KILL \"$c\"";
-
     /** How a stop ended. */
     public enum StopResult {
         /** The process is gone. */
@@ -104,6 +58,13 @@ public final class DurableRun {
 
     /** How long after SIGKILL a stop still waits for the process to go. */
     private static final Duration KILL_WAIT = Duration.ofSeconds(5);
+
+    /**
+     * How long a stop waits for the wrapper to end by itself once its command is gone: it only
+     * writes the status then (a process that is no wrapper, a run recorded before a crash, is
+     * killed after it).
+     */
+    private static final Duration WRAPPER_WAIT = Duration.ofSeconds(2);
 
     private static final Set<ExecutionFailure.Reason> REFUSALS = EnumSet.of(
             ExecutionFailure.Reason.CAPSULE_NOT_FOUND,
@@ -146,7 +107,8 @@ public final class DurableRun {
     }
 
     static DurableRun starting(DurableExecution engine, ExecutionSpec spec, OutputStream log, Consumer<RunState> s) {
-        String prefix = "/tmp/.wrenn-run-" + HexFormat.of().toHexDigits(RANDOM.nextLong());
+        // A bare name: the scripts find it in the capsule's temporary directory (TMPDIR, else /tmp).
+        String prefix = ".wrenn-run-" + HexFormat.of().toHexDigits(RANDOM.nextLong());
         long deadlineAt = spec.timeout() == null
                 ? 0
                 : System.currentTimeMillis() + spec.timeout().toMillis();
@@ -199,9 +161,15 @@ public final class DurableRun {
         try {
             output.note(Messages.Note_Running(spec.command().display(), spec.capsuleId()));
             List<String> leftovers = engine.takeLeftovers(spec.capsuleId());
-            List<String> args = new ArrayList<>(
-                    List.of("-c", WRAPPER, "wrenn-run", state.controlPrefix(), Integer.toString(leftovers.size())));
+            List<String> args = new ArrayList<>(List.of(
+                    "-c",
+                    CapsuleScripts.WRAPPER,
+                    "wrenn-run",
+                    state.controlPrefix(),
+                    Integer.toString(leftovers.size())));
             args.addAll(leftovers);
+            Command wrapper = new Command("/bin/sh", args);
+            args = new ArrayList<>(args);
             args.add(spec.command().program());
             args.addAll(spec.command().args());
             Command wrapped = new Command("/bin/sh", args);
@@ -233,7 +201,7 @@ public final class DurableRun {
                 scheduleCheck();
                 scheduleDeadline();
                 engine.opening(() -> {
-                    startGated(spec, wrapped);
+                    startGated(spec, wrapper);
                     return null;
                 });
             }
@@ -261,10 +229,20 @@ public final class DurableRun {
         }
     }
 
-    /** A command with envs or a cwd: started in the background behind a gate, then attached. */
-    private void startGated(ExecutionSpec spec, Command wrapped) throws ExecutionFailure, InterruptedException {
+    /**
+     * A command with envs or a cwd: started in the background, its wrapper at once and the command
+     * behind a gate, then attached. The wrapper is the background process (its pid the run's).
+     */
+    private void startGated(ExecutionSpec spec, Command wrapper) throws ExecutionFailure, InterruptedException {
         GatedProcess gated = GatedProcess.launch(
-                client, spec.capsuleId(), wrapped, spec.envs(), spec.cwd(), null, spec.credentialsName());
+                client,
+                spec.capsuleId(),
+                wrapper,
+                spec.command(),
+                spec.envs(),
+                spec.cwd(),
+                null,
+                spec.credentialsName());
         tracker.onStart(gated.process().pid());
         boolean opened = false;
         try {
@@ -277,8 +255,7 @@ public final class DurableRun {
                 if (s != null) {
                     s.close();
                 }
-                new RemoteStop(client, engine.killGrace)
-                        .stop(spec.capsuleId(), gated.process().pid(), () -> false, output::note);
+                stopCommand(spec.capsuleId(), gated.process().pid());
             }
         }
     }
@@ -320,8 +297,11 @@ public final class DurableRun {
             return;
         }
         if (code != null) {
-            if (following) {
-                Thread.ofVirtual().name("Wrenn finish in " + state.capsuleId()).start(this::finishFromFiles);
+            if (following || code == ExecOutcome.KILLED_BY_SIGNAL) {
+                // The wrapper exits with the command's status; -1 means that it was killed itself,
+                // and its files may still say how the command ended.
+                boolean live = !following;
+                Thread.ofVirtual().name("Wrenn finish in " + state.capsuleId()).start(() -> finishFromFiles(live));
             } else {
                 engine.removeLater(state.capsuleId(), state.controlPrefix());
                 succeed(code);
@@ -376,7 +356,7 @@ public final class DurableRun {
                     "/bin/sh",
                     List.of(
                             "-c",
-                            FOLLOWER,
+                            CapsuleScripts.FOLLOWER,
                             "wrenn-follow",
                             s.controlPrefix(),
                             Long.toString(s.pid()),
@@ -399,16 +379,28 @@ public final class DurableRun {
         }
     }
 
-    /** After the follower: reads the exit status the wrapper left and removes the control files. */
-    private void finishFromFiles() {
+    /**
+     * After the follower, or a live stream whose wrapper was killed: reads the exit status the
+     * wrapper left and removes the control files.
+     *
+     * @param live whether the live stream ended the run: without a status the command was then killed
+     *     with its wrapper, as the server's -1 says; after a follower no status is a failure
+     */
+    private void finishFromFiles(boolean live) {
         RunState s = state;
         try {
             ExecResult r = client.commands()
                     .run(
                             s.capsuleId(),
                             ExecRequest.foreground(
-                                    "/bin/sh", List.of("-c", FINISH, "wrenn-finish", s.controlPrefix()), 30));
+                                    "/bin/sh",
+                                    List.of("-c", CapsuleScripts.FINISH, "wrenn-finish", s.controlPrefix()),
+                                    30));
             String status = r.stdout().strip();
+            if (status.isEmpty() && live) {
+                succeed(ExecOutcome.KILLED_BY_SIGNAL);
+                return;
+            }
             if (status.isEmpty()) {
                 fail(new ExecutionFailure(
                         ExecutionFailure.Reason.CONNECTION_LOST,
@@ -416,9 +408,8 @@ public final class DurableRun {
                         null));
                 return;
             }
-            int code = Integer.parseInt(status);
-            // The live stream reports a signal death as -1 (the wrapper dies of the same signal).
-            succeed(code > 128 && code <= 192 ? ExecOutcome.KILLED_BY_SIGNAL : code);
+            // The command's status as sh reports it: its own 0..255, 128+n for a death by signal n.
+            succeed(Integer.parseInt(status));
         } catch (WrennApiException e) {
             fail(ApiFailures.of(client, s.capsuleId(), s.credentialsName(), e));
         } catch (NumberFormatException | InterruptedException e) {
@@ -457,8 +448,8 @@ public final class DurableRun {
     // ---------------------------------------------------------------- stopping
 
     /**
-     * Stops the remote command: SIGTERM (passed on by the wrapper), then SIGKILL to the command and
-     * the wrapper once the grace period is over. Completes when the process is gone, or after a
+     * Stops the remote command: SIGTERM to the command and everything it started, then SIGKILL to
+     * them and the wrapper once the grace period is over. Completes when the process is gone, or after a
      * bounded wait, saying which, and writes that to the log. The run's {@link #outcome()} then
      * completes with a {@link CancellationException}. Calling it again returns the same stop.
      */
@@ -541,23 +532,45 @@ public final class DurableRun {
             }
             state = state.withPid(pid);
         }
-        if (!signal(capsuleId, pid, Signal.SIGTERM) || awaitGone(capsuleId, pid, engine.killGrace)) {
+        return stopCommand(capsuleId, pid);
+    }
+
+    /**
+     * Stops the command of the wrapper with this pid: SIGTERM to the command and every process that
+     * carries its {@code WRENN_RUN}, then SIGKILL once the grace period is over (both through
+     * {@code stop.sh}, which also keeps a command that has not started from starting); then waits for
+     * the wrapper, which ends by itself once it has reported the command's status, and kills it only
+     * when it does not.
+     */
+    private StopResult stopCommand(String capsuleId, long wrapperPid) throws InterruptedException {
+        String pid = Long.toString(wrapperPid);
+        boolean commandGone =
+                stopCommandOnly(capsuleId, "TERM", engine.killGrace, pid).settled();
+        if (!commandGone) {
+            output.note(Messages.Note_SigkillAfterGrace(pid, Long.toString(engine.killGrace.toSeconds())));
+            commandGone = stopCommandOnly(capsuleId, "KILL", KILL_WAIT, pid).settled();
+        }
+        if (commandGone && awaitGone(capsuleId, wrapperPid, WRAPPER_WAIT)) {
             return StopResult.GONE;
         }
-        output.note(Messages.Note_SigkillAfterGrace(Long.toString(pid), Long.toString(engine.killGrace.toSeconds())));
+        // The wrapper lingers: its command would not go, or a process that is not the command's (it
+        // cleared its environment) holds its output, or it is no wrapper at all.
+        if (signal(capsuleId, wrapperPid, Signal.SIGKILL)) {
+            commandGone &= awaitGone(capsuleId, wrapperPid, WRAPPER_WAIT);
+        }
+        return commandGone ? StopResult.GONE : StopResult.UNCONFIRMED;
+    }
+
+    /** Signals this run's command and all it started; says in the log when the capsule refused. */
+    private StopScript.Found stopCommandOnly(String capsuleId, String signal, Duration wait, String pid)
+            throws InterruptedException {
         try {
-            client.commands()
-                    .run(
-                            capsuleId,
-                            ExecRequest.foreground(
-                                    "/bin/sh", List.of("-c", KILL_COMMAND, "wrenn-kill", state.controlPrefix()), 30));
+            return StopScript.send(client, capsuleId, signal, wait, state.controlPrefix())
+                    .found();
         } catch (WrennApiException e) {
-            output.note(Messages.Note_SignalFailed("SIGKILL", "of the command of " + pid, e.getMessage()));
+            output.note(Messages.Note_SignalFailed("SIG" + signal, pid, e.getMessage()));
+            return StopScript.Found.UNKNOWN;
         }
-        if (!signal(capsuleId, pid, Signal.SIGKILL)) {
-            return StopResult.GONE;
-        }
-        return awaitGone(capsuleId, pid, KILL_WAIT) ? StopResult.GONE : StopResult.UNCONFIRMED;
     }
 
     /**
@@ -571,7 +584,7 @@ public final class DurableRun {
         do {
             try {
                 for (ProcessInfo p : client.processes().list(capsuleId)) {
-                    if (p.args().contains(state.controlPrefix())) {
+                    if (isWrapper(p)) {
                         return p.pid();
                     }
                 }
@@ -582,6 +595,20 @@ public final class DurableRun {
             Thread.sleep(100);
         } while (System.nanoTime() < until);
         return listed ? 0 : -1;
+    }
+
+    /**
+     * Whether the listed process is this run's wrapper: {@code wrenn-run} and the control prefix
+     * follow each other in its arguments, which a follower's or a stop's never have.
+     */
+    private boolean isWrapper(ProcessInfo p) {
+        List<String> args = p.args();
+        for (int i = 0; i + 1 < args.size(); i++) {
+            if (args.get(i).equals("wrenn-run") && args.get(i + 1).equals(state.controlPrefix())) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Sends a signal to the wrapper; false when it had already ended. */

@@ -3,7 +3,9 @@ package io.jenkins.plugins.wrenn.exec;
 /**
  * How a command ended, when it ended with an exit code.
  *
- * @param exitCode the process's exit code; -1 when a signal killed it (the server has no status then)
+ * @param exitCode the command's exit status as {@code sh} reports it: its own 0..255, and 128 + n
+ *     for a death by signal n; -1 when a signal killed the command together with its wrapper, which
+ *     then left no status (the server reports -1 for a process a signal ended)
  * @param stdout its standard output when it was captured, else null
  */
 public record ExecOutcome(int exitCode, String stdout) {
@@ -17,8 +19,13 @@ public record ExecOutcome(int exitCode, String stdout) {
 
     /** Why the build fails when the command did not succeed, for the build log. */
     public String failureMessage() {
-        return exitCode == KILLED_BY_SIGNAL
-                ? Messages.Failure_KilledBySignal()
-                : Messages.Failure_ExitCode(Integer.toString(exitCode));
+        if (exitCode == KILLED_BY_SIGNAL) {
+            return Messages.Failure_KilledBySignal();
+        }
+        // 129..192: a shell's code for signals 1..64; the command may also have said exit 143 itself.
+        if (exitCode > 128 && exitCode <= 128 + 64) {
+            return Messages.Failure_ExitCodeOfSignal(Integer.toString(exitCode), Integer.toString(exitCode - 128));
+        }
+        return Messages.Failure_ExitCode(Integer.toString(exitCode));
     }
 }

@@ -10,20 +10,19 @@ import io.jenkins.plugins.wrenn.api.WrennClient;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * A command started as a background process that waits behind a gate: a tiny {@code /bin/sh}
- * loop that waits for a file, removes it, then {@code exec}s the command (same pid). The engine
- * attaches first and then opens the gate, so the attach sees every byte of output although an
- * attach never replays. The background start is also the only way the API sets environment
- * variables on the process itself, where the capsule's process list does not show them.
+ * A command started as a background process that waits behind a gate ({@code gate.sh}): a tiny
+ * {@code /bin/sh} loop that waits for a file, removes it, then {@code exec}s the command (same pid)
+ * in a process group of its own. The engine attaches first and then opens the gate, so the attach
+ * sees every byte of output although an attach never replays. The background start is also the
+ * only way the API sets environment variables on the process itself, where the capsule's process
+ * list does not show them.
  */
 final class GatedProcess {
-
-    /** Waits for the gate file, removes it, then becomes the command. */
-    static final String GATE = "while [ ! -e \"$1\" ]; do sleep 0.05; done; rm -f -- \"$1\"; shift; exec \"$@\"";
 
     private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -45,11 +44,14 @@ final class GatedProcess {
     /**
      * Starts the command behind its gate.
      *
+     * @param around what runs the gated command, itself not gated (the wrapper of a durable run), or
+     *     null: then the background process is the gate and then the command
      * @param tag the tag to give the process, or null for one of the form {@code wrenn-1a2b3c4d}
      */
     static GatedProcess launch(
             WrennClient client,
             String capsuleId,
+            Command around,
             Command command,
             Map<String, String> envs,
             String cwd,
@@ -57,16 +59,47 @@ final class GatedProcess {
             String credentialsName)
             throws ExecutionFailure, InterruptedException {
         String name = tag != null ? tag : "wrenn-" + HexFormat.of().toHexDigits(RANDOM.nextInt());
-        String gate = "/tmp/.wrenn-start-" + name.replaceAll("[^A-Za-z0-9_.-]", "_");
-        List<String> args = new ArrayList<>(List.of("-c", GATE, "wrenn-gate", gate, command.program()));
-        args.addAll(command.args());
+        String gate = ".wrenn-start-" + name.replaceAll("[^A-Za-z0-9_.-]", "_");
         try {
             BackgroundProcess p = client.commands()
-                    .startBackground(capsuleId, ExecRequest.background("/bin/sh", args, name, envs, cwd));
+                    .startBackground(
+                            capsuleId,
+                            ExecRequest.background(
+                                    around == null ? "/bin/sh" : around.program(),
+                                    gated(around, gate, command),
+                                    name,
+                                    forScripts(envs),
+                                    cwd));
             return new GatedProcess(client, capsuleId, credentialsName, p, gate);
         } catch (WrennApiException e) {
             throw ApiFailures.of(client, capsuleId, credentialsName, e);
         }
+    }
+
+    /** The arguments that run {@code gate.sh} (after {@code around}, when there is one), then the command. */
+    static List<String> gated(Command around, String gate, Command command) {
+        List<String> args = new ArrayList<>();
+        if (around != null) {
+            args.addAll(around.args());
+            args.add("/bin/sh");
+        }
+        args.addAll(List.of("-c", CapsuleScripts.GATE, "wrenn-gate", gate, command.program()));
+        args.addAll(command.args());
+        return args;
+    }
+
+    /**
+     * The step's environment as the scripts get it: its own {@code TMPDIR}, if any, travels as
+     * {@code WRENN_TMPDIR} (which {@code gate.sh} turns back into {@code TMPDIR} for the command),
+     * so that every script finds the control files in the capsule's own temporary directory.
+     */
+    static Map<String, String> forScripts(Map<String, String> envs) {
+        if (envs == null || !envs.containsKey("TMPDIR")) {
+            return envs;
+        }
+        Map<String, String> moved = new LinkedHashMap<>(envs);
+        moved.put("WRENN_TMPDIR", moved.remove("TMPDIR"));
+        return moved;
     }
 
     /** The process, waiting at its gate until {@link #open()}. */
@@ -86,7 +119,11 @@ final class GatedProcess {
     /** Lets the process run its command. */
     void open() throws ExecutionFailure, InterruptedException {
         try {
-            ExecResult touched = client.commands().run(capsuleId, ExecRequest.foreground("touch", List.of(gate), 30));
+            ExecResult touched = client.commands()
+                    .run(
+                            capsuleId,
+                            ExecRequest.foreground(
+                                    "/bin/sh", List.of("-c", ": >\"${TMPDIR:-/tmp}/$1\"", "wrenn-open", gate), 30));
             if (touched.exitCode() != 0) {
                 throw new ExecutionFailure(
                         ExecutionFailure.Reason.UNEXPECTED,

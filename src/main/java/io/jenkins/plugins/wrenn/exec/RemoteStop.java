@@ -4,20 +4,23 @@ import io.jenkins.plugins.wrenn.api.Signal;
 import io.jenkins.plugins.wrenn.api.WrennApiException;
 import io.jenkins.plugins.wrenn.api.WrennClient;
 import java.time.Duration;
-import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * Stops a remote process the way an abort should: SIGTERM, then SIGKILL once the grace period is
- * over. It runs on a thread of its own under a deadline, so the caller is back within seconds even
- * when the server does not answer; a signal the server refuses is said in the log with the
- * server's answer, never swallowed.
+ * Stops a background process the way an abort should: SIGTERM to its process group (the process
+ * and everything it started), then SIGKILL once the grace period is over, through {@code stop.sh}
+ * on every server generation. It runs on a thread of its own under a deadline, so the caller is
+ * back within seconds even when the server does not answer; a signal the capsule refuses is said in
+ * the log with the server's answer, never swallowed, and then sent through the server instead.
  */
 final class RemoteStop {
 
     private static final Logger LOGGER = Logger.getLogger(RemoteStop.class.getName());
+
+    /** How long after SIGKILL the group still gets to go. */
+    private static final Duration KILL_WAIT = Duration.ofSeconds(5);
 
     private final WrennClient client;
     private final Duration grace;
@@ -27,28 +30,22 @@ final class RemoteStop {
         this.grace = grace;
     }
 
-    /**
-     * @param ended tells early that the process is gone (e.g. its stream saw the exit code)
-     * @param note where to say what happened
-     */
-    void stop(String capsuleId, long pid, BooleanSupplier ended, Consumer<String> note) {
+    /** @param note where to say what happened */
+    void stop(String capsuleId, long pid, Consumer<String> note) {
         Thread stopping = Thread.ofVirtual()
                 .name("Wrenn stop of process " + pid + " in " + capsuleId)
                 .start(() -> {
                     try {
-                        if (!kill(capsuleId, pid, Signal.SIGTERM, note)) {
-                            return;
-                        }
-                        if (!awaitEnd(capsuleId, pid, ended)) {
+                        if (!signal(capsuleId, pid, Signal.SIGTERM, grace, note)) {
                             note.accept(Messages.Note_SigkillAfterGrace(
                                     Long.toString(pid), Long.toString(grace.toSeconds())));
-                            kill(capsuleId, pid, Signal.SIGKILL, note);
+                            signal(capsuleId, pid, Signal.SIGKILL, KILL_WAIT, note);
                         }
                     } catch (InterruptedException e) {
                         // The deadline below passed; the caller has said so.
                     }
                 });
-        Duration deadline = grace.plusSeconds(10);
+        Duration deadline = grace.plus(KILL_WAIT).plusSeconds(10);
         try {
             if (!stopping.join(deadline)) {
                 stopping.interrupt();
@@ -66,41 +63,27 @@ final class RemoteStop {
     }
 
     /**
-     * Sends the signal.
+     * Sends the signal to the process's group and waits up to {@code wait} for the group to go.
      *
-     * @return false when the process had already ended, so nothing more needs doing; true when the
-     *     signal was sent, or refused (said in the log: SIGKILL still follows a refused SIGTERM)
+     * @return true when nothing of the group is left; false when it still runs, or the capsule could
+     *     not tell (said in the log; the signal then goes through the server, to what it reaches)
      */
-    private boolean kill(String capsuleId, long pid, Signal signal, Consumer<String> note) throws InterruptedException {
+    private boolean signal(String capsuleId, long pid, Signal signal, Duration wait, Consumer<String> note)
+            throws InterruptedException {
         try {
-            client.processes().kill(capsuleId, Long.toString(pid), signal);
-            return true;
+            return StopScript.send(
+                            client, capsuleId, signal == Signal.SIGKILL ? "KILL" : "TERM", wait, Long.toString(pid))
+                    .found()
+                    .settled();
         } catch (WrennApiException e) {
-            if (e.kind() == WrennApiException.Kind.NOT_FOUND) {
-                // It ended on its own in the meantime, which is what was wanted.
-                return false;
-            }
             note.accept(Messages.Note_SignalFailed(signal.name(), Long.toString(pid), e.getMessage()));
             LOGGER.log(Level.WARNING, "Could not send " + signal + " to process " + pid + " in " + capsuleId, e);
-            return true;
         }
-    }
-
-    private boolean awaitEnd(String capsuleId, long pid, BooleanSupplier ended) throws InterruptedException {
-        long deadline = System.nanoTime() + grace.toNanos();
-        while (System.nanoTime() < deadline) {
-            if (ended.getAsBoolean()) {
-                return true;
-            }
-            try {
-                if (client.processes().list(capsuleId).stream().noneMatch(p -> p.pid() == pid)) {
-                    return true;
-                }
-            } catch (WrennApiException e) {
-                // Keep waiting; SIGKILL follows at the deadline either way.
-                LOGGER.log(Level.FINE, "Could not list the processes of " + capsuleId, e);
-            }
-            Thread.sleep(100);
+        try {
+            client.processes().kill(capsuleId, Long.toString(pid), signal);
+        } catch (WrennApiException e) {
+            // Gone already (404), or refused too: the next step, or the caller's deadline, follows.
+            LOGGER.log(Level.FINE, "The server did not send " + signal + " to process " + pid, e);
         }
         return false;
     }

@@ -25,7 +25,9 @@ public final class RunState implements Serializable {
 
     /**
      * @param capsuleId the capsule the command runs in
-     * @param controlPrefix the path prefix of the run's control files in the capsule
+     * @param controlPrefix the name prefix of the run's control files in the capsule's temporary
+     *     directory ({@code TMPDIR}, else {@code /tmp}); an absolute path prefix for runs saved by
+     *     earlier versions, which the scripts still take
      * @param pid the wrapper's pid, or -1 while it is not known
      * @param stdoutOffset bytes of standard output already in the log
      * @param stderrOffset bytes of standard error already in the log

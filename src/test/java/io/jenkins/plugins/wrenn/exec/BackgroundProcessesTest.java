@@ -212,10 +212,34 @@ class BackgroundProcessesTest {
         Await.until(() -> server.processes(id).isEmpty(), "the process to be killed");
         assertTrue(log.text().contains("sending SIGKILL"), log.text());
         assertEquals(
-                List.of("signal=SIGTERM", "signal=SIGKILL"),
-                server.requests("DELETE", ".*/" + id + "/processes/\\d+").stream()
-                        .map(WrennTestServer.RecordedRequest::query)
-                        .toList());
+                List.of("TERM", "KILL"),
+                server.requests("POST", ".*/" + id + "/exec").stream()
+                        .map(r -> r.body())
+                        .filter(b -> b.contains("wrenn-stop"))
+                        .map(b -> b.contains("\"TERM\"") ? "TERM" : b.contains("\"KILL\"") ? "KILL" : b)
+                        .toList(),
+                "SIGTERM, then SIGKILL, each to the process's group");
+    }
+
+    @Test
+    void aStopAndAKillReachEveryProcessTheBackgroundProcessStarted() throws Exception {
+        String id = server.createCapsule();
+        BackgroundProcess p = background.start(
+                spec(id, "sleep 60 & echo $! >kid1; sleep 60 & echo $! >kid2; echo up; wait", null, "up", null),
+                new Log());
+        long kid1 = DurableExecutionTest.pidsIn(server, id, "kid1").getFirst();
+        long kid2 = DurableExecutionTest.pidsIn(server, id, "kid2").getFirst();
+        background.stop(id, p.pid(), new Log());
+        Await.until(
+                () -> !DurableExecutionTest.running(kid1) && !DurableExecutionTest.running(kid2),
+                "its children to end");
+
+        BackgroundProcess q =
+                background.start(spec(id, "sleep 60 & echo $! >kid3; echo up; wait", "killed", "up", null), new Log());
+        long kid3 = DurableExecutionTest.pidsIn(server, id, "kid3").getFirst();
+        assertTrue(background.kill(id, "killed", Signal.SIGTERM, null));
+        Await.until(() -> !DurableExecutionTest.running(kid3), "wrennKill to reach its child");
+        Await.until(() -> server.processes(id).stream().noneMatch(r -> r.pid() == q.pid()), "the process to end");
     }
 
     @Test

@@ -41,8 +41,7 @@ class DurableDetachTest {
     @Test
     void aDetachedEngineLeavesTheCommandAndItsFilesForTheNextJenkins() throws Exception {
         String id = server.createCapsule();
-        Path gate = Files.createTempFile("wrenn-gate", "");
-        Files.delete(gate);
+        Path gate = server.workDir(id).resolve("gate");
         Command command =
                 Command.shell("echo first; while [ ! -e " + gate + " ]; do sleep 0.05; done; echo second; exit 6");
         DurableExecution old = new DurableExecution(
@@ -62,7 +61,9 @@ class DurableDetachTest {
         // Longer than the engine waits before it removes a finished run's files.
         Thread.sleep(DurableExecution.CLEANUP_DELAY.plusSeconds(1).toMillis());
         assertFalse(run.outcome().isDone(), "a detached run completed its outcome for a Jenkins that is gone");
-        assertTrue(Files.exists(Path.of(saved.controlPrefix() + ".status")), "the detached engine removed the files");
+        assertTrue(
+                Files.exists(server.tmpDir(id).resolve(saved.controlPrefix() + ".status")),
+                "the detached engine removed the files");
         assertFalse(before.text().contains("second\n"), "a detached run still wrote to the old log");
 
         try (WrennClient client = WrennClient.builder(server.baseUrl(), KEY).build()) {
@@ -72,8 +73,6 @@ class DurableDetachTest {
             assertEquals(6, outcome.exitCode());
             assertTrue(after.text().contains("second\n"), after.text());
             next.close();
-        } finally {
-            Files.deleteIfExists(gate);
         }
     }
 }

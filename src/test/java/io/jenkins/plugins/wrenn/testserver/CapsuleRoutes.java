@@ -426,12 +426,13 @@ public final class CapsuleRoutes {
             if (!"running".equals(c.status)) {
                 continue;
             }
-            if (children == null && !c.processes.isEmpty()) {
+            List<LocalProcess> listed = c.daemon.list();
+            if (children == null && !listed.isEmpty()) {
                 children = childrenByParent();
             }
             long cpuNanos = 0;
             long rss = BASE_MEMORY;
-            for (LocalProcess p : c.processes.values()) {
+            for (LocalProcess p : listed) {
                 for (ProcessHandle each : tree(p.pid(), children)) {
                     cpuNanos += each.info()
                             .totalCpuDuration()

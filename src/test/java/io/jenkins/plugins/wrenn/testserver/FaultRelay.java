@@ -48,6 +48,17 @@ final class FaultRelay implements AutoCloseable {
         c.frozen = true;
     }
 
+    /**
+     * Cuts the connection whose socket to Jetty has this local port, both ways at once, as a
+     * network that loses it: the client sees it end with nothing more.
+     */
+    void cut(int upstreamLocalPort) {
+        Connection c = byUpstreamPort.get(upstreamLocalPort);
+        if (c != null) {
+            c.closeBoth();
+        }
+    }
+
     @Override
     public void close() throws IOException {
         listener.close();

@@ -3,100 +3,119 @@ package io.jenkins.plugins.wrenn.testserver;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
 /**
- * A real local process started for a capsule, with its output fanned out to whoever is attached
- * at the moment it is written. Like the real server, nothing is replayed to late subscribers, and
- * detaching every subscriber does not end the process.
+ * One process of a test capsule, started by {@link CapsuleDaemon} as the real daemon starts it,
+ * with its output fanned out to whoever is attached at the moment it is written. Like the real
+ * daemon, nothing is replayed to late subscribers, and detaching every subscriber does not end the
+ * process.
+ *
+ * <p>The daemon reaps it and passes on its real wait status: its exit code is its own for 0..255
+ * and -1 only when a signal ended it, and a stopped process never ends.
  */
 public final class LocalProcess {
 
-    /** One receiver of a process's output events. */
+    /** One receiver of a process's output events, as raw bytes: each read of a pipe is one event. */
     interface Subscriber {
-        void output(String stream, String data);
+        void output(String stream, byte[] data, int length);
 
         void exited(int exitCode);
     }
 
-    private final Process process;
+    private final long pid;
+    private final InputStream stdout;
+    private final InputStream stderr;
     private final String tag;
     private final String cmd;
     private final List<String> args;
+    private final boolean foreground;
     private final List<Subscriber> subscribers = new CopyOnWriteArrayList<>();
-    private final AtomicInteger pumping = new AtomicInteger(2);
+    private final AtomicInteger pending = new AtomicInteger(3);
+    private final CompletableFuture<Integer> reaped = new CompletableFuture<>();
     private final int chunkBytes;
     private volatile Integer exitCode;
 
-    LocalProcess(Process process, String tag, String cmd, List<String> args, int chunkBytes) {
-        this.process = process;
+    LocalProcess(
+            long pid,
+            InputStream stdout,
+            InputStream stderr,
+            String tag,
+            String cmd,
+            List<String> args,
+            boolean foreground,
+            int chunkBytes) {
+        this.pid = pid;
+        this.stdout = stdout;
+        this.stderr = stderr;
         this.tag = tag;
         this.cmd = cmd;
         this.args = List.copyOf(args);
+        this.foreground = foreground;
         this.chunkBytes = chunkBytes;
     }
 
     /**
-     * Starts pumping output; subscribers added before this see every byte. The pump that finishes
-     * last waits for the exit and reports it, after all output: two threads a process, as many as
-     * the foreground exec uses, so that neither route pays for a thread the other does not.
+     * Starts pumping output; subscribers added before this see every byte. {@code onReaped} runs
+     * when the process has been reaped, {@code onEnd} once its output pipes have closed too, right
+     * after the exit event went out; the exit event comes only after all output, as from envd.
      */
-    void start(Consumer<LocalProcess> onExit) {
-        pump(process.getInputStream(), "stdout", onExit);
-        pump(process.getErrorStream(), "stderr", onExit);
+    void start(Consumer<LocalProcess> onReaped, Consumer<LocalProcess> onEnd) {
+        pump(stdout, "stdout", onEnd);
+        pump(stderr, "stderr", onEnd);
+        reaped.thenRun(() -> {
+            onReaped.accept(this);
+            ended(onEnd);
+        });
     }
 
-    private void reportExit(Consumer<LocalProcess> onExit) {
-        try {
-            int code = exitCodeOf(process.waitFor());
-            exitCode = code;
-            for (Subscriber s : subscribers) {
-                s.exited(code);
-            }
-            subscribers.clear();
-            onExit.accept(this);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+    /**
+     * The daemon reaped the process: its raw wait status, or null when the daemon itself went away
+     * (the capsule's end), which leaves no status, as for a death by signal.
+     */
+    void reaped(Integer waitStatus) {
+        // WIFEXITED: the low 7 bits are 0; the code is then in the next 8.
+        reaped.complete(waitStatus != null && (waitStatus & 0x7f) == 0 ? (waitStatus >> 8) & 0xff : -1);
+    }
+
+    private void ended(Consumer<LocalProcess> onEnd) {
+        if (pending.decrementAndGet() != 0) {
+            return;
         }
+        int code = reaped.join();
+        exitCode = code;
+        for (Subscriber s : subscribers) {
+            s.exited(code);
+        }
+        subscribers.clear();
+        onEnd.accept(this);
     }
 
-    private void pump(InputStream in, String stream, Consumer<LocalProcess> onExit) {
+    private void pump(InputStream in, String stream, Consumer<LocalProcess> onEnd) {
         Thread t = new Thread(
                 () -> {
                     byte[] buf = new byte[chunkBytes];
                     try (in) {
                         int n;
-                        // Each read is one message, decoded on its own as the real server does: a
-                        // character cut by the chunk boundary arrives as replacement characters.
                         while ((n = in.read(buf)) > 0) {
-                            String data = Utf8Chunk.decode(buf, n);
                             for (Subscriber s : subscribers) {
-                                s.output(stream, data);
+                                s.output(stream, buf, n);
                             }
                         }
                     } catch (IOException e) {
-                        // The process is gone; what it wrote before has been published.
+                        // The pipe is gone; what was read before has been published.
                     } finally {
-                        if (pumping.decrementAndGet() == 0) {
-                            reportExit(onExit);
-                        }
+                        ended(onEnd);
                     }
                 },
-                "wrenn-test-" + stream + "-" + process.pid());
+                "wrenn-test-" + stream + "-" + pid);
         t.setDaemon(true);
         t.start();
-    }
-
-    /**
-     * The exit code the real server reports. Its host agent has no exit status for a process that a
-     * signal ended and sends -1; the JDK reports such a death as 128 + the signal number, so those
-     * values are read as signal deaths (a process that really exits with 129..192 is rare enough).
-     */
-    static int exitCodeOf(int jdkExitValue) {
-        return jdkExitValue > 128 && jdkExitValue <= 128 + 64 ? -1 : jdkExitValue;
     }
 
     void subscribe(Subscriber s) {
@@ -107,25 +126,20 @@ public final class LocalProcess {
         subscribers.remove(s);
     }
 
-    /** Sends SIGTERM ({@code force} false) or SIGKILL to the process and everything it started. */
-    void signal(boolean force) {
-        ProcessHandle handle = process.toHandle();
-        List<ProcessHandle> tree = handle.descendants().toList();
-        if (force) {
-            handle.destroyForcibly();
-            tree.forEach(ProcessHandle::destroyForcibly);
-        } else {
-            handle.destroy();
-            tree.forEach(ProcessHandle::destroy);
+    /** Waits until the process has been reaped; false when it still runs after this long. */
+    boolean awaitReaped(long millis) throws InterruptedException {
+        try {
+            reaped.get(millis, TimeUnit.MILLISECONDS);
+            return true;
+        } catch (TimeoutException e) {
+            return false;
+        } catch (java.util.concurrent.ExecutionException e) {
+            return true;
         }
     }
 
-    boolean awaitExit(long millis) throws InterruptedException {
-        return process.waitFor(millis, TimeUnit.MILLISECONDS);
-    }
-
     public long pid() {
-        return process.pid();
+        return pid;
     }
 
     public String tag() {
@@ -140,12 +154,17 @@ public final class LocalProcess {
         return args;
     }
 
-    /** Whether the OS process is still alive. */
-    public boolean isAlive() {
-        return process.isAlive();
+    /** Whether it was started by a foreground exec (the daemon lists those too). */
+    boolean foreground() {
+        return foreground;
     }
 
-    /** The exit code once the process has exited and its output has been delivered, else null. */
+    /** Whether the process has not been reaped yet (a stopped process never is). */
+    public boolean isAlive() {
+        return !reaped.isDone();
+    }
+
+    /** The exit code once the process has exited and its output pipes have closed, else null. */
     public Integer exitCode() {
         return exitCode;
     }

@@ -7,7 +7,8 @@ public enum ServerGeneration {
      * {@code {"error":{"code","message"}}} with lower-case texts; create answers 201, pause and
      * resume 200, delete 204, all after the work is done; a WebSocket with a wrong or missing key
      * is upgraded and then authenticated by its first message; attaching to an unknown process
-     * answers with an error message.
+     * answers with an error message. Processes stay in the daemon's process group, a signal
+     * reaches the one pid, and a process leaves the list when it is reaped.
      */
     V0_1_5,
     /**
@@ -15,7 +16,9 @@ public enum ServerGeneration {
      * with catalog codes and sentence texts, every answer has an {@code X-Request-ID} header;
      * create, pause, resume and delete answer 202 at once with a transitional status; a WebSocket
      * with a wrong or missing key is refused with 401 before the upgrade; attaching to an unknown
-     * or ended process closes the connection without a message.
+     * or ended process closes the connection without a message. Each process leads a process group
+     * of its own, a signal reaches that group, a process leaves the list once its output pipes have
+     * closed too, and a foreground exec honours envs and cwd.
      */
     CURRENT
 }

@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -162,7 +163,7 @@ public final class StreamSocket implements Session.Listener.AutoDemanding, Local
         subscription = gate;
         try {
             process = server.startProcess(capsule, cmd, args, Map.of(), null, null, gate);
-        } catch (IOException e) {
+        } catch (IOException | CapsuleDaemon.StartRefused e) {
             fail("failed to start exec stream: " + e.getMessage());
             return;
         }
@@ -186,10 +187,13 @@ public final class StreamSocket implements Session.Listener.AutoDemanding, Local
     }
 
     @Override
-    public void output(String stream, String data) {
+    public void output(String stream, byte[] bytes, int length) {
         if (done) {
             return;
         }
+        // Each read is one message, decoded on its own as the real server does: a character cut by
+        // the chunk boundary arrives as replacement characters.
+        String data = Utf8Chunk.decode(bytes, length);
         synchronized (this) {
             outputBytes += data.getBytes(StandardCharsets.UTF_8).length;
         }
@@ -297,11 +301,12 @@ public final class StreamSocket implements Session.Listener.AutoDemanding, Local
         private LocalProcess.Subscriber target;
 
         @Override
-        public synchronized void output(String stream, String data) {
+        public synchronized void output(String stream, byte[] data, int length) {
             if (target != null) {
-                target.output(stream, data);
+                target.output(stream, data, length);
             } else {
-                held.add(() -> target.output(stream, data));
+                byte[] copy = Arrays.copyOf(data, length);
+                held.add(() -> target.output(stream, copy, copy.length));
             }
         }
 

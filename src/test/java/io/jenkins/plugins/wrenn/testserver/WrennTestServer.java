@@ -6,8 +6,6 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.net.URI;
@@ -29,11 +27,14 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Matcher;
@@ -57,8 +58,10 @@ import org.eclipse.jetty.websocket.server.WebSocketUpgradeHandler;
 
 /**
  * A local server that speaks the Wrenn API as the real server's source does, quirks included, in
- * either {@link ServerGeneration}, and runs the commands it is sent as real local processes (one
- * working directory per capsule). Tests start it on an ephemeral loopback port, shape capsules'
+ * either {@link ServerGeneration}, and runs the commands it is sent as real local processes, started,
+ * signalled and listed as the capsule's daemon does ({@link CapsuleDaemon}; each capsule has a
+ * HOME and a TMPDIR of its own in the server's directory). {@code docs/test-server.md} lists what
+ * it models and from which source file. Tests start it on an ephemeral loopback port, shape capsules'
  * states, inject faults and read back what was asked of it.
  *
  * <p>Quirks kept on purpose: a foreground exec without {@code timeout_sec} (or with 0) gets 30 s
@@ -91,6 +94,7 @@ public final class WrennTestServer implements AutoCloseable {
     private final Map<String, TestCapsule> capsules = new ConcurrentHashMap<>();
     private final List<RecordedRequest> requests = new CopyOnWriteArrayList<>();
     private final List<Fault> faults = new CopyOnWriteArrayList<>();
+    private final List<AnswerFault> answerFaults = new CopyOnWriteArrayList<>();
     private final List<StreamStats> streamStats = new CopyOnWriteArrayList<>();
     private final AtomicInteger dropStreamAfter = new AtomicInteger(-1);
     private final AtomicInteger silenceStreamAfter = new AtomicInteger(-1);
@@ -144,6 +148,12 @@ public final class WrennTestServer implements AutoCloseable {
             String body,
             boolean withRequestId,
             Duration delay) {}
+
+    /**
+     * What happens to the answer of a request that has taken effect: it comes late, or never (the
+     * connection is cut instead).
+     */
+    private record AnswerFault(String method, Pattern path, Duration delay, boolean lost) {}
 
     /**
      * An error answer of the real server.
@@ -235,15 +245,23 @@ public final class WrennTestServer implements AutoCloseable {
         c.lastActive = Instant.now();
     }
 
-    /** The capsule's working directory on this machine. */
+    /** The capsule's HOME on this machine: its processes' default working directory. */
     public Path workDir(String capsuleId) {
         return capsule(capsuleId).workDir;
     }
 
-    /** The processes the capsule still has running (foreground execs excluded). */
+    /** The capsule's TMPDIR on this machine, a directory of its own in the server's directory. */
+    public Path tmpDir(String capsuleId) {
+        return capsule(capsuleId).daemon.tmp();
+    }
+
+    /**
+     * The processes the capsule's daemon lists, foreground execs excluded (the daemon lists those
+     * too), so that a test sees what a command left running.
+     */
     public List<LocalProcess> processes(String capsuleId) {
-        return capsule(capsuleId).processes.values().stream()
-                .sorted(Comparator.comparingLong(LocalProcess::pid))
+        return capsule(capsuleId).daemon.list().stream()
+                .filter(p -> !p.foreground())
                 .toList();
     }
 
@@ -291,6 +309,24 @@ public final class WrennTestServer implements AutoCloseable {
     /** Delays the next request matching method and path pattern, then handles it normally. */
     public void delayNext(String method, String pathRegex, Duration delay) {
         faults.add(new Fault(method, Pattern.compile(pathRegex), 0, null, null, false, delay));
+    }
+
+    /**
+     * Handles the next request matching method and path pattern normally, then holds its answer this
+     * long, as a slow network or a busy server does: the request has taken effect (a process runs,
+     * a capsule exists) while the client still waits.
+     */
+    public void delayNextAnswer(String method, String pathRegex, Duration delay) {
+        answerFaults.add(new AnswerFault(method, Pattern.compile(pathRegex), delay, false));
+    }
+
+    /**
+     * Handles the next request matching method and path pattern normally, then cuts its connection
+     * instead of answering, as a network that loses the answer: the request has taken effect, and
+     * the client never learns it.
+     */
+    public void loseNextAnswer(String method, String pathRegex) {
+        answerFaults.add(new AnswerFault(method, Pattern.compile(pathRegex), null, true));
     }
 
     /**
@@ -393,9 +429,9 @@ public final class WrennTestServer implements AutoCloseable {
     static final class TestCapsule {
         final String id;
         final String template;
+        final CapsuleDaemon daemon;
         final Path workDir;
         final Instant createdAt = Instant.now();
-        final Map<Long, LocalProcess> processes = new ConcurrentHashMap<>();
         volatile String status;
         volatile int timeoutSec;
         volatile Instant lastActive = Instant.now();
@@ -403,10 +439,11 @@ public final class WrennTestServer implements AutoCloseable {
         volatile int memoryMb = 512;
         volatile Map<String, String> metadata = Map.of();
 
-        TestCapsule(String id, String template, Path workDir, int timeoutSec, String status) {
+        TestCapsule(String id, String template, CapsuleDaemon daemon, int timeoutSec, String status) {
             this.id = id;
             this.template = template;
-            this.workDir = workDir;
+            this.daemon = daemon;
+            this.workDir = daemon.home();
             this.timeoutSec = timeoutSec;
             this.status = status;
         }
@@ -417,14 +454,10 @@ public final class WrennTestServer implements AutoCloseable {
         for (int i = 0; i < 25; i++) {
             id.append(ALPHABET.charAt(random.nextInt(ALPHABET.length())));
         }
-        try {
-            Path dir = Files.createDirectories(root.resolve(id.toString()));
-            TestCapsule c = new TestCapsule(id.toString(), template, dir, timeoutSec, status);
-            capsules.put(c.id, c);
-            return c;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        CapsuleDaemon daemon = new CapsuleDaemon(root.resolve(id.toString()), id.toString(), template, generation);
+        TestCapsule c = new TestCapsule(id.toString(), template, daemon, timeoutSec, status);
+        capsules.put(c.id, c);
+        return c;
     }
 
     TestCapsule capsule(String id) {
@@ -475,10 +508,9 @@ public final class WrennTestServer implements AutoCloseable {
                 TimeUnit.MILLISECONDS);
     }
 
+    /** Ends every process of the capsule, as the end of its VM does. */
     static void killAll(TestCapsule c) {
-        for (LocalProcess p : c.processes.values()) {
-            p.signal(true);
-        }
+        c.daemon.destroy();
     }
 
     // ---- errors, in the words of each generation
@@ -613,6 +645,11 @@ public final class WrennTestServer implements AutoCloseable {
         return parts[parts.length - 2];
     }
 
+    /**
+     * Starts a process in the capsule as its daemon does.
+     *
+     * @throws CapsuleDaemon.StartRefused when the daemon refuses the start (a missing cwd)
+     */
     LocalProcess startProcess(
             TestCapsule c,
             String cmd,
@@ -621,42 +658,13 @@ public final class WrennTestServer implements AutoCloseable {
             String cwd,
             String tag,
             LocalProcess.Subscriber first)
-            throws IOException {
-        List<String> command = new ArrayList<>();
-        command.add(cmd);
-        command.addAll(args);
-        ProcessBuilder pb = new ProcessBuilder(command).directory(cwdOf(c, cwd).toFile());
-        // envd gives every process the capsule's id (envd-rs/src/host/mmds.rs; the control plane
-        // passes the id as the API names it, cl-...), in both generations.
-        pb.environment().put("WRENN_SANDBOX_ID", c.id);
-        pb.environment().putAll(envs);
-        Process process = pb.start();
+            throws IOException, CapsuleDaemon.StartRefused {
         c.lastActive = Instant.now();
-        LocalProcess p = new LocalProcess(process, tag, cmd, args, chunkBytes);
-        if (first != null) {
-            p.subscribe(first);
-        }
-        c.processes.put(p.pid(), p);
-        p.start(done -> c.processes.remove(done.pid()));
-        return p;
-    }
-
-    private static Path cwdOf(TestCapsule c, String cwd) {
-        if (cwd == null || cwd.isEmpty()) {
-            return c.workDir;
-        }
-        Path p = Path.of(cwd);
-        return p.isAbsolute() ? p : c.workDir.resolve(p);
+        return c.daemon.start(cmd, args, envs, cwd, tag, false, first, chunkBytes);
     }
 
     static LocalProcess find(TestCapsule c, String selector) {
-        if (selector.chars().allMatch(Character::isDigit)) {
-            return c.processes.get(Long.parseLong(selector));
-        }
-        return c.processes.values().stream()
-                .filter(p -> selector.equals(p.tag()))
-                .findFirst()
-                .orElse(null);
+        return c.daemon.find(selector);
     }
 
     /** Answers or delays a request as a queued fault says; true when the request has been answered. */
@@ -716,7 +724,10 @@ public final class WrennTestServer implements AutoCloseable {
             if (requestId != null) {
                 response.getHeaders().put(REQUEST_ID_HEADER, requestId);
             }
-            Answer answer = new Answer(response, callback, requestId);
+            AnswerFault late = takeAnswerFault(method, path);
+            int remotePort =
+                    ((InetSocketAddress) request.getConnectionMetaData().getRemoteSocketAddress()).getPort();
+            Answer answer = new Answer(response, callback, requestId, late, remotePort);
             if (applyFault(method, path, response, callback, requestId)) {
                 return true;
             }
@@ -763,7 +774,7 @@ public final class WrennTestServer implements AutoCloseable {
                 case "GET /processes" -> {
                     ObjectNode out = JSON.createObjectNode();
                     ArrayNode list = out.putArray("processes");
-                    for (LocalProcess p : processes(c.id)) {
+                    for (LocalProcess p : c.daemon.list()) {
                         ObjectNode n = list.addObject();
                         n.put("pid", p.pid());
                         if (p.tag() != null) {
@@ -785,7 +796,11 @@ public final class WrennTestServer implements AutoCloseable {
                                             ? new ApiError(404, "not_found", "Process not found.")
                                             : new ApiError(404, "not_found", "process not found"));
                         }
-                        p.signal(!"SIGTERM".equals(query.getValue("signal")));
+                        if (!c.daemon.signal(p, !"SIGTERM".equals(query.getValue("signal")))) {
+                            // envd's kill() failed (no process left in the group): an internal error.
+                            return answer.error(new ApiError(
+                                    502, "agent_error", "kill process: error sending signal: ESRCH: No such process"));
+                        }
                         return answer.empty(204);
                     }
                     return answer.routeNotFound(404);
@@ -821,6 +836,11 @@ public final class WrennTestServer implements AutoCloseable {
                 LocalProcess p;
                 try {
                     p = startProcess(c, cmd, args, envs, req.path("cwd").asText(null), tag, null);
+                } catch (CapsuleDaemon.StartRefused e) {
+                    return answer.error(new ApiError(
+                            502,
+                            "agent_error",
+                            "start background: start background process: invalid_argument: " + e.getMessage()));
                 } catch (IOException e) {
                     return answer.error(new ApiError(502, "agent_error", "failed to start process: " + e.getMessage()));
                 }
@@ -831,61 +851,115 @@ public final class WrennTestServer implements AutoCloseable {
                 out.put("tag", p.tag());
                 return answer.json(202, out);
             }
-            // Foreground: envs and cwd are ignored here, as on the real server.
+            // Foreground: v0.1.5 passes only cmd and args to the daemon; newer servers honour envs and cwd.
             int timeoutSec = req.path("timeout_sec").asInt(0);
-            return runForeground(c, cmd, args, timeoutSec <= 0 ? 30 : timeoutSec, answer);
+            Map<String, String> envs = new LinkedHashMap<>();
+            String cwd = null;
+            if (current()) {
+                req.path("envs")
+                        .properties()
+                        .forEach(e -> envs.put(e.getKey(), e.getValue().asText()));
+                cwd = req.path("cwd").asText(null);
+            }
+            return runForeground(c, cmd, args, envs, cwd, timeoutSec <= 0 ? 30 : timeoutSec, answer);
         }
 
-        private boolean runForeground(TestCapsule c, String cmd, List<String> args, int timeoutSec, Answer answer)
+        /**
+         * A foreground exec: the daemon's process, read to its end. When the timeout runs out the
+         * answer is an error and the process keeps running, as the host agent only gives up its
+         * stream to the daemon.
+         */
+        private boolean runForeground(
+                TestCapsule c,
+                String cmd,
+                List<String> args,
+                Map<String, String> envs,
+                String cwd,
+                int timeoutSec,
+                Answer answer)
                 throws Exception {
-            List<String> command = new ArrayList<>();
-            command.add(cmd);
-            command.addAll(args);
             long started = System.nanoTime();
             c.lastActive = Instant.now();
-            Process process;
+            Collector collected = new Collector();
             try {
-                process = new ProcessBuilder(command)
-                        .directory(c.workDir.toFile())
-                        .start();
+                c.daemon.start(cmd, args, envs, cwd, null, true, collected, chunkBytes);
+            } catch (CapsuleDaemon.StartRefused e) {
+                return answer.error(
+                        new ApiError(502, "agent_error", "exec: start process: invalid_argument: " + e.getMessage()));
             } catch (IOException e) {
                 return answer.error(new ApiError(502, "agent_error", "failed to start process: " + e.getMessage()));
             }
-            Collector out = new Collector(process.getInputStream());
-            Collector err = new Collector(process.getErrorStream());
-            if (!process.waitFor(timeoutSec, TimeUnit.SECONDS)) {
-                process.descendants().forEach(ProcessHandle::destroyForcibly);
-                process.destroyForcibly();
+            Integer exitCode = collected.await(timeoutSec);
+            if (exitCode == null) {
                 return answer.error(new ApiError(502, "agent_error", "command timed out after " + timeoutSec + "s"));
             }
-            byte[] stdout = out.bytes();
-            byte[] stderr = err.bytes();
+            byte[] stdout = collected.stdout.toByteArray();
+            byte[] stderr = collected.stderr.toByteArray();
             boolean text = isUtf8(stdout) && isUtf8(stderr);
             ObjectNode result = JSON.createObjectNode();
             result.put("sandbox_id", c.id);
             result.put("cmd", cmd);
             result.put("stdout", encode(stdout, text));
             result.put("stderr", encode(stderr, text));
-            result.put("exit_code", LocalProcess.exitCodeOf(process.exitValue()));
+            result.put("exit_code", exitCode);
             result.put("duration_ms", (System.nanoTime() - started) / 1_000_000);
             result.put("encoding", text ? "utf-8" : "base64");
             return answer.json(200, result);
         }
     }
 
-    /** Writes one HTTP answer; carries the request id a CURRENT server puts into error bodies. */
+    private AnswerFault takeAnswerFault(String method, String path) {
+        for (AnswerFault f : answerFaults) {
+            if (f.method().equals(method) && f.path().matcher(path).matches() && answerFaults.remove(f)) {
+                return f;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Writes one HTTP answer; carries the request id a CURRENT server puts into error bodies, and
+     * what a queued {@link AnswerFault} does to the answer.
+     */
     final class Answer {
         private final Response response;
         private final Callback callback;
         private final String requestId;
+        private final AnswerFault late;
+        private final int remotePort;
 
-        Answer(Response response, Callback callback, String requestId) {
+        Answer(Response response, Callback callback, String requestId, AnswerFault late, int remotePort) {
             this.response = response;
             this.callback = callback;
             this.requestId = requestId;
+            this.late = late;
+            this.remotePort = remotePort;
+        }
+
+        /** Applies the answer fault, if any; true when the answer is lost, and so already done with. */
+        private boolean lost() {
+            if (late == null) {
+                return false;
+            }
+            if (late.delay() != null) {
+                try {
+                    Thread.sleep(late.delay().toMillis());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            if (late.lost()) {
+                relay.cut(remotePort);
+                callback.failed(new IOException("the answer was lost on its way back"));
+                return true;
+            }
+            return false;
         }
 
         boolean json(int status, JsonNode body) {
+            if (lost()) {
+                return true;
+            }
             response.setStatus(status);
             response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
             Content.Sink.write(response, true, body.toString(), callback);
@@ -893,12 +967,18 @@ public final class WrennTestServer implements AutoCloseable {
         }
 
         boolean empty(int status) {
+            if (lost()) {
+                return true;
+            }
             response.setStatus(status);
             callback.succeeded();
             return true;
         }
 
         boolean error(ApiError e) {
+            if (lost()) {
+                return true;
+            }
             return WrennTestServer.this.error(response, callback, e, requestId);
         }
 
@@ -956,26 +1036,34 @@ public final class WrennTestServer implements AutoCloseable {
                 : Base64.getEncoder().encodeToString(bytes);
     }
 
-    /** Reads a whole output pipe on its own thread, so a chatty process never blocks on a full pipe. */
-    private static final class Collector {
-        private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        private final Thread thread;
+    /** Keeps all the output of a foreground exec, and its exit code once its pipes have closed. */
+    private static final class Collector implements LocalProcess.Subscriber {
+        private final ByteArrayOutputStream stdout = new ByteArrayOutputStream();
+        private final ByteArrayOutputStream stderr = new ByteArrayOutputStream();
+        private final CompletableFuture<Integer> exit = new CompletableFuture<>();
 
-        Collector(InputStream in) {
-            thread = new Thread(() -> {
-                try (in) {
-                    in.transferTo(bytes);
-                } catch (IOException e) {
-                    // The pipe closed with the process; what was read is kept.
-                }
-            });
-            thread.setDaemon(true);
-            thread.start();
+        @Override
+        public void output(String stream, byte[] data, int length) {
+            ByteArrayOutputStream to = stream.equals("stdout") ? stdout : stderr;
+            synchronized (to) {
+                to.write(data, 0, length);
+            }
         }
 
-        byte[] bytes() throws InterruptedException {
-            thread.join();
-            return bytes.toByteArray();
+        @Override
+        public void exited(int exitCode) {
+            exit.complete(exitCode);
+        }
+
+        /** The exit code, or null when the process still runs after this many seconds. */
+        Integer await(int seconds) throws InterruptedException {
+            try {
+                return exit.get(seconds, TimeUnit.SECONDS);
+            } catch (TimeoutException e) {
+                return null;
+            } catch (ExecutionException e) {
+                throw new IllegalStateException(e);
+            }
         }
     }
 }
