@@ -121,7 +121,11 @@ class LocalWrennServerTest {
             assertTrue(process.waitFor(30, TimeUnit.SECONDS), "SIGTERM stops it");
             assertFalse(Files.exists(info), "the info file is removed");
             assertFalse(Files.exists(capsuleDir), "the capsule's directory is removed");
-            assertFalse(ProcessHandle.of(left).map(ProcessHandle::isAlive).orElse(false), "its processes have ended");
+            // Killed before the server exits; the kernel reaps it once its parent, the capsule's
+            // daemon, is gone too, which may take a moment longer.
+            Await.until(
+                    () -> !ProcessHandle.of(left).map(ProcessHandle::isAlive).orElse(false),
+                    "its processes have ended");
         } finally {
             process.destroyForcibly();
             process.waitFor(30, TimeUnit.SECONDS);
