@@ -174,7 +174,7 @@ public final class BackgroundProcesses {
         LOGGER.log(
                 Level.INFO,
                 "Stopping background process {0} in capsule {1}: its start was aborted, and it started all the same",
-                new Object[] {late.pid(), capsuleId});
+                new Object[] {Long.toString(late.pid()), capsuleId});
         new RemoteStop(client, killGrace).stop(capsuleId, late.pid(), note -> LOGGER.info(note));
     }
 

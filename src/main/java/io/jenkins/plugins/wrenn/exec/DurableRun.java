@@ -330,11 +330,6 @@ public final class DurableRun {
 
     void resumeNow() {
         RunState s = state;
-        output.note(Messages.Note_Resuming(
-                Long.toString(s.pid()),
-                s.capsuleId(),
-                Long.toString(s.stdoutOffset()),
-                Long.toString(s.stderrOffset())));
         if (s.pid() <= 0) {
             // The controller restarted before the capsule said the pid: the wrapper is found by
             // its control prefix; not listed, it has ended (or never started), and the files say which.
@@ -355,6 +350,12 @@ public final class DurableRun {
                 onState.accept(state);
             }
         }
+        s = state;
+        output.note(Messages.Note_Resuming(
+                Long.toString(s.pid()),
+                s.capsuleId(),
+                Long.toString(s.stdoutOffset()),
+                Long.toString(s.stderrOffset())));
         scheduleCheck();
         scheduleDeadline();
         follow(true);
