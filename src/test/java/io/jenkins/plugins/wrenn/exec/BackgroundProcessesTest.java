@@ -241,7 +241,8 @@ class BackgroundProcessesTest {
         BackgroundProcess q =
                 background.start(spec(id, "sleep 60 & echo $! >kid3; echo up; wait", "killed", "up", null), new Log());
         long kid3 = DurableExecutionTest.pidsIn(server, id, "kid3").getFirst();
-        assertEquals(BackgroundProcesses.Killed.ENDED, background.kill(id, "killed", Signal.SIGTERM, null));
+        // Sent; whether the group is gone within the grace period depends on how fast the daemon reaps it.
+        assertNotEquals(BackgroundProcesses.Killed.NOT_RUNNING, background.kill(id, "killed", Signal.SIGTERM, null));
         Await.until(() -> !DurableExecutionTest.running(kid3), "wrennKill to reach its child");
         Await.until(() -> server.processes(id).stream().noneMatch(r -> r.pid() == q.pid()), "the process to end");
     }
