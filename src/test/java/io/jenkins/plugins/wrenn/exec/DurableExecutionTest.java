@@ -237,14 +237,21 @@ class DurableExecutionTest {
     void everyExitCodeArrivesAsShReportsItLiveAndThroughTheFollower() throws Exception {
         String id = server.createCapsule();
         // 147 to 150 as codes are SIGSTOP, SIGTSTP, SIGTTIN and SIGTTOU plus 128: nothing stops.
-        for (int code : new int[] {0, 1, 126, 127, 128, 129, 130, 137, 143, 145, 147, 150, 192, 255}) {
-            ExecOutcome live =
-                    await(engine.start(ExecutionSpec.of(id, Command.shell("exit " + code)), new Log(), null));
-            assertEquals(code, live.exitCode(), "live, exit " + code);
+        int[] codes = {0, 1, 126, 127, 128, 129, 130, 137, 143, 145, 147, 150, 192, 255};
+        // Live: all at once (a run waits without a thread, and each has its own stream).
+        List<DurableRun> live = new ArrayList<>();
+        for (int code : codes) {
+            live.add(engine.start(ExecutionSpec.of(id, Command.shell("exit " + code)), new Log(), null));
+        }
+        for (int i = 0; i < codes.length; i++) {
+            assertEquals(codes[i], await(live.get(i)).exitCode(), "live, exit " + codes[i]);
+        }
+        // Through the follower: one at a time, as the cut is the next stream's.
+        for (int code : codes) {
             server.dropNextStreamAfter(1);
             Log log = new Log();
             ExecOutcome followed = await(
-                    engine.start(ExecutionSpec.of(id, Command.shell("echo a; sleep 0.3; exit " + code)), log, null));
+                    engine.start(ExecutionSpec.of(id, Command.shell("echo a; sleep 0.1; exit " + code)), log, null));
             assertTrue(log.text().contains("the output stream was cut"), log.text());
             assertEquals(code, followed.exitCode(), "through the follower, exit " + code);
         }
@@ -508,7 +515,7 @@ class DurableExecutionTest {
     void aStopWhileTheStreamIsStillOpeningStartsNothing() throws Exception {
         String id = server.createCapsule();
         // The upgrade outlasts the stop's wait for a pid (the 1 s grace here).
-        server.delayNext("GET", ".*/" + id + "/exec/stream", Duration.ofSeconds(3));
+        server.delayNext("GET", ".*/" + id + "/exec/stream", Duration.ofSeconds(2));
         Log log = new Log();
         DurableRun run = engine.start(shell(id, "sleep 30"), log, null);
         Thread.sleep(200);
@@ -516,7 +523,7 @@ class DurableExecutionTest {
         assertThrows(CancellationException.class, () -> run.outcome().get(5, TimeUnit.SECONDS));
         assertTrue(log.text().contains("[wrenn] the command had not started; nothing is left running"), log.text());
         // Past the delayed upgrade: a start sent then would have left the command running unseen.
-        Thread.sleep(4000);
+        Thread.sleep(2500);
         assertTrue(server.processes(id).isEmpty(), "the command started after its stop");
     }
 
@@ -559,13 +566,13 @@ class DurableExecutionTest {
         String id = server.createCapsule();
         // The capsule check (after 500 ms) finds the capsule paused while the upgrade still waits;
         // by the time the upgrade is done, the capsule runs again and would take the start.
-        server.delayNext("GET", ".*/" + id + "/exec/stream", Duration.ofSeconds(3));
+        server.delayNext("GET", ".*/" + id + "/exec/stream", Duration.ofMillis(1500));
         server.setStatus(id, "paused");
         DurableRun run = engine.start(shell(id, "sleep 30"), new Log(), null);
         ExecutionFailure e = failure(run);
         assertEquals(ExecutionFailure.Reason.CAPSULE_NOT_RUNNING, e.reason(), e.getMessage());
         server.setStatus(id, "running");
-        Thread.sleep(4000);
+        Thread.sleep(2000);
         assertTrue(server.processes(id).isEmpty(), "the command started after its run had failed");
     }
 
@@ -1057,7 +1064,7 @@ class DurableExecutionTest {
                 DurableExecution slow =
                         new DurableExecution(keepingAlive, KEY, Duration.ofSeconds(1), null, StderrMarker.NONE)) {
             long t0 = System.nanoTime();
-            ExecOutcome out = await(slow.start(shell(id, "echo one; sleep 8; echo two; exit 5"), log, null));
+            ExecOutcome out = await(slow.start(shell(id, "echo one; sleep 4; echo two; exit 5"), log, null));
             long seconds = (System.nanoTime() - t0) / 1_000_000_000L;
             assertEquals(5, out.exitCode());
             assertTrue(log.text().contains("not even an answer to a keep-alive ping"), log.text());

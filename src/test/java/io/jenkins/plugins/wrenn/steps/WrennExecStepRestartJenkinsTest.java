@@ -142,7 +142,7 @@ class WrennExecStepRestartJenkinsTest {
                     echo "code=${code}"
                     """.replace("NUMBERED", NUMBERED));
             // The command runs at once; its pid comes back only after the restart has come.
-            server.delayNextStartReply(Duration.ofSeconds(60));
+            server.delayNextStartReply(Duration.ofSeconds(20));
             WorkflowRun b = job.scheduleBuild2(0).waitForStart();
             Await.until(() -> !server.processes(capsule).isEmpty(), "the command to run");
         });
