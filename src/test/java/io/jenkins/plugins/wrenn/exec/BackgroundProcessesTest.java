@@ -211,7 +211,9 @@ class BackgroundProcessesTest {
     @Test
     void stopEndsEvenAProcessThatIgnoresSigterm() throws Exception {
         String id = server.createCapsule();
-        BackgroundProcess p = background.start(spec(id, "trap '' TERM; exec sleep 60", null, null, null), new Log());
+        // Ready once the trap is set: a stop before it would end the process with SIGTERM alone.
+        BackgroundProcess p =
+                background.start(spec(id, "trap '' TERM; echo up; exec sleep 60", null, "up", null), new Log());
         Log log = new Log();
         background.stop(id, p.pid(), log);
         Await.until(() -> server.processes(id).isEmpty(), "the process to be killed");
