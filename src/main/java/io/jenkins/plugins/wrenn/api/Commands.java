@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -78,15 +79,33 @@ public final class Commands {
                 "start background process",
                 id,
                 transport.post(Transport.capsulePath(id) + "/exec", execBody(request), transport.requestTimeout()),
-                in -> {
-                    JsonNode node = Transport.JSON.readTree(in);
-                    if (!node.path("pid").canConvertToLong()) {
-                        throw new IOException("no pid in the answer");
-                    }
-                    return new BackgroundProcess(
-                            node.path("pid").asLong(), node.path("tag").asText(null));
-                },
+                Commands::backgroundProcess,
                 false);
+    }
+
+    /**
+     * {@link #startBackground} without waiting: an interrupt of the caller does not cut the
+     * exchange, so a caller that gives up can still learn the pid of a process that started, and
+     * stop it. Completes exceptionally with a {@link WrennApiException} (inside a
+     * {@link java.util.concurrent.CompletionException}); bounded by the request timeout. Sent once.
+     */
+    public CompletableFuture<BackgroundProcess> startBackgroundAsync(String id, ExecRequest request) {
+        if (!request.background()) {
+            throw new IllegalArgumentException("background: use exec for a foreground exec");
+        }
+        return transport.sendAsync(
+                "start background process",
+                id,
+                transport.post(Transport.capsulePath(id) + "/exec", execBody(request), transport.requestTimeout()),
+                Commands::backgroundProcess);
+    }
+
+    private static BackgroundProcess backgroundProcess(InputStream in) throws IOException {
+        JsonNode node = Transport.JSON.readTree(in);
+        if (!node.path("pid").canConvertToLong()) {
+            throw new IOException("no pid in the answer");
+        }
+        return new BackgroundProcess(node.path("pid").asLong(), node.path("tag").asText(null));
     }
 
     private static ObjectNode execBody(ExecRequest request) {

@@ -15,6 +15,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
  * Starts long-running processes in a capsule and leaves them running, and stops them later.
@@ -25,6 +27,8 @@ import java.util.concurrent.TimeoutException;
  * attached, so not a byte of the command's output is missed.
  */
 public final class BackgroundProcesses {
+
+    private static final Logger LOGGER = Logger.getLogger(BackgroundProcesses.class.getName());
 
     private final WrennClient client;
     private final String apiKey;
@@ -67,7 +71,9 @@ public final class BackgroundProcesses {
                 spec.envs(),
                 spec.cwd(),
                 spec.tag(),
-                spec.credentialsName());
+                null,
+                spec.credentialsName(),
+                late -> stopLate(spec.capsuleId(), late));
         BackgroundProcess p = gated.process();
         output.note(Messages.Note_StartedWaiting(
                 Long.toString(p.pid()),
@@ -90,13 +96,27 @@ public final class BackgroundProcesses {
         }
     }
 
+    /** What a {@link #kill} found. */
+    public enum Killed {
+        /** The process had already ended: nothing got the signal. */
+        NOT_RUNNING,
+        /** The signal was sent, and the process and all its group have ended since. */
+        ENDED,
+        /**
+         * The signal was sent, and the process or its group still runs after the grace period (it
+         * ignores SIGTERM, say): it is not stopped, and whoever stops leftovers must still do so.
+         */
+        STILL_RUNNING
+    }
+
     /**
      * Sends a signal to a process by pid or tag, and to every process in its process group (the
-     * process and what it started), on every server generation.
+     * process and what it started), on every server generation, and waits up to the grace period
+     * for them to end.
      *
-     * @return false when the process had already ended (the capsule exists but the process does not)
+     * @return whether the process had already ended, has ended since, or still runs
      */
-    public boolean kill(String capsuleId, String selector, Signal signal, String credentialsName)
+    public Killed kill(String capsuleId, String selector, Signal signal, String credentialsName)
             throws ExecutionFailure, InterruptedException {
         String word = signal == Signal.SIGKILL ? "KILL" : "TERM";
         try {
@@ -108,10 +128,11 @@ public final class BackgroundProcesses {
                         .findFirst()
                         .orElse(null);
             }
-            if (group != null
-                    && StopScript.send(client, capsuleId, word, Duration.ZERO, group)
-                            .sent()) {
-                return true;
+            if (group != null) {
+                StopScript.Result r = StopScript.send(client, capsuleId, word, killGrace, group);
+                if (r.sent()) {
+                    return r.found() == StopScript.Found.GONE ? Killed.ENDED : Killed.STILL_RUNNING;
+                }
             }
         } catch (WrennApiException e) {
             if (e.kind() != WrennApiException.Kind.NOT_FOUND) {
@@ -120,7 +141,7 @@ public final class BackgroundProcesses {
         }
         // Nothing to signal: the process or the capsule is gone; only the second is a failure.
         ApiFailures.checkRunning(client, capsuleId, credentialsName);
-        return false;
+        return Killed.NOT_RUNNING;
     }
 
     /** SIGTERM, then SIGKILL after the grace period, to the process's group; for processes a build leaves behind. */
@@ -129,21 +150,32 @@ public final class BackgroundProcesses {
         new RemoteStop(client, killGrace).stop(capsuleId, pid, output::note);
     }
 
-    /** A process started without a gate, still through {@code gate.sh} (with none): for its process group. */
+    /**
+     * A process started without a gate, still through {@code gate.sh} (with none): for its process
+     * group. An interrupt (an abort) while its start is under way does not leave it running unknown:
+     * once the capsule says its pid, it is stopped.
+     */
     private BackgroundProcess launch(BackgroundSpec spec) throws ExecutionFailure, InterruptedException {
-        try {
-            return client.commands()
-                    .startBackground(
-                            spec.capsuleId(),
-                            ExecRequest.background(
-                                    "/bin/sh",
-                                    GatedProcess.gated(null, "", spec.command()),
-                                    spec.tag(),
-                                    GatedProcess.forScripts(spec.envs()),
-                                    spec.cwd()));
-        } catch (WrennApiException e) {
-            throw ApiFailures.of(client, spec.capsuleId(), spec.credentialsName(), e);
-        }
+        return GatedProcess.startSeenThrough(
+                client,
+                spec.capsuleId(),
+                ExecRequest.background(
+                        "/bin/sh",
+                        GatedProcess.gated(null, "", spec.command()),
+                        spec.tag(),
+                        GatedProcess.forScripts(spec.envs()),
+                        spec.cwd()),
+                spec.credentialsName(),
+                late -> stopLate(spec.capsuleId(), late));
+    }
+
+    /** Stops a process whose start an abort gave up on, which the capsule started all the same. */
+    private void stopLate(String capsuleId, BackgroundProcess late) {
+        LOGGER.log(
+                Level.INFO,
+                "Stopping background process {0} in capsule {1}: its start was aborted, and it started all the same",
+                new Object[] {Long.toString(late.pid()), capsuleId});
+        new RemoteStop(client, killGrace).stop(capsuleId, late.pid(), note -> LOGGER.info(note));
     }
 
     private boolean awaitReady(BackgroundSpec spec, BackgroundProcess p, ReadinessWatch watch, ProcessStream stream)

@@ -83,10 +83,12 @@ public record BuildStepCommand(
             run = Command.shell(command);
         } else {
             String program = expanded(expand, command);
-            // Split as written, then expanded: a value with line breaks stays one argument.
+            // Split as written, then expanded: a value with line breaks stays one argument. The log
+            // shows it as written: an expanded value may be a secret.
             run = Command.program(
-                    program == null ? "" : program.strip(),
-                    lines(args).stream().map(expand).toList());
+                            program == null ? "" : program.strip(),
+                            lines(args).stream().map(expand).toList())
+                    .asWritten(command.strip(), lines(args));
         }
         // Parsed as written, then only the values expanded: a value with line breaks can add no
         // variable (PATH, LD_PRELOAD, PERL5OPT, ...), and no name is a parameter's to choose.

@@ -44,12 +44,23 @@ public final class DurableExecution implements AutoCloseable {
      */
     static final Duration CAPSULE_CHECK_DELAY = Duration.ofMillis(500);
 
+    /** How long after SIGKILL a stop still waits for the command's processes to go, unless a test chooses otherwise. */
+    static final Duration DEFAULT_KILL_WAIT = Duration.ofSeconds(5);
+
+    /**
+     * What a whole stop may take beyond its grace period and its wait after SIGKILL: its requests,
+     * the wait for a pid not yet reported, and the wait for the wrapper.
+     */
+    static final Duration STOP_SLACK = Duration.ofSeconds(10);
+
     /** How long finished runs' control files wait for a later run in the same capsule to remove them. */
     static final Duration CLEANUP_DELAY = Duration.ofSeconds(2);
 
     final WrennClient client;
     final String apiKey;
     final Duration killGrace;
+    final Duration killWait;
+    final Duration stopDeadline;
     final Duration pingInterval;
     final StderrMarker stderrMarker;
     final ScheduledExecutorService timer;
@@ -81,9 +92,36 @@ public final class DurableExecution implements AutoCloseable {
      */
     public DurableExecution(
             WrennClient client, String apiKey, Duration killGrace, Duration pingInterval, StderrMarker stderrMarker) {
+        this(
+                client,
+                apiKey,
+                killGrace,
+                DEFAULT_KILL_WAIT,
+                killGrace.plus(DEFAULT_KILL_WAIT).plus(STOP_SLACK),
+                pingInterval,
+                stderrMarker);
+    }
+
+    /**
+     * An engine whose stops are timed as given (tests use shorter waits than Jenkins).
+     *
+     * @param killWait how long after SIGKILL a stop still waits for the command's processes to go
+     * @param stopDeadline how long a whole stop may take: then it ends, saying that it could not
+     *     confirm the stop, whatever the server still does
+     */
+    DurableExecution(
+            WrennClient client,
+            String apiKey,
+            Duration killGrace,
+            Duration killWait,
+            Duration stopDeadline,
+            Duration pingInterval,
+            StderrMarker stderrMarker) {
         this.client = client;
         this.apiKey = apiKey;
         this.killGrace = killGrace;
+        this.killWait = killWait;
+        this.stopDeadline = stopDeadline;
         this.pingInterval = pingInterval;
         this.stderrMarker = stderrMarker;
         ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(1, r -> {

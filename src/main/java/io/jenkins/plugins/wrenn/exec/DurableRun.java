@@ -21,8 +21,13 @@ import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
  * One command run durably (see {@link DurableExecution}).
@@ -56,8 +61,11 @@ public final class DurableRun {
     /** How often at most a run reports advancing output as a state worth saving. */
     private static final Duration SAVE_EVERY = Duration.ofSeconds(10);
 
-    /** How long after SIGKILL a stop still waits for the process to go. */
-    private static final Duration KILL_WAIT = Duration.ofSeconds(5);
+    /**
+     * The gate of a run started behind one ({@code envs} or {@code cwd}), next to its control
+     * files: a follower after a controller restart can open it (see {@code follower.sh}).
+     */
+    static final String GATE_SUFFIX = ".gate";
 
     /**
      * How long a stop waits for the wrapper to end by itself once its command is gone: it only
@@ -75,6 +83,8 @@ public final class DurableRun {
 
     private static final SecureRandom RANDOM = new SecureRandom();
 
+    private static final Logger LOGGER = Logger.getLogger(DurableRun.class.getName());
+
     private final DurableExecution engine;
     private final WrennClient client;
     private final LogOutput output;
@@ -88,6 +98,16 @@ public final class DurableRun {
 
     private volatile boolean following;
     private volatile boolean stopping;
+    /**
+     * A gated start's process: completes with the wrapper's pid once the capsule reported it, or
+     * with 0 when nothing was started; null for a run started over a stream.
+     */
+    private volatile CompletableFuture<Long> launch;
+    /** Whether the command may run already: its stream's start went out, or its gate was opened. */
+    private volatile boolean mayRun;
+    /** Whether the stop found the start still unanswered, and left its process to the start to stop. */
+    private volatile boolean withheld;
+
     private volatile CompletableFuture<StopResult> stopped;
     private volatile ExecutionFailure refusal;
     private volatile ScheduledFuture<?> pings;
@@ -198,12 +218,19 @@ public final class DurableRun {
                 scheduleCheck();
                 scheduleDeadline();
             } else {
+                CompletableFuture<Long> launched = new CompletableFuture<>();
+                launch = launched;
                 scheduleCheck();
                 scheduleDeadline();
-                engine.opening(() -> {
-                    startGated(spec, wrapper);
-                    return null;
-                });
+                try {
+                    engine.opening(() -> {
+                        startGated(spec, wrapper, launched);
+                        return null;
+                    });
+                } finally {
+                    // Nothing was started when it failed before the capsule said a pid.
+                    launched.complete(0L);
+                }
             }
         } catch (WrennApiException e) {
             fail(ApiFailures.of(client, state.capsuleId(), state.credentialsName(), e));
@@ -231,9 +258,16 @@ public final class DurableRun {
 
     /**
      * A command with envs or a cwd: started in the background, its wrapper at once and the command
-     * behind a gate, then attached. The wrapper is the background process (its pid the run's).
+     * behind a gate, then attached. The wrapper is the background process (its pid the run's). The
+     * gate opens only if no stop came and the run has not failed meanwhile (the decision and a
+     * stop's start are mutually exclusive); else it stays shut and the process is killed.
      */
-    private void startGated(ExecutionSpec spec, Command wrapper) throws ExecutionFailure, InterruptedException {
+    private void startGated(ExecutionSpec spec, Command wrapper, CompletableFuture<Long> launched)
+            throws ExecutionFailure, InterruptedException {
+        if (stopping || outcome.isDone()) {
+            // Stopped, or failed, while waiting for its turn: start nothing.
+            return;
+        }
         GatedProcess gated = GatedProcess.launch(
                 client,
                 spec.capsuleId(),
@@ -242,39 +276,89 @@ public final class DurableRun {
                 spec.envs(),
                 spec.cwd(),
                 null,
-                spec.credentialsName());
+                state.controlPrefix() + GATE_SUFFIX,
+                spec.credentialsName(),
+                late -> killUnopened());
         tracker.onStart(gated.process().pid());
+        launched.complete(gated.process().pid());
         boolean opened = false;
         try {
-            open(gated.attach(tracker));
-            gated.open();
-            opened = true;
+            if (gateMayOpen()) {
+                open(gated.attach(tracker));
+                if (gateMayOpen()) {
+                    mayRun = true;
+                    gated.open();
+                    opened = true;
+                }
+            }
         } finally {
-            if (!opened) {
+            if (!opened && !mayRun) {
                 ProcessStream s = stream;
                 if (s != null) {
                     s.close();
                 }
+                killUnopened();
+            } else if (!opened) {
+                // The gate may be open: stopped as any started command.
                 stopCommand(spec.capsuleId(), gated.process().pid());
             }
         }
     }
 
+    /** Whether the gate may open: no stop has begun, and the run has not ended. */
+    private synchronized boolean gateMayOpen() {
+        return !stopping && !outcome.isDone() && refusal == null;
+    }
+
+    /**
+     * Kills a gated start whose gate never opened: its command never ran, so SIGKILL at once (to
+     * the shell waiting at the gate; the wrapper then ends by itself). Says nothing in the log: the
+     * stop or the failure that kept the gate shut has said what happened.
+     */
+    private void killUnopened() {
+        try {
+            StopScript.send(client, state.capsuleId(), "KILL", engine.killWait, state.controlPrefix());
+        } catch (WrennApiException | InterruptedException e) {
+            LOGGER.log(
+                    Level.WARNING,
+                    "Could not stop the process of a command that never started in capsule " + state.capsuleId()
+                            + "; it waits at its gate, " + state.controlPrefix() + GATE_SUFFIX,
+                    e);
+        }
+        engine.removeLater(state.capsuleId(), state.controlPrefix());
+    }
+
     void resumeNow() {
         RunState s = state;
+        if (s.pid() <= 0) {
+            // The controller restarted before the capsule said the pid: the wrapper is found by
+            // its control prefix; not listed, it has ended (or never started), and the files say which.
+            long pid;
+            try {
+                pid = wrapperByControlPrefix(s.capsuleId(), engine.killGrace);
+            } catch (InterruptedException e) {
+                fail(unexpected(e));
+                return;
+            }
+            if (pid < 0) {
+                fail(new ExecutionFailure(
+                        ExecutionFailure.Reason.CONNECTION_LOST, Messages.Failure_PidUnknown(s.capsuleId()), null));
+                return;
+            }
+            state = state.withPid(pid);
+            if (pid > 0 && !engine.detached()) {
+                onState.accept(state);
+            }
+        }
+        s = state;
         output.note(Messages.Note_Resuming(
                 Long.toString(s.pid()),
                 s.capsuleId(),
                 Long.toString(s.stdoutOffset()),
                 Long.toString(s.stderrOffset())));
-        if (s.pid() <= 0) {
-            fail(new ExecutionFailure(
-                    ExecutionFailure.Reason.CONNECTION_LOST, Messages.Failure_PidUnknown(s.capsuleId()), null));
-            return;
-        }
         scheduleCheck();
         scheduleDeadline();
-        follow();
+        follow(true);
     }
 
     private void open(ProcessStream opened) {
@@ -337,7 +421,7 @@ public final class DurableRun {
                     Long.toString(s.pid()),
                     Long.toString(s.stdoutOffset()),
                     Long.toString(s.stderrOffset())));
-            Thread.ofVirtual().name("Wrenn follow in " + s.capsuleId()).start(this::follow);
+            Thread.ofVirtual().name("Wrenn follow in " + s.capsuleId()).start(() -> follow(false));
             return;
         }
         fail(
@@ -346,29 +430,34 @@ public final class DurableRun {
                         : ApiFailures.of(client, state.capsuleId(), state.credentialsName(), api));
     }
 
-    /** Starts the follower from the current offsets; its output continues the log. */
-    private void follow() {
+    /**
+     * Starts the follower from the current offsets; its output continues the log.
+     *
+     * @param resumed after a controller restart: a gate the restart left shut is opened first (the
+     *     command was meant to run, and its output is in the files whenever it starts)
+     */
+    private void follow(boolean resumed) {
         following = true;
         RunState s = state;
+        List<String> args = new ArrayList<>(List.of(
+                "-c",
+                CapsuleScripts.FOLLOWER,
+                "wrenn-follow",
+                s.controlPrefix(),
+                Long.toString(Math.max(0, s.pid())),
+                Long.toString(s.stdoutOffset()),
+                Long.toString(s.stderrOffset())));
+        if (resumed) {
+            args.add("open");
+        }
         try {
-            open(engine.opening(() -> client.commands().stream(
-                    s.capsuleId(),
-                    "/bin/sh",
-                    List.of(
-                            "-c",
-                            CapsuleScripts.FOLLOWER,
-                            "wrenn-follow",
-                            s.controlPrefix(),
-                            Long.toString(s.pid()),
-                            Long.toString(s.stdoutOffset()),
-                            Long.toString(s.stderrOffset())),
-                    tracker)));
+            open(engine.opening(() -> client.commands().stream(s.capsuleId(), "/bin/sh", args, tracker)));
         } catch (WrennApiException e) {
             if ((e.kind() == WrennApiException.Kind.CONNECTION_LOST
                             || e.kind() == WrennApiException.Kind.CONNECTION_FAILED)
                     && followsWithoutProgress < MAX_FOLLOWS) {
                 followsWithoutProgress++;
-                engine.schedule(() -> Thread.ofVirtual().start(this::follow), Duration.ofSeconds(1));
+                engine.schedule(() -> Thread.ofVirtual().start(() -> follow(resumed)), Duration.ofSeconds(1));
                 return;
             }
             fail(ApiFailures.of(client, s.capsuleId(), s.credentialsName(), e));
@@ -381,7 +470,9 @@ public final class DurableRun {
 
     /**
      * After the follower, or a live stream whose wrapper was killed: reads the exit status the
-     * wrapper left and removes the control files.
+     * wrapper left and removes the control files. Without a status, what of the command may still
+     * run (the wrapper was killed from outside, or never started it) is stopped first, while its
+     * control files still say what to look for: no command runs on unseen.
      *
      * @param live whether the live stream ended the run: without a status the command was then killed
      *     with its wrapper, as the server's -1 says; after a follower no status is a failure
@@ -397,24 +488,42 @@ public final class DurableRun {
                                     List.of("-c", CapsuleScripts.FINISH, "wrenn-finish", s.controlPrefix()),
                                     30));
             String status = r.stdout().strip();
-            if (status.isEmpty() && live) {
+            if (!status.isEmpty()) {
+                // The command's status as sh reports it: its own 0..255, 128+n for a death by signal n.
+                succeed(Integer.parseInt(status));
+                return;
+            }
+            StopScript.Found left = stopLeftovers(s);
+            engine.removeLater(s.capsuleId(), s.controlPrefix());
+            if (live) {
                 succeed(ExecOutcome.KILLED_BY_SIGNAL);
                 return;
             }
-            if (status.isEmpty()) {
-                fail(new ExecutionFailure(
-                        ExecutionFailure.Reason.CONNECTION_LOST,
-                        Messages.Failure_NoExitStatus(s.capsuleId(), Long.toString(s.pid())),
-                        null));
-                return;
-            }
-            // The command's status as sh reports it: its own 0..255, 128+n for a death by signal n.
-            succeed(Integer.parseInt(status));
+            fail(new ExecutionFailure(
+                    ExecutionFailure.Reason.CONNECTION_LOST,
+                    left == StopScript.Found.NEVER
+                            ? Messages.Failure_NeverStarted(s.capsuleId())
+                            : Messages.Failure_NoExitStatus(s.capsuleId(), Long.toString(s.pid())),
+                    null));
         } catch (WrennApiException e) {
             fail(ApiFailures.of(client, s.capsuleId(), s.credentialsName(), e));
         } catch (NumberFormatException | InterruptedException e) {
             fail(unexpected(e));
         }
+    }
+
+    /**
+     * Stops whatever of a run that left no status still runs (SIGTERM, then SIGKILL after the grace
+     * period), and keeps a command that has not started from ever starting.
+     */
+    private StopScript.Found stopLeftovers(RunState s) throws WrennApiException, InterruptedException {
+        StopScript.Found found = StopScript.send(client, s.capsuleId(), "TERM", engine.killGrace, s.controlPrefix())
+                .found();
+        if (found == StopScript.Found.RUNNING) {
+            found = StopScript.send(client, s.capsuleId(), "KILL", engine.killWait, s.controlPrefix())
+                    .found();
+        }
+        return found;
     }
 
     private void succeed(int code) {
@@ -478,13 +587,22 @@ public final class DurableRun {
         cancelTimers();
         CompletableFuture<StopResult> result = new CompletableFuture<>();
         stopped = result;
-        Thread.ofVirtual().name("Wrenn stop in " + state.capsuleId()).start(() -> {
+        // One deadline for the whole stop, whatever its requests meet (a slow or silent server):
+        // then its thread is interrupted, which cuts the request under way, and the stop ends.
+        Object ending0 = new Object();
+        boolean[] over = new boolean[1];
+        Thread stopper = Thread.ofVirtual().unstarted(() -> {
             StopResult r = StopResult.UNCONFIRMED;
             try {
                 r = stopNow();
             } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+                // The deadline passed: not confirmed.
             } finally {
+                synchronized (ending0) {
+                    over[0] = true;
+                }
+                // Cleared after the deadline can no longer interrupt: the notes below must be written.
+                Thread.interrupted();
                 ProcessStream s = stream;
                 if (s != null) {
                     s.close();
@@ -496,6 +614,22 @@ public final class DurableRun {
                 outcome.completeExceptionally(ending);
             }
         });
+        stopper.setName("Wrenn stop in " + state.capsuleId());
+        ScheduledFuture<?> cut = engine.schedule(
+                () -> {
+                    synchronized (ending0) {
+                        if (!over[0]) {
+                            stopper.interrupt();
+                        }
+                    }
+                },
+                engine.stopDeadline);
+        result.whenComplete((r, e) -> {
+            if (cut != null) {
+                cut.cancel(false);
+            }
+        });
+        stopper.start();
         return result;
     }
 
@@ -504,19 +638,39 @@ public final class DurableRun {
         String pid = Long.toString(state.pid());
         boolean known = state.pid() > 0;
         if (r == StopResult.GONE) {
+            if (withheld) {
+                return Messages.Note_StartWithheld();
+            }
             return known ? Messages.Note_StoppedConfirmed(pid) : Messages.Note_NothingStarted();
         }
         return known
                 ? Messages.Note_StopUnconfirmed(
-                        pid,
-                        Messages.Note_NoAnswerWithin(
-                                Long.toString(engine.killGrace.plus(KILL_WAIT).toSeconds())))
+                        pid, Messages.Note_NoAnswerWithin(Long.toString(engine.stopDeadline.toSeconds())))
                 : Messages.Note_StartUnconfirmed();
     }
 
     private StopResult stopNow() throws InterruptedException {
-        long pid = state.pid() > 0 ? state.pid() : output.awaitPid(engine.killGrace);
         String capsuleId = state.capsuleId();
+        CompletableFuture<Long> launched = launch;
+        if (state.pid() <= 0 && launched != null) {
+            // A gated start: its gate stays shut now, and the start kills its process itself.
+            long pid = awaitLaunch(launched);
+            if (pid == 0) {
+                return StopResult.GONE;
+            }
+            if (pid < 0) {
+                // Its start is unanswered still: stopped now if the capsule lists it already; if not,
+                // the start stops it once the capsule answers. Either way the command never runs.
+                pid = wrapperByControlPrefix(capsuleId, engine.killGrace);
+                if (pid <= 0) {
+                    withheld = true;
+                    return StopResult.GONE;
+                }
+                state = state.withPid(pid);
+            }
+            return stopCommand(capsuleId, pid);
+        }
+        long pid = state.pid() > 0 ? state.pid() : output.awaitPid(engine.killGrace);
         if (pid <= 0) {
             // No process was reported. A stream still opening is given up, which before its
             // start goes out starts nothing.
@@ -535,6 +689,17 @@ public final class DurableRun {
         return stopCommand(capsuleId, pid);
     }
 
+    /** The pid a gated start's capsule reported, 0 when nothing started, -1 when it has not answered within the grace period. */
+    private long awaitLaunch(CompletableFuture<Long> launched) throws InterruptedException {
+        try {
+            return launched.get(engine.killGrace.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            return 0;
+        } catch (TimeoutException e) {
+            return -1;
+        }
+    }
+
     /**
      * Stops the command of the wrapper with this pid: SIGTERM to the command and every process that
      * carries its {@code WRENN_RUN}, then SIGKILL once the grace period is over (both through
@@ -548,7 +713,8 @@ public final class DurableRun {
                 stopCommandOnly(capsuleId, "TERM", engine.killGrace, pid).settled();
         if (!commandGone) {
             output.note(Messages.Note_SigkillAfterGrace(pid, Long.toString(engine.killGrace.toSeconds())));
-            commandGone = stopCommandOnly(capsuleId, "KILL", KILL_WAIT, pid).settled();
+            commandGone =
+                    stopCommandOnly(capsuleId, "KILL", engine.killWait, pid).settled();
         }
         if (commandGone && awaitGone(capsuleId, wrapperPid, WRAPPER_WAIT)) {
             return StopResult.GONE;
@@ -672,19 +838,7 @@ public final class DurableRun {
             idleTimeoutSec = ApiFailures.checkRunning(client, state.capsuleId(), state.credentialsName())
                     .timeoutSec();
         } catch (ExecutionFailure e) {
-            if (state.pid() <= 0 && REFUSALS.contains(e.reason())) {
-                refusal = e;
-                ProcessStream s = stream;
-                if (s != null) {
-                    s.close();
-                } else {
-                    fail(e);
-                    CompletableFuture<ProcessStream> o = opening;
-                    if (o != null) {
-                        // Before its start went out, the opening is given up; after, open() closes it.
-                        o.cancel(true);
-                    }
-                }
+            if (REFUSALS.contains(e.reason()) && refuse(e)) {
                 return;
             }
             idleTimeoutSec = null;
@@ -707,6 +861,30 @@ public final class DurableRun {
             // The run ended while the pings were being set up; cancelTimers() may have missed them.
             cancelTimers();
         }
+    }
+
+    /**
+     * Ends a run whose command has not been let run yet with the capsule's refusal; false when it
+     * may run already (its stream then reports what the capsule does to it). Decided under the same
+     * lock as a gate's opening.
+     */
+    private synchronized boolean refuse(ExecutionFailure e) {
+        if (mayRun || state.pid() > 0 && launch == null) {
+            return false;
+        }
+        refusal = e;
+        ProcessStream s = stream;
+        if (s != null) {
+            s.close();
+        } else {
+            fail(e);
+            CompletableFuture<ProcessStream> o = opening;
+            if (o != null) {
+                // Before its start went out, the opening is given up; after, open() closes it.
+                o.cancel(true);
+            }
+        }
+        return true;
     }
 
     private void ping() {

@@ -13,6 +13,10 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.function.Consumer;
 
 /**
  * A command started as a background process that waits behind a gate ({@code gate.sh}): a tiny
@@ -47,6 +51,10 @@ final class GatedProcess {
      * @param around what runs the gated command, itself not gated (the wrapper of a durable run), or
      *     null: then the background process is the gate and then the command
      * @param tag the tag to give the process, or null for one of the form {@code wrenn-1a2b3c4d}
+     * @param gate the gate's file name in the capsule's temporary directory, or null for one made
+     *     from the tag
+     * @param ifInterrupted what stops the process when an interrupt ended the wait for its start:
+     *     it may run all the same, and it is handed over once the capsule has said its pid
      */
     static GatedProcess launch(
             WrennClient client,
@@ -56,23 +64,53 @@ final class GatedProcess {
             Map<String, String> envs,
             String cwd,
             String tag,
-            String credentialsName)
+            String gate,
+            String credentialsName,
+            Consumer<BackgroundProcess> ifInterrupted)
             throws ExecutionFailure, InterruptedException {
         String name = tag != null ? tag : "wrenn-" + HexFormat.of().toHexDigits(RANDOM.nextInt());
-        String gate = ".wrenn-start-" + name.replaceAll("[^A-Za-z0-9_.-]", "_");
+        String gateName = gate != null ? gate : ".wrenn-start-" + name.replaceAll("[^A-Za-z0-9_.-]", "_");
+        BackgroundProcess p = startSeenThrough(
+                client,
+                capsuleId,
+                ExecRequest.background(
+                        around == null ? "/bin/sh" : around.program(),
+                        gated(around, gateName, command),
+                        name,
+                        forScripts(envs),
+                        cwd),
+                credentialsName,
+                ifInterrupted);
+        return new GatedProcess(client, capsuleId, credentialsName, p, gateName);
+    }
+
+    /**
+     * Starts a background process and sees its start through: an interrupt ends the wait, but not
+     * the exchange, whose answer (bounded by the request timeout) hands a process that started to
+     * {@code ifInterrupted}, so that no process runs that nobody knows of.
+     */
+    static BackgroundProcess startSeenThrough(
+            WrennClient client,
+            String capsuleId,
+            ExecRequest request,
+            String credentialsName,
+            Consumer<BackgroundProcess> ifInterrupted)
+            throws ExecutionFailure, InterruptedException {
+        CompletableFuture<BackgroundProcess> started = client.commands().startBackgroundAsync(capsuleId, request);
         try {
-            BackgroundProcess p = client.commands()
-                    .startBackground(
-                            capsuleId,
-                            ExecRequest.background(
-                                    around == null ? "/bin/sh" : around.program(),
-                                    gated(around, gate, command),
-                                    name,
-                                    forScripts(envs),
-                                    cwd));
-            return new GatedProcess(client, capsuleId, credentialsName, p, gate);
-        } catch (WrennApiException e) {
-            throw ApiFailures.of(client, capsuleId, credentialsName, e);
+            return started.get();
+        } catch (InterruptedException e) {
+            started.thenAccept(p -> Thread.ofVirtual()
+                    .name("Wrenn stop of a late start in " + capsuleId)
+                    .start(() -> ifInterrupted.accept(p)));
+            throw e;
+        } catch (ExecutionException e) {
+            Throwable cause =
+                    e.getCause() instanceof CompletionException c && c.getCause() != null ? c.getCause() : e.getCause();
+            if (cause instanceof WrennApiException api) {
+                throw ApiFailures.of(client, capsuleId, credentialsName, api);
+            }
+            throw new ExecutionFailure(ExecutionFailure.Reason.UNEXPECTED, Messages.Failure_Unexpected(cause), cause);
         }
     }
 

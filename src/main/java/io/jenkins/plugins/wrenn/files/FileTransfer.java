@@ -48,8 +48,11 @@ public final class FileTransfer {
             + "tar -x -o -f \"$2\" -C \"$1\"; rc=$?\n"
             + "rm -f -- \"$2\"\n"
             + "exit $rc\n";
-    private static final String LIST =
-            "cd -- \"$1\" 2>/dev/null || exit " + NO_DIRECTORY + "\n" + "find . \\( -type f -o -type l \\) -print0\n";
+    /** Prints the capsule's temporary directory (where the transfer's own files go), then the files. */
+    private static final String LIST = "cd -- \"$1\" 2>/dev/null || exit " + NO_DIRECTORY + "\n"
+            + "printf '%s\\0' \"${TMPDIR:-/tmp}\"\n"
+            + "find . \\( -type f -o -type l \\) -print0\n";
+
     private static final String PACK = "cd -- \"$1\" 2>/dev/null || exit " + NO_DIRECTORY + "\n"
             + "tar -c -f \"$2\" -T \"$3\"; rc=$?\n"
             + "rm -f -- \"$3\"\n"
@@ -171,7 +174,10 @@ public final class FileTransfer {
                     + " (exit code " + listed.exitCode() + "): " + said(listed));
         }
         List<String> selected = new ArrayList<>();
-        for (String name : listed.stdout().split("\0")) {
+        String[] listing = listed.stdout().split("\0");
+        String tmp = temporaryDirectory(listing[0]);
+        for (int i = 1; i < listing.length; i++) {
+            String name = listing[i];
             if (name.isEmpty()) {
                 continue;
             }
@@ -191,8 +197,8 @@ public final class FileTransfer {
                     allowEmpty);
         }
         String random = random();
-        String list = "/tmp/.wrenn-get-" + random + ".list";
-        String archive = "/tmp/.wrenn-get-" + random + ".tar";
+        String list = tmp + "/.wrenn-get-" + random + ".list";
+        String archive = tmp + "/.wrenn-get-" + random + ".tar";
         try {
             byte[] names = (String.join("\n", selected) + "\n").getBytes(StandardCharsets.UTF_8);
             try {
@@ -200,7 +206,7 @@ public final class FileTransfer {
             } catch (WrennApiException e) {
                 // A full disk leaves what was written of it.
                 removeQuietly(list);
-                throw failure("prepare the transfer from " + from, "/tmp", e, true);
+                throw failure("prepare the transfer from " + from, tmp, e, true);
             }
             ExecResult packed = run(PACK, from, archive, list);
             if (packed.exitCode() != 0) {
@@ -212,6 +218,18 @@ public final class FileTransfer {
         } finally {
             removeQuietly(archive);
         }
+    }
+
+    /**
+     * The capsule's temporary directory as its shell names it ({@code TMPDIR}, else {@code /tmp}),
+     * as the other scripts use it; {@code /tmp} when that is not an absolute path.
+     */
+    static String temporaryDirectory(String said) {
+        String dir = said.strip();
+        while (dir.length() > 1 && dir.endsWith("/")) {
+            dir = dir.substring(0, dir.length() - 1);
+        }
+        return dir.startsWith("/") && !dir.contains("\n") ? dir : "/tmp";
     }
 
     private Summary receive(

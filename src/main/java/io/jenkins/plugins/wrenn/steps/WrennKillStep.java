@@ -12,6 +12,7 @@ import io.jenkins.plugins.wrenn.FormChecks;
 import io.jenkins.plugins.wrenn.WrennConnection;
 import io.jenkins.plugins.wrenn.WrennCredentials;
 import io.jenkins.plugins.wrenn.api.Signal;
+import io.jenkins.plugins.wrenn.exec.BackgroundProcesses;
 import io.jenkins.plugins.wrenn.exec.ExecutionFailure;
 import java.util.Locale;
 import java.util.Map;
@@ -147,19 +148,24 @@ public class WrennKillStep extends Step {
             WrennCapsuleContext.Target target =
                     WrennCapsuleContext.target(getContext(), step.capsule, step.credentialsId);
             String capsule = target.capsule();
-            boolean signalled;
+            BackgroundProcesses.Killed killed;
             try (WrennConnection connection = WrennConnection.forBuild(target.credentialsId(), run)) {
-                signalled =
-                        connection.backgroundProcesses().kill(capsule, selector, signal, connection.credentialsId());
+                killed = connection.backgroundProcesses().kill(capsule, selector, signal, connection.credentialsId());
             } catch (ExecutionFailure e) {
                 throw new AbortException(e.getMessage());
             }
-            BackgroundProcessesAction.of(run).stopped(capsule, selector);
-            if (signalled) {
-                listener.getLogger().println(Messages.WrennKillStep_Sent(signal, selector, capsule));
-            } else if (step.failIfNotRunning) {
-                throw new AbortException(Messages.WrennKillStep_NotRunning(selector, capsule));
+            boolean signalled = killed != BackgroundProcesses.Killed.NOT_RUNNING;
+            if (killed == BackgroundProcesses.Killed.STILL_RUNNING) {
+                // Not stopped: the build-end cleanup still stops it, with SIGKILL if SIGTERM is not enough.
+                listener.getLogger().println(Messages.WrennKillStep_SentStillRunning(signal, selector, capsule));
             } else {
+                BackgroundProcessesAction.of(run).stopped(capsule, selector);
+            }
+            if (killed == BackgroundProcesses.Killed.ENDED) {
+                listener.getLogger().println(Messages.WrennKillStep_Sent(signal, selector, capsule));
+            } else if (!signalled && step.failIfNotRunning) {
+                throw new AbortException(Messages.WrennKillStep_NotRunning(selector, capsule));
+            } else if (!signalled) {
                 listener.getLogger().println(Messages.WrennKillStep_AlreadyEnded(selector, capsule));
             }
             return signalled;

@@ -24,15 +24,26 @@ case $r in
 esac
 n=$2
 shift 2
-old=
-while [ "$n" -gt 0 ]; do
-    old="$old $1.out $1.err $1.pid $1.rc $1.status $1.stop"
-    shift
-    n=$((n - 1))
-done
-# Bare names are relative to the temporary directory, and hold no white space.
-# shellcheck disable=SC2086
-[ -z "$old" ] || (cd "${TMPDIR:-/tmp}" && exec rm -f -- $old)
+# The old prefixes' files, as separate words ("$@" rebuilt in a subshell: no word splitting, no
+# globbing, whatever a name holds); a name that is no control prefix is passed by.
+if [ "$n" -gt 0 ]; then
+    (
+        cd "${TMPDIR:-/tmp}" || exit 0
+        t=$#
+        i=$n
+        for x; do
+            [ "$i" -gt 0 ] || break
+            i=$((i - 1))
+            case ${x##*/} in
+                .wrenn-run-*[!0-9a-f]* | .wrenn-run-) ;;
+                .wrenn-run-*) set -- "$@" "$x.out" "$x.err" "$x.pid" "$x.rc" "$x.status" "$x.stop" "$x.gate" ;;
+            esac
+        done
+        shift "$t"
+        [ "$#" -eq 0 ] || exec rm -f -- "$@"
+    )
+    shift "$n"
+fi
 # A SIGTERM for the wrapper (from a server that signals its pid, or its process group) is not the
 # command's, whose stop is stop.sh's: the wrapper and its helpers outlive it, to report the status.
 trap : TERM

@@ -1,7 +1,7 @@
 package io.jenkins.plugins.wrenn.exec;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -86,9 +86,12 @@ class BackgroundProcessesTest {
                 "port.txt to hold the port");
         assertTrue(server.processes(id).getFirst().isAlive());
 
-        assertTrue(background.kill(id, "web", Signal.SIGTERM, null));
+        assertEquals(BackgroundProcesses.Killed.ENDED, background.kill(id, "web", Signal.SIGTERM, null));
         Await.until(() -> server.processes(id).isEmpty(), "the killed process to end");
-        assertFalse(background.kill(id, "web", Signal.SIGTERM, null), "killing an ended process is not an error");
+        assertEquals(
+                BackgroundProcesses.Killed.NOT_RUNNING,
+                background.kill(id, "web", Signal.SIGTERM, null),
+                "killing an ended process is not an error");
     }
 
     @Test
@@ -106,7 +109,9 @@ class BackgroundProcessesTest {
                     .findFirst()
                     .orElseThrow();
             assertTrue(running.isAlive(), "the process must keep running after the start");
-            assertTrue(background.kill(id, Long.toString(p.pid()), Signal.SIGKILL, null));
+            assertEquals(
+                    BackgroundProcesses.Killed.ENDED,
+                    background.kill(id, Long.toString(p.pid()), Signal.SIGKILL, null));
         }
         Await.until(() -> server.processes(id).isEmpty(), "all processes to end");
     }
@@ -206,7 +211,9 @@ class BackgroundProcessesTest {
     @Test
     void stopEndsEvenAProcessThatIgnoresSigterm() throws Exception {
         String id = server.createCapsule();
-        BackgroundProcess p = background.start(spec(id, "trap '' TERM; exec sleep 60", null, null, null), new Log());
+        // Ready once the trap is set: a stop before it would end the process with SIGTERM alone.
+        BackgroundProcess p =
+                background.start(spec(id, "trap '' TERM; echo up; exec sleep 60", null, "up", null), new Log());
         Log log = new Log();
         background.stop(id, p.pid(), log);
         Await.until(() -> server.processes(id).isEmpty(), "the process to be killed");
@@ -237,9 +244,42 @@ class BackgroundProcessesTest {
         BackgroundProcess q =
                 background.start(spec(id, "sleep 60 & echo $! >kid3; echo up; wait", "killed", "up", null), new Log());
         long kid3 = DurableExecutionTest.pidsIn(server, id, "kid3").getFirst();
-        assertTrue(background.kill(id, "killed", Signal.SIGTERM, null));
+        // Sent; whether the group is gone within the grace period depends on how fast the daemon reaps it.
+        assertNotEquals(BackgroundProcesses.Killed.NOT_RUNNING, background.kill(id, "killed", Signal.SIGTERM, null));
         Await.until(() -> !DurableExecutionTest.running(kid3), "wrennKill to reach its child");
         Await.until(() -> server.processes(id).stream().noneMatch(r -> r.pid() == q.pid()), "the process to end");
+    }
+
+    @Test
+    void aSigtermThatIsIgnoredLeavesTheProcessToBeStoppedStill() throws Exception {
+        String id = server.createCapsule();
+        BackgroundProcess p = background.start(
+                spec(id, "trap '' TERM; echo up; while :; do sleep 0.1; done", "stubborn", "up", null), new Log());
+        assertEquals(BackgroundProcesses.Killed.STILL_RUNNING, background.kill(id, "stubborn", Signal.SIGTERM, null));
+        assertTrue(server.processes(id).stream().anyMatch(r -> r.pid() == p.pid()), "it ignores SIGTERM");
+        // What the build-end cleanup then does: SIGKILL after the grace period.
+        background.stop(id, p.pid(), new Log());
+        Await.until(() -> server.processes(id).isEmpty(), "the process to be stopped");
+    }
+
+    @Test
+    void anAbortWhileABackgroundStartIsUnderWayLeavesNoProcessRunning() throws Exception {
+        String id = server.createCapsule();
+        // The capsule starts the process at once, but its answer comes late: the abort comes first.
+        server.delayNextAnswer("POST", ".*/" + id + "/exec", Duration.ofSeconds(2));
+        CompletableFuture<Throwable> ended = new CompletableFuture<>();
+        Thread starting = Thread.ofVirtual().start(() -> {
+            try {
+                background.start(spec(id, "exec sleep 60", "aborted", null, null), new Log());
+                ended.complete(null);
+            } catch (Throwable t) {
+                ended.complete(t);
+            }
+        });
+        Await.until(() -> !server.processes(id).isEmpty(), "the process to start");
+        starting.interrupt();
+        assertTrue(ended.get(10, TimeUnit.SECONDS) instanceof InterruptedException, "the start gave up");
+        Await.until(() -> server.processes(id).isEmpty(), "the process whose start was aborted to be stopped");
     }
 
     @Test

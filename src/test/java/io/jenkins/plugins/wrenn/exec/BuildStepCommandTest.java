@@ -77,8 +77,41 @@ class BuildStepCommandTest {
     void aProgramAndItsArgumentsAreExpandedEachStayingOneArgument() {
         ExecutionSpec spec =
                 new BuildStepCommand("git", false, "checkout\n$BRANCH\n", null, null, 0).spec("cl-1", build(), EXPAND);
-        assertEquals(Command.program("git", List.of("checkout", INJECTION)), spec.command());
+        assertEquals("git", spec.command().program());
+        assertEquals(List.of("checkout", INJECTION), spec.command().args());
         assertEquals(Map.of(), spec.envs());
+    }
+
+    @Test
+    void theLogShowsAProgramAndItsArgumentsAsWrittenNeverAnExpandedValue() {
+        ExecutionSpec spec = new BuildStepCommand(
+                        "deploy", false, "--key\n$AWS_SECRET_ACCESS_KEY\n--to\n${WORKDIR}", null, null, 0)
+                .spec("cl-1", build(), EXPAND);
+        assertEquals(
+                List.of("--key", "s3cr3t-from-the-agent-environment", "--to", "/workspace/app"),
+                spec.command().args());
+        assertEquals(
+                "deploy --key $AWS_SECRET_ACCESS_KEY --to ${WORKDIR}",
+                spec.command().display());
+    }
+
+    @Test
+    @DisabledOnOs(value = OS.WINDOWS, disabledReason = "the test server runs commands through /bin/sh")
+    void theRunningHeaderQuotesTheCommandAsWritten() throws Exception {
+        String key = "wrn_build_step_key_9b3f";
+        try (WrennTestServer server = WrennTestServer.start(key);
+                WrennClient client = WrennClient.builder(server.baseUrl(), key).build();
+                DurableExecution engine = new DurableExecution(client, key, Duration.ofSeconds(1), null, c -> "")) {
+            ExecutionSpec spec = new BuildStepCommand("/bin/echo", false, "$AWS_SECRET_ACCESS_KEY", null, null, 0)
+                    .spec(server.createCapsule(), build(), EXPAND);
+            DurableExecutionTest.Log log = new DurableExecutionTest.Log();
+
+            ExecOutcome outcome = engine.start(spec, log, null).outcome().get(60, TimeUnit.SECONDS);
+
+            assertTrue(outcome.succeeded(), log.text());
+            String header = log.text().lines().findFirst().orElseThrow();
+            assertEquals("[wrenn] Running \"/bin/echo $AWS_SECRET_ACCESS_KEY\" in capsule " + spec.capsuleId(), header);
+        }
     }
 
     @Test
@@ -93,7 +126,7 @@ class BuildStepCommandTest {
     void aValueWithLineBreaksStaysOneArgument() {
         ExecutionSpec spec = new BuildStepCommand("git", false, "log\n--grep\n$MULTILINE", null, null, 0)
                 .spec("cl-1", build(), EXPAND);
-        assertEquals(Command.program("git", List.of("log", "--grep", MULTILINE)), spec.command());
+        assertEquals(List.of("log", "--grep", MULTILINE), spec.command().args());
     }
 
     @Test

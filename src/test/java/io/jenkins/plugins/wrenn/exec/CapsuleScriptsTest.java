@@ -349,22 +349,39 @@ class CapsuleScriptsTest {
         assertTrue(ran.exited(0), "a SIGTERM to the wrapper alone is not the command's: " + ran.waitStatus());
     }
 
+    static final String OLD_1 = ".wrenn-run-00000000000000a1";
+    static final String OLD_2 = ".wrenn-run-00000000000000a2";
+
     @Test
     void oldRunsFilesAreRemovedFirstWithTheirNames() throws Exception {
-        for (String suffix : List.of(".out", ".err", ".pid", ".rc", ".status")) {
-            Files.writeString(control("old-1", suffix), "x");
-            Files.writeString(control("old-2", suffix), "x");
+        for (String suffix : List.of(".out", ".err", ".pid", ".rc", ".status", ".gate")) {
+            Files.writeString(control(OLD_1, suffix), "x");
+            Files.writeString(control(OLD_2, suffix), "x");
         }
+        Files.writeString(control("victim", ".out"), "x");
         Ran ran = new Running(
                         CapsuleScripts.WRAPPER,
                         "wrenn-run",
-                        List.of("new", "2", "old-1", "old-2", "true"),
+                        // A name with white space and a pattern in it is one word, and no prefix.
+                        List.of(
+                                "new",
+                                "4",
+                                OLD_1,
+                                "* victim",
+                                OLD_2,
+                                "*",
+                                "sh",
+                                "-c",
+                                "echo \"$#\" \"$1\"",
+                                "x",
+                                "y z"),
                         new File("/dev/null"))
                 .await(Duration.ofSeconds(10));
         assertTrue(ran.exited(0));
+        assertEquals("1 y z\n", ran.stdout(), "the command gets its own arguments only");
         try (Stream<Path> left = Files.list(tmp)) {
             assertEquals(
-                    List.of("new.err", "new.out", "new.pid", "new.status"),
+                    List.of("new.err", "new.out", "new.pid", "new.status", "victim.out"),
                     left.map(f -> f.getFileName().toString()).sorted().toList());
         }
     }
@@ -413,16 +430,35 @@ class CapsuleScriptsTest {
 
     @Test
     void removeTakesBareNamesInTheTemporaryDirectory() throws Exception {
-        Files.writeString(control("gone-1", ".out"), "x");
-        Files.writeString(control("gone-2", ".status"), "0");
+        Files.writeString(control(OLD_1, ".out"), "x");
+        Files.writeString(control(OLD_1, ".gate"), "");
+        Files.writeString(control(OLD_2, ".status"), "0");
         Files.writeString(control("kept", ".out"), "x");
-        assertTrue(
-                run(CapsuleScripts.REMOVE, "wrenn-remove", "gone-1", "gone-2").exited(0));
+        Files.writeString(control(".wrenn-run-kept", ".out"), "x");
+        assertTrue(run(CapsuleScripts.REMOVE, "wrenn-remove", OLD_1, "* kept", "*", ".wrenn-run-kept", OLD_2)
+                .exited(0));
         try (Stream<Path> left = Files.list(tmp)) {
             assertEquals(
-                    List.of("kept.out"),
-                    left.map(f -> f.getFileName().toString()).toList());
+                    List.of(".wrenn-run-kept.out", "kept.out"),
+                    left.map(f -> f.getFileName().toString()).sorted().toList(),
+                    "only the files of control prefixes are removed, each name as one word");
         }
+    }
+
+    @Test
+    void aStopNeverSignalsAProcessThatIsNotTheRunsWhateverThePidFileSays() throws Exception {
+        Running victim =
+                new Running(CapsuleScripts.GATE, "wrenn-gate", List.of("", "sleep", "30"), new File("/dev/null"));
+        long victimPid = victim.pid();
+        // What a hostile command can do: write another process's pid (pid 1, another build's) there.
+        Files.writeString(control("forged", ".pid"), victimPid + "\n");
+        Ran stop = run(CapsuleScripts.STOP, "wrenn-stop", "KILL", "1", "forged");
+        assertEquals("absent gone\n", stop.stdout(), stop.stderr());
+        assertTrue(alive(victimPid), "a process that is not the run's got the signal");
+        Files.writeString(control("forged", ".pid"), "1\n");
+        assertEquals(
+                "absent gone\n",
+                run(CapsuleScripts.STOP, "wrenn-stop", "TERM", "1", "forged").stdout());
     }
 
     // ---------------------------------------------------------------- helpers

@@ -237,14 +237,21 @@ class DurableExecutionTest {
     void everyExitCodeArrivesAsShReportsItLiveAndThroughTheFollower() throws Exception {
         String id = server.createCapsule();
         // 147 to 150 as codes are SIGSTOP, SIGTSTP, SIGTTIN and SIGTTOU plus 128: nothing stops.
-        for (int code : new int[] {0, 1, 126, 127, 128, 129, 130, 137, 143, 145, 147, 150, 192, 255}) {
-            ExecOutcome live =
-                    await(engine.start(ExecutionSpec.of(id, Command.shell("exit " + code)), new Log(), null));
-            assertEquals(code, live.exitCode(), "live, exit " + code);
+        int[] codes = {0, 1, 126, 127, 128, 129, 130, 137, 143, 145, 147, 150, 192, 255};
+        // Live: all at once (a run waits without a thread, and each has its own stream).
+        List<DurableRun> live = new ArrayList<>();
+        for (int code : codes) {
+            live.add(engine.start(ExecutionSpec.of(id, Command.shell("exit " + code)), new Log(), null));
+        }
+        for (int i = 0; i < codes.length; i++) {
+            assertEquals(codes[i], await(live.get(i)).exitCode(), "live, exit " + codes[i]);
+        }
+        // Through the follower: one at a time, as the cut is the next stream's.
+        for (int code : codes) {
             server.dropNextStreamAfter(1);
             Log log = new Log();
             ExecOutcome followed = await(
-                    engine.start(ExecutionSpec.of(id, Command.shell("echo a; sleep 0.3; exit " + code)), log, null));
+                    engine.start(ExecutionSpec.of(id, Command.shell("echo a; sleep 0.1; exit " + code)), log, null));
             assertTrue(log.text().contains("the output stream was cut"), log.text());
             assertEquals(code, followed.exitCode(), "through the follower, exit " + code);
         }
@@ -373,6 +380,74 @@ class DurableExecutionTest {
     }
 
     @Test
+    void aRestartBeforeThePidCameBackFindsTheWrapperByItsControlPrefixAndResumes() throws Exception {
+        String id = server.createCapsule();
+        Path gate = server.workDir(id).resolve("gate");
+        Command command =
+                Command.shell("echo line-1; while [ ! -e " + gate + " ]; do sleep 0.05; done; echo line-2; exit 6");
+        WrennClient before = newClient();
+        DurableExecution first = new DurableExecution(before, KEY, Duration.ofSeconds(1), null, StderrMarker.NONE);
+        // The process runs, and the controller goes down before its pid comes back.
+        server.delayNextStartReply(Duration.ofSeconds(10));
+        DurableRun run = first.start(ExecutionSpec.of(id, command), new Log(), null);
+        Await.until(() -> !server.processes(id).isEmpty(), "the command to start");
+        RunState saved = roundTrip(run.state());
+        assertEquals(-1, saved.pid(), "no pid was saved");
+        first.detach();
+
+        Files.createFile(gate);
+        Log log2 = new Log();
+        ExecOutcome outcome = await(engine.resume(saved, log2, null));
+        assertEquals(6, outcome.exitCode(), log2.text());
+        assertNumberedOnce(log2.text(), 2);
+    }
+
+    @Test
+    void aRestartBeforeAGatedCommandWasLetRunResumesItAndOpensItsGate() throws Exception {
+        String id = server.createCapsule();
+        WrennClient before = newClient();
+        DurableExecution first = new DurableExecution(before, KEY, Duration.ofSeconds(1), null, StderrMarker.NONE);
+        // The wrapper waits at its gate; the controller goes down before it learns its pid.
+        server.delayNextAnswer("POST", ".*/" + id + "/exec", Duration.ofSeconds(3));
+        DurableRun run = first.start(
+                new ExecutionSpec(
+                        id, Command.shell("echo \"$A\"; exit 3"), Map.of("A", "line-1"), null, null, false, null),
+                new Log(),
+                null);
+        Await.until(() -> !server.processes(id).isEmpty(), "the wrapper to wait at its gate");
+        RunState saved = roundTrip(run.state());
+        first.detach();
+
+        Log log2 = new Log();
+        ExecOutcome outcome = await(engine.resume(saved, log2, null));
+        assertEquals(3, outcome.exitCode(), log2.text());
+        assertNumberedOnce(log2.text(), 1);
+        Await.until(() -> server.processes(id).isEmpty(), "nothing of the run to be left");
+    }
+
+    @Test
+    void aRestartBeforeTheCommandStartedSaysSoAndKeepsItFromEverStarting() throws Exception {
+        String id = server.createCapsule();
+        RunState never = new RunState(id, ".wrenn-run-00000000000000f1", -1, 0, 0, null, false, 0, 0);
+        ExecutionFailure e = failure(engine.resume(never, new Log(), null));
+        assertTrue(e.getMessage().contains("before the command started"), e.getMessage());
+    }
+
+    @Test
+    void aWrapperKilledFromOutsideLeavesNoCommandRunningUnseen() throws Exception {
+        String id = server.createCapsule();
+        server.dropNextStreamAfter(1);
+        Log log = new Log();
+        DurableRun run = engine.start(shell(id, "echo ready; sleep 60"), log, null);
+        Await.until(() -> log.text().contains("following process"), "the follower to take over");
+        long command = Long.parseLong(Files.readString(control(run, ".pid")).strip());
+        ProcessHandle.of(run.state().pid()).ifPresent(ProcessHandle::destroyForcibly);
+        ExecutionFailure e = failure(run);
+        assertTrue(e.getMessage().contains("without leaving an exit status"), e.getMessage());
+        Await.until(() -> !running(command), "the orphaned command to be stopped");
+    }
+
+    @Test
     void aProcessThatEndedWhileJenkinsWasDownStillDeliversItsOutputAndExitCode() throws Exception {
         String id = server.createCapsule();
         Path gate = server.workDir(id).resolve("gate");
@@ -440,7 +515,7 @@ class DurableExecutionTest {
     void aStopWhileTheStreamIsStillOpeningStartsNothing() throws Exception {
         String id = server.createCapsule();
         // The upgrade outlasts the stop's wait for a pid (the 1 s grace here).
-        server.delayNext("GET", ".*/" + id + "/exec/stream", Duration.ofSeconds(3));
+        server.delayNext("GET", ".*/" + id + "/exec/stream", Duration.ofSeconds(2));
         Log log = new Log();
         DurableRun run = engine.start(shell(id, "sleep 30"), log, null);
         Thread.sleep(200);
@@ -448,7 +523,7 @@ class DurableExecutionTest {
         assertThrows(CancellationException.class, () -> run.outcome().get(5, TimeUnit.SECONDS));
         assertTrue(log.text().contains("[wrenn] the command had not started; nothing is left running"), log.text());
         // Past the delayed upgrade: a start sent then would have left the command running unseen.
-        Thread.sleep(4000);
+        Thread.sleep(2500);
         assertTrue(server.processes(id).isEmpty(), "the command started after its stop");
     }
 
@@ -491,14 +566,113 @@ class DurableExecutionTest {
         String id = server.createCapsule();
         // The capsule check (after 500 ms) finds the capsule paused while the upgrade still waits;
         // by the time the upgrade is done, the capsule runs again and would take the start.
-        server.delayNext("GET", ".*/" + id + "/exec/stream", Duration.ofSeconds(3));
+        server.delayNext("GET", ".*/" + id + "/exec/stream", Duration.ofMillis(1500));
         server.setStatus(id, "paused");
         DurableRun run = engine.start(shell(id, "sleep 30"), new Log(), null);
         ExecutionFailure e = failure(run);
         assertEquals(ExecutionFailure.Reason.CAPSULE_NOT_RUNNING, e.reason(), e.getMessage());
         server.setStatus(id, "running");
-        Thread.sleep(4000);
+        Thread.sleep(2000);
         assertTrue(server.processes(id).isEmpty(), "the command started after its run had failed");
+    }
+
+    /** A command with envs: started behind a gate; it leaves ran.txt in HOME if it ever runs. */
+    static ExecutionSpec gated(String capsule) {
+        return new ExecutionSpec(
+                capsule, Command.shell("echo \"$A\" >ran.txt; sleep 30"), Map.of("A", "ran"), null, null, false, null);
+    }
+
+    @Test
+    void aStopDuringASlowGatedStartKeepsTheGateShutAndKillsTheProcess() throws Exception {
+        String id = server.createCapsule();
+        // The capsule starts the wrapper at once, and answers after the stop's wait for a pid.
+        server.delayNextAnswer("POST", ".*/" + id + "/exec", Duration.ofSeconds(3));
+        Log log = new Log();
+        DurableRun run = engine.start(gated(id), log, null);
+        Await.until(() -> !server.processes(id).isEmpty(), "the wrapper to wait at its gate");
+        assertEquals(DurableRun.StopResult.GONE, run.stop().get(30, TimeUnit.SECONDS), log.text());
+        assertThrows(CancellationException.class, () -> run.outcome().get(5, TimeUnit.SECONDS));
+        // Past the delayed answer: a gate opened then would run the command.
+        Await.until(() -> server.requests("POST", ".*/" + id + "/exec").size() >= 3, "the start to be answered");
+        Await.until(() -> server.processes(id).isEmpty(), "the gated process to be killed");
+        assertFalse(Files.exists(server.workDir(id).resolve("ran.txt")), "the command ran after its stop");
+    }
+
+    @Test
+    void aStopBeforeTheCapsuleTookTheGatedStartKeepsItFromEverRunning() throws Exception {
+        String id = server.createCapsule();
+        // The start reaches the capsule only after the stop has looked for it.
+        server.delayNext("POST", ".*/" + id + "/exec", Duration.ofSeconds(3));
+        Log log = new Log();
+        DurableRun run = engine.start(gated(id), log, null);
+        Thread.sleep(200);
+        assertEquals(DurableRun.StopResult.GONE, run.stop().get(30, TimeUnit.SECONDS), log.text());
+        assertTrue(log.text().contains("never will"), log.text());
+        Await.until(() -> server.requests("POST", ".*/" + id + "/exec").size() >= 2, "the start's own stop");
+        Await.until(() -> server.processes(id).isEmpty(), "the gated process to be killed");
+        assertFalse(Files.exists(server.workDir(id).resolve("ran.txt")), "the command ran after its stop");
+    }
+
+    @Test
+    void aGatedRunFailedByTheCapsuleCheckDuringItsStartNeverRunsItsCommand() throws Exception {
+        String id = server.createCapsule();
+        server.delayNextAnswer("POST", ".*/" + id + "/exec", Duration.ofSeconds(2));
+        DurableRun run = engine.start(gated(id), new Log(), null);
+        Await.until(() -> !server.processes(id).isEmpty(), "the wrapper to wait at its gate");
+        // The capsule check (after 500 ms) finds it paused while the start is still unanswered.
+        server.setStatus(id, "paused");
+        ExecutionFailure e = failure(run);
+        assertEquals(ExecutionFailure.Reason.CAPSULE_NOT_RUNNING, e.reason(), e.getMessage());
+        server.setStatus(id, "running");
+        Await.until(() -> server.processes(id).isEmpty(), "the gated process to be killed");
+        assertFalse(Files.exists(server.workDir(id).resolve("ran.txt")), "the command ran after its run had failed");
+    }
+
+    @Test
+    void aStopEndsWithinItsDeadlineHoweverSlowTheServer() throws Exception {
+        try (DurableExecution bounded = new DurableExecution(
+                client, KEY, Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(3), null, c -> "<E>")) {
+            String id = server.createCapsule();
+            Log log = new Log();
+            DurableRun run =
+                    bounded.start(shell(id, "trap '' TERM; echo ready; while :; do sleep 0.1; done"), log, null);
+            Await.until(() -> log.text().contains("ready\n"), "the command to start");
+            long command = Long.parseLong(Files.readString(control(run, ".pid")).strip());
+            // The stop's first request takes effect, and its answer is held far beyond the deadline.
+            server.delayNextAnswer("POST", ".*/" + id + "/exec", Duration.ofSeconds(15));
+            long t0 = System.nanoTime();
+            DurableRun.StopResult result = run.stop().get(30, TimeUnit.SECONDS);
+            long took = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+            assertEquals(DurableRun.StopResult.UNCONFIRMED, result, log.text());
+            assertTrue(took < 5_000, "the stop took " + took + " ms, beyond its 3 s deadline");
+            assertTrue(log.text().contains("no answer within 3 s"), log.text());
+            ProcessHandle.of(command).ifPresent(ProcessHandle::destroyForcibly);
+            Await.until(() -> server.processes(id).isEmpty(), "the test's own clean-up");
+        }
+    }
+
+    @Test
+    void aStopSignalsNoProcessThatTheCommandWroteIntoItsPidFile() throws Exception {
+        String id = server.createCapsule();
+        Process victim = new ProcessBuilder("sleep", "60").start();
+        try {
+            Log log = new Log();
+            DurableRun run = engine.start(
+                    shell(
+                            id,
+                            "echo ready; sleep 0.5; echo " + victim.pid()
+                                    + " >\"${TMPDIR:-/tmp}/$WRENN_RUN.pid\"; sleep 60"),
+                    log,
+                    null);
+            Await.until(() -> log.text().contains("ready\n"), "the command to start");
+            Await.until(
+                    () -> Files.readString(control(run, ".pid")).strip().equals(Long.toString(victim.pid())),
+                    "the command to forge its pid file");
+            assertEquals(DurableRun.StopResult.GONE, run.stop().get(30, TimeUnit.SECONDS), log.text());
+            assertTrue(victim.isAlive(), "the stop signalled a process that is not the run's");
+        } finally {
+            victim.destroyForcibly();
+        }
     }
 
     @Test
@@ -890,7 +1064,7 @@ class DurableExecutionTest {
                 DurableExecution slow =
                         new DurableExecution(keepingAlive, KEY, Duration.ofSeconds(1), null, StderrMarker.NONE)) {
             long t0 = System.nanoTime();
-            ExecOutcome out = await(slow.start(shell(id, "echo one; sleep 8; echo two; exit 5"), log, null));
+            ExecOutcome out = await(slow.start(shell(id, "echo one; sleep 4; echo two; exit 5"), log, null));
             long seconds = (System.nanoTime() - t0) / 1_000_000_000L;
             assertEquals(5, out.exitCode());
             assertTrue(log.text().contains("not even an answer to a keep-alive ping"), log.text());

@@ -186,6 +186,38 @@ class FileTransferTest {
     }
 
     @Test
+    void aFetchKeepsItsOwnFilesInTheCapsulesTemporaryDirectory() throws Exception {
+        write(capsuleDir.resolve("out/a.txt"), "a".getBytes(StandardCharsets.UTF_8));
+        Path tmp = server.tmpDir(id);
+        // The capsule's TMPDIR made unusable (a file, not a directory, which not even root writes
+        // into): a transfer that stages its list and archive there must say so; one that used /tmp
+        // regardless of TMPDIR would not notice.
+        Files.delete(tmp);
+        Files.writeString(tmp, "not a directory");
+        try {
+            TransferException e = assertThrows(
+                    TransferException.class,
+                    () -> getAll(capsuleDir.resolve("out").toString()));
+            assertTrue(e.getMessage().contains("prepare the transfer"), e.getMessage());
+        } finally {
+            Files.delete(tmp);
+            Files.createDirectory(tmp);
+        }
+        assertEquals(1, getAll(capsuleDir.resolve("out").toString()).files());
+        try (var left = Files.list(tmp)) {
+            assertEquals(List.of(), left.toList(), "the transfer's own files are removed");
+        }
+    }
+
+    @Test
+    void theTemporaryDirectoryIsTheCapsulesOwnWhenItIsAnAbsolutePath() {
+        assertEquals("/var/tmp", FileTransfer.temporaryDirectory("/var/tmp/"));
+        assertEquals("/tmp", FileTransfer.temporaryDirectory("relative/tmp"));
+        assertEquals("/tmp", FileTransfer.temporaryDirectory(""));
+        assertEquals("/", FileTransfer.temporaryDirectory("/"));
+    }
+
+    @Test
     void aRoundTripKeepsEveryByte() throws Exception {
         fillWorkspace();
         Path into = capsuleDir.resolve("ws");

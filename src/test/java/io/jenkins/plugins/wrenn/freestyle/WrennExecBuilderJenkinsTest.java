@@ -113,7 +113,7 @@ class WrennExecBuilderJenkinsTest {
         FreeStyleBuild b = j.buildAndAssertSuccess(p);
 
         j.assertLogNotContains(token, b);
-        j.assertLogContains("[wrenn] Running \"echo --token ****\"", b);
+        j.assertLogContains("[wrenn] Running \"echo --token $TOKEN\"", b);
         j.assertLogContains("--token ****", b);
     }
 

@@ -238,6 +238,18 @@ class WrennExecStepJenkinsTest {
     }
 
     @Test
+    void aProcessThatOutlivesItsSigtermIsStillStoppedAtTheEndOfTheBuild(JenkinsRule j) throws Exception {
+        WorkflowRun b = j.buildAndAssertSuccess(pipeline(j, """
+                def srv = wrennExec capsule: 'CAPSULE', cmd: "trap '' TERM; echo up; while :; do sleep 0.1; done",
+                        background: true, waitFor: 'up'
+                wrennKill capsule: 'CAPSULE', tag: srv.tag
+                """));
+        j.assertLogContains("it still runs", b);
+        j.assertLogContains("The build is over: stopping", b);
+        Await.until(() -> server.processes(capsule).isEmpty(), "the SIGTERM ignorer to be stopped at the build's end");
+    }
+
+    @Test
     void leftoverBackgroundProcessesStopAtBuildEndUnlessKeptAlive(JenkinsRule j) throws Exception {
         WorkflowRun b = j.buildAndAssertSuccess(pipeline(j, """
                 wrennExec capsule: 'CAPSULE', cmd: 'sleep 60', background: true, tag: 'left'

@@ -18,6 +18,7 @@ import io.jenkins.plugins.wrenn.testserver.Await;
 import io.jenkins.plugins.wrenn.testserver.WrennTestServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.jenkinsci.plugins.plaincredentials.impl.StringCredentialsImpl;
@@ -130,6 +131,28 @@ class WrennExecStepRestartJenkinsTest {
             j.assertLogContains("code=3", b);
             assertEveryLineOnce(JenkinsRule.getLog(b));
             j.assertLogNotContains(KEY, b);
+        });
+    }
+
+    @Test
+    void aRestartBeforeTheCapsuleSaidThePidStillResumesTheCommand() throws Throwable {
+        sessions.then(j -> {
+            WorkflowJob job = pipeline(j, """
+                    def code = wrennExec capsule: 'CAPSULE', cmd: 'NUMBERED; exit 3', returnStatus: true
+                    echo "code=${code}"
+                    """.replace("NUMBERED", NUMBERED));
+            // The command runs at once; its pid comes back only after the restart has come.
+            server.delayNextStartReply(Duration.ofSeconds(20));
+            WorkflowRun b = job.scheduleBuild2(0).waitForStart();
+            Await.until(() -> !server.processes(capsule).isEmpty(), "the command to run");
+        });
+        Files.createFile(gate);
+        sessions.then(j -> {
+            WorkflowRun b = build(j);
+            j.assertBuildStatusSuccess(j.waitForCompletion(b));
+            j.assertLogContains("resuming process", b);
+            j.assertLogContains("code=3", b);
+            assertEveryLineOnce(JenkinsRule.getLog(b));
         });
     }
 

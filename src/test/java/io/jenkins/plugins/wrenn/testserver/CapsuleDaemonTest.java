@@ -311,12 +311,13 @@ class CapsuleDaemonTest {
     }
 
     /** Whether the pid runs and is not a zombie waiting to be reaped. */
-    private static boolean alive(long pid) throws IOException {
+    private static boolean alive(long pid) {
         Path stat = Path.of("/proc/" + pid + "/stat");
         try {
             String text = Files.readString(stat);
             return text.charAt(text.lastIndexOf(')') + 2) != 'Z';
-        } catch (java.nio.file.NoSuchFileException e) {
+        } catch (IOException e) {
+            // Gone (no such file), or going while read ("No such process").
             return false;
         }
     }
