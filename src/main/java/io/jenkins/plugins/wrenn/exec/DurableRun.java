@@ -351,11 +351,16 @@ public final class DurableRun {
             }
         }
         s = state;
-        output.note(Messages.Note_Resuming(
-                Long.toString(s.pid()),
-                s.capsuleId(),
-                Long.toString(s.stdoutOffset()),
-                Long.toString(s.stderrOffset())));
+        if (s.pid() > 0) {
+            output.note(Messages.Note_Resuming(
+                    Long.toString(s.pid()),
+                    s.capsuleId(),
+                    Long.toString(s.stdoutOffset()),
+                    Long.toString(s.stderrOffset())));
+        } else {
+            output.note(Messages.Note_ResumingUnlisted(
+                    s.capsuleId(), Long.toString(s.stdoutOffset()), Long.toString(s.stderrOffset())));
+        }
         scheduleCheck();
         scheduleDeadline();
         follow(true);

@@ -429,8 +429,12 @@ class DurableExecutionTest {
     void aRestartBeforeTheCommandStartedSaysSoAndKeepsItFromEverStarting() throws Exception {
         String id = server.createCapsule();
         RunState never = new RunState(id, ".wrenn-run-00000000000000f1", -1, 0, 0, null, false, 0, 0);
-        ExecutionFailure e = failure(engine.resume(never, new Log(), null));
+        Log log = new Log();
+        ExecutionFailure e = failure(engine.resume(never, log, null));
         assertTrue(e.getMessage().contains("before the command started"), e.getMessage());
+        // No process is named that the capsule did not list.
+        assertTrue(log.text().contains("its process is no longer listed"), log.text());
+        assertFalse(log.text().contains("resuming process"), log.text());
     }
 
     @Test
