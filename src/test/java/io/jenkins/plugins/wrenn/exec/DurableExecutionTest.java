@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jenkins.plugins.wrenn.api.ProcessInfo;
 import io.jenkins.plugins.wrenn.api.Signal;
+import io.jenkins.plugins.wrenn.api.StreamListener;
 import io.jenkins.plugins.wrenn.api.WrennClient;
 import io.jenkins.plugins.wrenn.testserver.Await;
 import io.jenkins.plugins.wrenn.testserver.ServerGeneration;
@@ -333,6 +334,28 @@ class DurableExecutionTest {
         assertEquals(4, outcome.exitCode());
         assertTrue(log.text().contains("the output stream was cut"), log.text());
         assertNumberedOnce(log.text(), 300);
+    }
+
+    @Test
+    void aMessageThatAReplacedStreamHandsOverLateReachesNeitherTheLogNorTheOffsets() throws Exception {
+        String id = server.createCapsule();
+        server.dropNextStreamAfter(5);
+        Log log = new Log();
+        DurableRun run = engine.start(ExecutionSpec.of(id, numbered(300, 4)), log, null);
+        Await.until(() -> run.currentSink() != null && run.state().pid() > 0, "the live stream");
+        StreamListener live = run.currentSink();
+        Await.until(() -> run.status().startsWith("following"), "the follower after the cut");
+        // What a stream that lost a race with its keep-alive deadline may still hand over: a line
+        // it had read, which the follower reads again from the files.
+        live.onStdout("line-6\n");
+        ExecOutcome outcome = await(run);
+        assertEquals(4, outcome.exitCode());
+        assertNumberedOnce(log.text(), 300);
+        long bytes = 0;
+        for (int i = 1; i <= 300; i++) {
+            bytes += ("line-" + i + "\n").length();
+        }
+        assertEquals(bytes, run.state().stdoutOffset(), "the offsets count what is in the log, no more");
     }
 
     @Test
