@@ -345,11 +345,15 @@ public final class DurableRun {
             which.close();
             RunState s = state;
             offsetsAtFollow = s.stdoutOffset() + s.stderrOffset();
-            output.note(Messages.Note_Continuing(
-                    api.serverMessage(),
-                    Long.toString(s.pid()),
-                    Long.toString(s.stdoutOffset()),
-                    Long.toString(s.stderrOffset())));
+            if (!WrennApiException.LAST_MESSAGE_LOST.equals(api.errorCode())) {
+                // (The server ended that stream as usual, and the client dropped its last messages:
+                // nothing to tell the user; the follower reads them from the files.)
+                output.note(Messages.Note_Continuing(
+                        api.serverMessage(),
+                        Long.toString(s.pid()),
+                        Long.toString(s.stdoutOffset()),
+                        Long.toString(s.stderrOffset())));
+            }
             Thread.ofVirtual().name("Wrenn follow in " + s.capsuleId()).start(this::follow);
             return;
         }

@@ -359,6 +359,30 @@ class DurableExecutionTest {
     }
 
     @Test
+    void aSlowLogMissesNothingOfALargeOutputAndSeesNoCutWhenTheServerEndsDuringItsPause() throws Exception {
+        // The server sends all of it and closes at once; the stream stops reading while more than
+        // ProcessStream's bound waits for the log, and the JDK drops what it still holds when the
+        // server's end arrives then. The run reads that from the files, without a word in the log.
+        String id = server.createCapsule();
+        int lines = 60_000;
+        Log slow = new Log() {
+            @Override
+            public void write(byte[] b, int off, int len) {
+                super.write(b, off, len);
+                try {
+                    Thread.sleep(5);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        };
+        ExecOutcome outcome = await(engine.start(shell(id, "seq -f line-%g " + lines + "; exit 3"), slow, null));
+        assertEquals(3, outcome.exitCode());
+        assertNumberedOnce(slow.text(), lines);
+        assertEquals(1, slow.text().lines().filter(l -> l.startsWith("[wrenn]")).count(), slow.text());
+    }
+
+    @Test
     void aSilentConnectionIsNoticedAndNothingIsLost() throws Exception {
         String id = server.createCapsule();
         server.silenceNextStreamAfter(3);
