@@ -15,7 +15,7 @@ import com.cloudbees.plugins.credentials.CredentialsScope
 import com.cloudbees.plugins.credentials.SystemCredentialsProvider
 import com.cloudbees.plugins.credentials.common.IdCredentials
 import hudson.util.Secret
-import io.jenkins.plugins.wrenn.WrennGlobalConfiguration
+import io.jenkins.plugins.wrenn.config.WrennGlobalConfiguration
 import java.util.logging.Logger
 import jenkins.model.Jenkins
 import org.jenkinsci.plugins.plaincredentials.impl.StringCredentialsImpl

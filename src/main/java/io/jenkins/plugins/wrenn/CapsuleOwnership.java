@@ -6,6 +6,9 @@ import hudson.model.Job;
 import hudson.model.Run;
 import io.jenkins.plugins.wrenn.api.WrennClient;
 import io.jenkins.plugins.wrenn.capacity.CapsuleSlots;
+import io.jenkins.plugins.wrenn.cloud.WrennAgent;
+import io.jenkins.plugins.wrenn.config.WrennCapsulesConfiguration;
+import io.jenkins.plugins.wrenn.config.WrennGlobalConfiguration;
 import io.jenkins.plugins.wrenn.ownership.CapsuleLedger;
 import io.jenkins.plugins.wrenn.ownership.CapsuleSweeper;
 import io.jenkins.plugins.wrenn.ownership.Census;
@@ -24,12 +27,15 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import jenkins.model.Jenkins;
+import org.kohsuke.accmod.Restricted;
+import org.kohsuke.accmod.restrictions.NoExternalUse;
 
 /**
  * The Jenkins side of capsule ownership: this Jenkins' id, the ledger file in {@code JENKINS_HOME},
  * the slots of Maximum capsules at once, builds and credentials looked up for the sweep.
  */
-final class CapsuleOwnership {
+@Restricted(NoExternalUse.class)
+public final class CapsuleOwnership {
 
     /** The records of owned capsules, beside the plugin's other files in JENKINS_HOME. */
     static final String LEDGER_FILE = "io.jenkins.plugins.wrenn.OwnedCapsules.json";
@@ -38,7 +44,7 @@ final class CapsuleOwnership {
     private static final SecureRandom RANDOM = new SecureRandom();
 
     /** Slots for the whole controller; the limit follows the global setting. */
-    static final CapsuleSlots SLOTS = new CapsuleSlots(0);
+    public static final CapsuleSlots SLOTS = new CapsuleSlots(0);
 
     private CapsuleOwnership() {}
 
@@ -51,20 +57,20 @@ final class CapsuleOwnership {
     }
 
     /** The ledger of this Jenkins' home. */
-    static CapsuleLedger ledger() {
+    public static CapsuleLedger ledger() {
         Path file = Jenkins.get().getRootDir().toPath().resolve(LEDGER_FILE);
         return LEDGERS.computeIfAbsent(file, CapsuleLedger::new);
     }
 
     /** A fresh id for the record of a capsule about to be created. */
-    static String newRecordId() {
+    public static String newRecordId() {
         byte[] b = new byte[8];
         RANDOM.nextBytes(b);
         return "r-" + HexFormat.of().formatHex(b);
     }
 
     /** What the lifecycle reports about a build's capsule, kept in the ledger and as the capsule's labels. */
-    static LedgerRecords records(Run<?, ?> run, String credentialsId, String recordId) {
+    public static LedgerRecords records(Run<?, ?> run, String credentialsId, String recordId) {
         OwnerTag tag = new OwnerTag(instanceId(), run.getParent().getFullName(), run.getNumber(), recordId);
         return new LedgerRecords(
                 ledger(),
@@ -79,14 +85,14 @@ final class CapsuleOwnership {
      * its build number is 0, because the capsule belongs to the agent, whichever build it takes;
      * the sweep gives it back once the agent is gone.
      */
-    static LedgerRecords agentRecords(String nodeName, Group group, String recordId) {
+    public static LedgerRecords agentRecords(String nodeName, Group group, String recordId) {
         OwnerTag tag = new OwnerTag(instanceId(), WrennAgent.AGENT_JOB_PREFIX + nodeName, 0, recordId);
         return new LedgerRecords(
                 ledger(), tag, group, WrennCapsulesConfiguration.get().keptRetention(), Clock.systemUTC());
     }
 
     /** A sweeper over this Jenkins' ledger and builds. */
-    static CapsuleSweeper sweeper() {
+    public static CapsuleSweeper sweeper() {
         return new CapsuleSweeper(
                 ledger(), instanceId(), CapsuleOwnership::open, CapsuleOwnership::buildState, Clock.systemUTC());
     }
@@ -95,7 +101,7 @@ final class CapsuleOwnership {
      * The key the global default credentials reach, listed beside those of the records: a capsule
      * known only by its labels (its record lost) is found there.
      */
-    static List<Group> defaultGroups() {
+    public static List<Group> defaultGroups() {
         WrennGlobalConfiguration config = WrennGlobalConfiguration.get();
         String id = config.getDefaultCredentialsId();
         return id == null ? List.of() : List.of(new Group(config.getApiUrl(), id));
@@ -120,7 +126,7 @@ final class CapsuleOwnership {
     }
 
     /** The build of a record, when it still exists. */
-    static Run<?, ?> build(String job, int number) {
+    public static Run<?, ?> build(String job, int number) {
         Job<?, ?> j = job == null ? null : Jenkins.get().getItemByFullName(job, Job.class);
         return j == null ? null : j.getBuildByNumber(number);
     }
@@ -149,7 +155,7 @@ final class CapsuleOwnership {
     }
 
     /** A census of the capsules this Jenkins owns, for the Wrenn capsules page. */
-    static Census census() throws InterruptedException {
+    public static Census census() throws InterruptedException {
         return Census.take(ledger(), instanceId(), CapsuleOwnership::open, defaultGroups());
     }
 }

@@ -1,9 +1,12 @@
 package io.jenkins.plugins.wrenn;
 
 import hudson.init.Terminator;
+import io.jenkins.plugins.wrenn.config.WrennGlobalConfiguration;
 import io.jenkins.plugins.wrenn.exec.DurableExecution;
 import io.jenkins.plugins.wrenn.exec.SharedEngines;
 import java.time.Duration;
+import org.kohsuke.accmod.Restricted;
+import org.kohsuke.accmod.restrictions.NoExternalUse;
 
 /**
  * The durable engines of this Jenkins, one per API URL, key and connect timeout, shared by every
@@ -21,7 +24,8 @@ public final class DurableEngines {
     private DurableEngines() {}
 
     /** The shared engine for the configured URL and this key; use it at once. */
-    static DurableExecution forKey(String apiKey) {
+    @Restricted(NoExternalUse.class)
+    public static DurableExecution forKey(String apiKey) {
         WrennGlobalConfiguration config = WrennGlobalConfiguration.get();
         String key = config.getApiUrl() + '\n' + config.getConnectTimeoutSeconds() + '\n' + apiKey;
         return ENGINES.get(

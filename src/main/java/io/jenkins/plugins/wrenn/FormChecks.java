@@ -7,18 +7,21 @@ import io.jenkins.plugins.wrenn.api.WrennClient;
 import io.jenkins.plugins.wrenn.exec.ConnectionCheck;
 import io.jenkins.plugins.wrenn.exec.EnvironmentLines;
 import jenkins.model.Jenkins;
+import org.kohsuke.accmod.Restricted;
+import org.kohsuke.accmod.restrictions.NoExternalUse;
 
 /**
  * Form validation shared by the build step's and the Pipeline steps' descriptors. Job pages and the
  * Snippet Generator call the checks for users who may only read; those get {@link
  * FormValidation#ok()} instead of a 403, and the check does nothing else for them.
  */
-final class FormChecks {
+@Restricted(NoExternalUse.class)
+public final class FormChecks {
 
     private FormChecks() {}
 
     /** Whether the user may configure the item, or administer Jenkins when there is no item. */
-    static boolean mayConfigure(Item item) {
+    public static boolean mayConfigure(Item item) {
         return item == null ? Jenkins.get().hasPermission(Jenkins.ADMINISTER) : item.hasPermission(Item.CONFIGURE);
     }
 
@@ -27,7 +30,7 @@ final class FormChecks {
      * it fails with a clear message); variables are left to build time; otherwise no '/' or white
      * space.
      */
-    static FormValidation capsule(Item item, String value) {
+    public static FormValidation capsule(Item item, String value) {
         if (!mayConfigure(item)) {
             return FormValidation.ok();
         }
@@ -36,7 +39,7 @@ final class FormChecks {
     }
 
     /** What is wrong with a capsule id as typed in a form, in the user's words; null when nothing. */
-    static String capsuleProblem(String value) {
+    public static String capsuleProblem(String value) {
         String id = Util.fixEmptyAndTrim(value);
         if (id == null || id.contains("$")) {
             return null;
@@ -50,7 +53,7 @@ final class FormChecks {
     }
 
     /** Shows a Test connection result under its button. */
-    static FormValidation shown(ConnectionCheck.Result result) {
+    public static FormValidation shown(ConnectionCheck.Result result) {
         return switch (result.verdict()) {
             case OK -> FormValidation.ok(result.message());
             case WARNING -> FormValidation.warning(result.message());
@@ -59,7 +62,7 @@ final class FormChecks {
     }
 
     /** Environment variables one {@code NAME=VALUE} per line, by the engine's rule; names the bad line. */
-    static FormValidation envLines(Item item, String value) {
+    public static FormValidation envLines(Item item, String value) {
         if (!mayConfigure(item) || value == null) {
             return FormValidation.ok();
         }

@@ -3,6 +3,7 @@ package io.jenkins.plugins.wrenn;
 import hudson.AbortException;
 import hudson.model.Run;
 import io.jenkins.plugins.wrenn.api.WrennClient;
+import io.jenkins.plugins.wrenn.config.WrennGlobalConfiguration;
 import io.jenkins.plugins.wrenn.exec.BackgroundProcesses;
 import io.jenkins.plugins.wrenn.exec.DurableExecution;
 import io.jenkins.plugins.wrenn.exec.SecretMasker;
@@ -10,12 +11,15 @@ import io.jenkins.plugins.wrenn.files.FileTransfer;
 import io.jenkins.plugins.wrenn.lifecycle.CapsuleLifecycle;
 import java.io.PrintStream;
 import java.util.List;
+import org.kohsuke.accmod.Restricted;
+import org.kohsuke.accmod.restrictions.NoExternalUse;
 
 /**
  * The Wrenn API as one build step sees it: the credentials it uses, a client for the configured
  * URL, and the engines wired the Jenkins way (standard error marked with {@link StderrNote}).
  */
-final class WrennConnection implements AutoCloseable {
+@Restricted(NoExternalUse.class)
+public final class WrennConnection implements AutoCloseable {
 
     private final String credentialsId;
     private final String apiKey;
@@ -32,7 +36,7 @@ final class WrennConnection implements AutoCloseable {
      *
      * @throws AbortException naming the credentials when they are missing, unknown or not Secret text
      */
-    static WrennConnection forBuild(String stepCredentialsId, Run<?, ?> run) throws AbortException {
+    public static WrennConnection forBuild(String stepCredentialsId, Run<?, ?> run) throws AbortException {
         String id = WrennCredentials.effectiveId(stepCredentialsId);
         String apiKey = WrennCredentials.apiKey(id, run);
         return new WrennConnection(id, apiKey, WrennGlobalConfiguration.get().newClient(apiKey));
@@ -44,18 +48,18 @@ final class WrennConnection implements AutoCloseable {
      *
      * @throws AbortException naming the credentials when they are missing, unknown or not Secret text
      */
-    static WrennConnection forDurableRun(String stepCredentialsId, Run<?, ?> run) throws AbortException {
+    public static WrennConnection forDurableRun(String stepCredentialsId, Run<?, ?> run) throws AbortException {
         String id = WrennCredentials.effectiveId(stepCredentialsId);
         return new WrennConnection(id, WrennCredentials.apiKey(id, run), null);
     }
 
     /** The id of the credentials in use, for messages. */
-    String credentialsId() {
+    public String credentialsId() {
         return credentialsId;
     }
 
     /** The text as the build log may show it: with the API key masked, as in the command's live output. */
-    String masked(String text) {
+    public String masked(String text) {
         SecretMasker masker = new SecretMasker(List.of(apiKey));
         return masker.mask(text) + masker.flush();
     }
@@ -64,22 +68,22 @@ final class WrennConnection implements AutoCloseable {
      * The shared durable engine for this connection's URL and key. Its client is not this
      * connection's and outlives {@link #close()}.
      */
-    DurableExecution durable() {
+    public DurableExecution durable() {
         return DurableEngines.forKey(apiKey);
     }
 
     /** Starts, kills and stops background processes. */
-    BackgroundProcesses backgroundProcesses() {
+    public BackgroundProcesses backgroundProcesses() {
         return new BackgroundProcesses(client, apiKey, DurableExecution.DEFAULT_KILL_GRACE, StderrNote.MARKER);
     }
 
     /** Creates, waits for, and destroys or pauses the capsule of a block or a freestyle build. */
-    CapsuleLifecycle lifecycle() {
+    public CapsuleLifecycle lifecycle() {
         return CapsuleLifecycle.withDefaults(client, credentialsId);
     }
 
     /** Moves files into and out of a capsule, reporting to the build log. */
-    FileTransfer files(String capsule, PrintStream log) {
+    public FileTransfer files(String capsule, PrintStream log) {
         return new FileTransfer(client, capsule, credentialsId, log);
     }
 

@@ -15,20 +15,24 @@ import hudson.model.Run;
 import hudson.model.queue.Tasks;
 import hudson.security.ACL;
 import hudson.util.ListBoxModel;
+import io.jenkins.plugins.wrenn.config.WrennGlobalConfiguration;
 import java.util.List;
 import jenkins.model.Jenkins;
 import org.jenkinsci.plugins.plaincredentials.StringCredentials;
+import org.kohsuke.accmod.Restricted;
+import org.kohsuke.accmod.restrictions.NoExternalUse;
 
 /**
  * Finds the Wrenn API key: a Secret text credential, chosen by id on the step or else by the
  * global default. The secret is read only here, to build the request header.
  */
-final class WrennCredentials {
+@Restricted(NoExternalUse.class)
+public final class WrennCredentials {
 
     private WrennCredentials() {}
 
     /** The id a step uses: its own, else the global default; null when neither is set. */
-    static String effectiveId(String stepCredentialsId) {
+    public static String effectiveId(String stepCredentialsId) {
         String id = Util.fixEmptyAndTrim(stepCredentialsId);
         return id != null ? id : WrennGlobalConfiguration.get().getDefaultCredentialsId();
     }
@@ -64,7 +68,7 @@ final class WrennCredentials {
      * named after it when one is set. Without the right to see credentials it shows only the
      * current value, so the form reveals nothing, not even the default's id.
      */
-    static ListBoxModel fillItems(Item item, String current) {
+    public static ListBoxModel fillItems(Item item, String current) {
         String apiUrl = WrennGlobalConfiguration.get().getApiUrl();
         StandardListBoxModel model = new StandardListBoxModel();
         boolean maySee = item == null
@@ -78,7 +82,7 @@ final class WrennCredentials {
     }
 
     /** The drop-down of the global default: only administrators see the credentials. */
-    static ListBoxModel fillDefaultItems(String current, String apiUrl) {
+    public static ListBoxModel fillDefaultItems(String current, String apiUrl) {
         return fill(new StandardListBoxModel(), Jenkins.get().hasPermission(Jenkins.ADMINISTER), null, current, apiUrl);
     }
 
@@ -105,7 +109,7 @@ final class WrennCredentials {
     }
 
     /** The key for a "Test connection" click, looked up as the system in the item's context. */
-    static String apiKeyForTest(Item item, String credentialsId) {
+    public static String apiKeyForTest(Item item, String credentialsId) {
         return apiKeyForTest(item, credentialsId, WrennGlobalConfiguration.get().getApiUrl());
     }
 
@@ -113,7 +117,7 @@ final class WrennCredentials {
      * The same for an API URL that is not saved yet (the System section's button); a null item is
      * Jenkins itself.
      */
-    static String apiKeyForTest(Item item, String credentialsId, String apiUrl) {
+    public static String apiKeyForTest(Item item, String credentialsId, String apiUrl) {
         List<StringCredentials> all = CredentialsProvider.lookupCredentialsInItem(
                 StringCredentials.class, item, ACL.SYSTEM2, requirements(apiUrl));
         StringCredentials found = CredentialsMatchers.firstOrNull(all, CredentialsMatchers.withId(credentialsId));

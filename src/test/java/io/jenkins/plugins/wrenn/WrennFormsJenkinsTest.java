@@ -2,14 +2,12 @@ package io.jenkins.plugins.wrenn;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.cloudbees.plugins.credentials.CredentialsScope;
 import com.cloudbees.plugins.credentials.SystemCredentialsProvider;
 import hudson.XmlFile;
-import hudson.model.FreeStyleBuild;
 import hudson.model.FreeStyleProject;
 import hudson.model.Item;
 import hudson.model.Result;
@@ -19,6 +17,9 @@ import hudson.security.ACLContext;
 import hudson.util.FormValidation;
 import hudson.util.ListBoxModel;
 import hudson.util.Secret;
+import io.jenkins.plugins.wrenn.config.WrennGlobalConfiguration;
+import io.jenkins.plugins.wrenn.freestyle.WrennExecBuilder;
+import io.jenkins.plugins.wrenn.steps.WrennKillStep;
 import io.jenkins.plugins.wrenn.testserver.WrennTestServer;
 import java.io.File;
 import java.util.List;
@@ -45,8 +46,7 @@ import org.springframework.security.access.AccessDeniedException;
 
 /**
  * The forms as users with different permissions meet them, the global configuration form, the
- * {@code wrennKill} signal choice, the builder in Pipeline and the saved record of background
- * processes. Real build only.
+ * {@code wrennKill} signal choice and the builder in Pipeline. Real build only.
  */
 @WithJenkins
 @DisabledOnOs(value = OS.WINDOWS, disabledReason = "the test server runs commands through /bin/sh")
@@ -306,31 +306,5 @@ class WrennFormsJenkinsTest {
         WorkflowJob symbol = j.jenkins.createProject(WorkflowJob.class, "symbol");
         symbol.setDefinition(new CpsFlowDefinition("wrennBuildStep capsule: '" + capsule + "', command: 'true'", true));
         j.assertLogContains("No such DSL method 'wrennBuildStep'", j.buildAndAssertStatus(Result.FAILURE, symbol));
-    }
-
-    /** The record as a restarted controller reads it: everything loaded again from disk. */
-    static BackgroundProcessesAction afterReload(JenkinsRule j, String job) throws Exception {
-        j.jenkins.reload();
-        FreeStyleProject p = j.jenkins.getItemByFullName(job, FreeStyleProject.class);
-        return p.getBuildByNumber(1).getAction(BackgroundProcessesAction.class);
-    }
-
-    @Test
-    void theRecordOfBackgroundProcessesIsSavedOnEveryChange(JenkinsRule j) throws Exception {
-        FreeStyleProject p = j.createFreeStyleProject();
-        FreeStyleBuild b = j.buildAndAssertSuccess(p);
-        BackgroundProcessesAction.of(b).started("cl-abc", 42, "srv", "wrenn-key", false);
-
-        BackgroundProcessesAction loaded = afterReload(j, p.getFullName());
-        assertNotNull(loaded, "the record is on disk");
-        assertEquals(
-                List.of("srv"),
-                loaded.leftOver().stream()
-                        .map(BackgroundProcessesAction.Entry::getTag)
-                        .toList());
-
-        // The loaded record is tied to its build again, so a change is saved too.
-        loaded.stopped("cl-abc", "srv");
-        assertEquals(List.of(), afterReload(j, p.getFullName()).leftOver(), "the stop is on disk");
     }
 }

@@ -1,0 +1,5 @@
+package org.kohsuke.accmod.restrictions;
+
+import org.kohsuke.accmod.AccessRestriction;
+
+public class DoNotUse extends AccessRestriction {}
