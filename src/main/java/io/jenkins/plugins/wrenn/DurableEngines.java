@@ -3,30 +3,34 @@ package io.jenkins.plugins.wrenn;
 import hudson.init.Terminator;
 import io.jenkins.plugins.wrenn.config.WrennGlobalConfiguration;
 import io.jenkins.plugins.wrenn.exec.DurableExecution;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
+import io.jenkins.plugins.wrenn.exec.SharedEngines;
+import java.time.Duration;
 import org.kohsuke.accmod.Restricted;
 import org.kohsuke.accmod.restrictions.NoExternalUse;
 
 /**
  * The durable engines of this Jenkins, one per API URL, key and connect timeout, shared by every
  * running step that uses them: one HTTP client (one selector thread) and one timer serve them all,
- * so a thousand waiting steps cost no thread each. They live until Jenkins shuts down.
+ * so a thousand waiting steps cost no thread each. An engine that has had nothing to do for
+ * {@link #IDLE_TIME} is closed with its threads (see {@link SharedEngines}).
  */
 public final class DurableEngines {
 
-    private static final Map<String, DurableExecution> ENGINES = new ConcurrentHashMap<>();
+    /** How long an engine with no run and nothing to clean up is kept for the next step. */
+    static final Duration IDLE_TIME = Duration.ofMinutes(5);
+
+    private static final SharedEngines ENGINES = new SharedEngines(IDLE_TIME);
 
     private DurableEngines() {}
 
-    /** The shared engine for the configured URL and this key. */
+    /** The shared engine for the configured URL and this key; use it at once. */
     @Restricted(NoExternalUse.class)
     public static DurableExecution forKey(String apiKey) {
         WrennGlobalConfiguration config = WrennGlobalConfiguration.get();
         String key = config.getApiUrl() + '\n' + config.getConnectTimeoutSeconds() + '\n' + apiKey;
-        return ENGINES.computeIfAbsent(
+        return ENGINES.get(
                 key,
-                k -> new DurableExecution(
+                () -> new DurableExecution(
                         config.newClient(apiKey),
                         apiKey,
                         DurableExecution.DEFAULT_KILL_GRACE,
@@ -42,7 +46,6 @@ public final class DurableEngines {
      */
     @Terminator
     public static void detachAll() {
-        ENGINES.values().forEach(DurableExecution::detach);
-        ENGINES.clear();
+        ENGINES.detachAll();
     }
 }

@@ -11,7 +11,9 @@ import io.jenkins.plugins.wrenn.exec.ExecOutcome;
 import io.jenkins.plugins.wrenn.exec.ExecutionSpec;
 import io.jenkins.plugins.wrenn.exec.StderrMarker;
 import io.jenkins.plugins.wrenn.testserver.WrennTestServer;
+import java.io.ByteArrayOutputStream;
 import java.io.FileOutputStream;
+import java.io.IOException;
 import java.io.OutputStream;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
@@ -595,7 +597,10 @@ public final class WrennBenchmark {
         String expected = expectedCrc(size);
         long serialStart = System.nanoTime();
         for (int i = 0; i < commands; i++) {
-            check(runChecked(size).equals(expected), "serial run " + i + ": output differs");
+            String got = runChecked(size);
+            check(
+                    got.equals(expected),
+                    "serial run " + i + ": output differs" + (got.startsWith("note: ") ? " (" + got + ")" : ""));
         }
         double serialSeconds = (System.nanoTime() - serialStart) / 1e9;
 
@@ -609,15 +614,20 @@ public final class WrennBenchmark {
             runs.add(pool.submit(() -> runChecked(size)));
         }
         int intact = 0;
+        String firstDamage = null;
         for (Future<String> f : runs) {
-            if (f.get(10, TimeUnit.MINUTES).equals(expected)) {
+            String got = f.get(10, TimeUnit.MINUTES);
+            if (got.equals(expected)) {
                 intact++;
+            } else if (firstDamage == null) {
+                firstDamage = got.startsWith("note: ") ? got : "bytes differ";
             }
         }
         double parallelSeconds = (System.nanoTime() - start) / 1e9;
         pool.shutdown();
         if (intact < commands) {
-            damaged.add((commands - intact) + " of " + commands + " concurrent commands: output differs");
+            damaged.add((commands - intact) + " of " + commands + " concurrent commands: output differs (first: "
+                    + firstDamage + ")");
         }
         table.target(
                 commands + " streamed commands of " + Table.mib(asked) + " at once: wall time (s)",
@@ -696,8 +706,72 @@ public final class WrennBenchmark {
                 crc.update(b, off, len);
             }
         };
-        run(ExecutionSpec.of(capsule, Command.shell(generator(size))), CommandOutput.of(sink));
-        return Long.toHexString(crc.getValue());
+        NoteWatch notes = new NoteWatch(sink);
+        run(ExecutionSpec.of(capsule, Command.shell(generator(size))), CommandOutput.of(notes));
+        // A note of the engine's among the output (a cut stream it followed, say) damages it too,
+        // and says why.
+        return notes.first() == null ? Long.toHexString(crc.getValue()) : "note: " + notes.first();
+    }
+
+    /** Passes the output on, and keeps the first line that starts with the engine's note prefix. */
+    private static final class NoteWatch extends OutputStream {
+        private static final byte[] PREFIX = "[wrenn] ".getBytes(StandardCharsets.US_ASCII);
+        private final OutputStream out;
+        private final ByteArrayOutputStream note = new ByteArrayOutputStream();
+        /** How many bytes of the prefix the current line has matched; -1 once it cannot be a note. */
+        private int matched;
+
+        private boolean inNote;
+        private boolean noteDone;
+
+        NoteWatch(OutputStream out) {
+            this.out = out;
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            watch((byte) b);
+            out.write(b);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            if (!noteDone) {
+                for (int i = off; i < off + len; i++) {
+                    watch(b[i]);
+                }
+            }
+            out.write(b, off, len);
+        }
+
+        private void watch(byte b) {
+            if (noteDone) {
+                return;
+            }
+            if (inNote) {
+                if (b == '\n' || note.size() >= 300) {
+                    noteDone = true;
+                } else {
+                    note.write(b);
+                }
+                return;
+            }
+            if (b == '\n') {
+                matched = 0;
+            } else if (matched >= 0 && b == PREFIX[matched]) {
+                matched++;
+                if (matched == PREFIX.length) {
+                    inNote = true;
+                    note.writeBytes(PREFIX);
+                }
+            } else {
+                matched = -1;
+            }
+        }
+
+        String first() {
+            return note.size() == 0 ? null : note.toString(StandardCharsets.UTF_8);
+        }
     }
 
     private static void check(boolean ok, String what) {

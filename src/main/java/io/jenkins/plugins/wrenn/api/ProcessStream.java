@@ -6,10 +6,12 @@ import java.io.IOException;
 import java.net.http.WebSocket;
 import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -21,18 +23,49 @@ import java.util.function.Consumer;
  * ends without one (capsule error, bad key, connection lost, or {@link #close()}).
  *
  * <p>Ending the stream does not end the process: the server keeps it running. Kill it through
- * {@link WrennClient#killProcess} to stop it.
+ * {@link Processes#kill} to stop it.
+ *
+ * <p>Messages reach the {@link StreamListener} in order, one at a time, on a delivery thread of
+ * their own, never on the HTTP client's one selector thread: a slow listener (a log on a slow
+ * disk) holds up its own stream only, never the other streams of the client nor their
+ * keep-alive. What has arrived and waits for the listener is bounded ({@link #MAX_WAITING_CHARS}):
+ * beyond it, the stream reads nothing more from the connection until the listener has caught up.
+ * Once {@link #exitCode()} has completed, no call to the listener starts (one under way when
+ * another thread closes the stream may still finish).
  */
 public final class ProcessStream implements AutoCloseable {
 
     /** A message is one chunk of output; anything far larger is not the API talking. */
     private static final int MAX_MESSAGE_CHARS = 16 * 1024 * 1024;
 
+    /**
+     * How much output may wait for a slow listener before the stream stops reading (a stream reads
+     * on only while less waits). Reading is paused only then: the JDK's WebSocket needs a demand
+     * outstanding when the server's close arrives, and a demand given again from another thread can
+     * race with that close and lose the message before it; a stream that paused may so end as lost
+     * instead of with its last message, which a caller that must not lose it (the durable engine)
+     * recovers from.
+     */
+    static final int MAX_WAITING_CHARS = 256 * 1024;
+
     private final String operation;
     private final String capsuleId;
     private final StreamListener listener;
     private final CompletableFuture<Integer> exit = new CompletableFuture<>();
     private final StringBuilder partial = new StringBuilder();
+    private final Executor deliveries;
+    /** What the delivery thread still has to do, in the order it arrived; guarded by itself. */
+    private final ArrayDeque<Delivery> queue = new ArrayDeque<>();
+    /** Whether a delivery thread runs; guarded by {@link #queue}. */
+    private boolean draining;
+    /** The characters of the messages in {@link #queue}; guarded by it. */
+    private long waitingChars;
+    /** Whether reading has stopped until the listener catches up; guarded by {@link #queue}. */
+    private boolean paused;
+
+    /** Something for the listener, of this many characters of output. */
+    private record Delivery(Runnable task, int chars) {}
+
     private volatile WebSocket socket;
     private volatile ScheduledFuture<?> pinger;
     private volatile long pid = -1;
@@ -41,8 +74,6 @@ public final class ProcessStream implements AutoCloseable {
     private volatile long lastHeard = System.nanoTime();
     /** {@link System#nanoTime()} of the keep-alive ping not yet followed by anything heard, or 0. */
     private volatile long unansweredPingAt;
-    /** True while a message is being handed to the listener: a slow log is not a silent server. */
-    private volatile boolean delivering;
 
     /**
      * Finds out why a stream ended before its first message. A server that refuses a stream sends
@@ -77,11 +108,21 @@ public final class ProcessStream implements AutoCloseable {
     /** Whether any message has arrived; until then an end may be a lost refusal. */
     private volatile boolean heardMessage;
 
-    ProcessStream(String operation, String capsuleId, StreamListener listener, SilentEndExplainer explainer) {
+    /**
+     * @param deliveries runs the deliveries to the listener: each task hands over what has arrived
+     *     and returns when there is nothing more; at most one runs at a time per stream
+     */
+    ProcessStream(
+            String operation,
+            String capsuleId,
+            StreamListener listener,
+            SilentEndExplainer explainer,
+            Executor deliveries) {
         this.operation = operation;
         this.capsuleId = capsuleId;
         this.listener = listener;
         this.explainer = explainer;
+        this.deliveries = deliveries;
         exit.whenComplete((code, failure) -> stopPinging());
     }
 
@@ -153,46 +194,147 @@ public final class ProcessStream implements AutoCloseable {
     }
 
     /**
-     * Starts the keep-alive: a ping every {@code interval}, and the stream counts as lost when
-     * nothing at all has come back within {@code pongTimeout} of a ping. A connection cut without a
-     * close frame sometimes reaches the JDK client as plain silence; this is how it is noticed.
+     * Starts the keep-alive: once nothing has come from the server for {@code interval}, a ping;
+     * and the stream counts as lost when nothing at all has come back within {@code pongTimeout} of
+     * that ping. A connection cut without a close frame sometimes reaches the JDK client as plain
+     * silence; this is how it is noticed.
+     *
+     * <p>No ping goes out while output arrives or waits for the listener: output shows that the
+     * connection lives, and a ping then can do harm. A server closes its connection right after
+     * the exit message, and a client that reads behind it (a slow log, a busy machine) still has
+     * the end of the output in its socket buffers: a ping sent then reaches a closed socket, whose
+     * reset makes the client drop whatever it has not read yet, the exit message with it.
      */
     void startPinging(ScheduledExecutorService timer, Duration interval, Duration pongTimeout) {
         WebSocket ws = socket;
         if (ws == null || exit.isDone()) {
             return;
         }
-        long millis = interval.toMillis();
+        long tick = Math.max(1, interval.toMillis() / 2);
         pinger = timer.scheduleAtFixedRate(
-                () -> keepAlive(ws, pongTimeout.toNanos()), millis, millis, TimeUnit.MILLISECONDS);
+                () -> keepAlive(ws, interval.toNanos(), pongTimeout.toNanos()), tick, tick, TimeUnit.MILLISECONDS);
         if (exit.isDone()) {
             // The stream ended while the pinger was being set up: its cancel may have come too early.
             stopPinging();
         }
     }
 
-    private void keepAlive(WebSocket ws, long pongTimeoutNanos) {
+    private void keepAlive(WebSocket ws, long intervalNanos, long pongTimeoutNanos) {
         if (ws.isOutputClosed() || exit.isDone()) {
             return;
         }
         long now = System.nanoTime();
+        if (delivering()) {
+            // A slow listener is not a silent server; what it has not taken is not read yet.
+            unansweredPingAt = 0;
+            return;
+        }
+        long heard = lastHeard;
         long pingAt = unansweredPingAt;
-        if (pingAt != 0 && lastHeard - pingAt < 0 && !delivering) {
+        if (pingAt != 0 && heard - pingAt < 0) {
             if (now - pingAt >= pongTimeoutNanos) {
-                lost(
-                        "the server sent nothing for " + TimeUnit.NANOSECONDS.toSeconds(now - lastHeard)
-                                + " s, not even an answer to a keep-alive ping",
-                        null);
-                ws.abort();
+                unansweredPingAt = 0;
+                // In order: whatever arrived before the silence reaches the listener first.
+                deliver(() -> {
+                    lost(
+                            "the server sent nothing for " + TimeUnit.NANOSECONDS.toSeconds(now - heard)
+                                    + " s, not even an answer to a keep-alive ping",
+                            null);
+                    ws.abort();
+                });
             }
+            return;
+        }
+        unansweredPingAt = 0;
+        if (now - heard < intervalNanos) {
             return;
         }
         unansweredPingAt = now;
         ws.sendPing(ByteBuffer.allocate(0)).exceptionally(e -> {
-            lost("the keep-alive ping failed: " + e, e);
-            ws.abort();
+            deliver(() -> {
+                lost("the keep-alive ping failed: " + e, e);
+                ws.abort();
+            });
             return ws;
         });
+    }
+
+    /** Queues a task for the delivery thread, and starts one unless it runs already. */
+    private void deliver(Runnable task) {
+        deliver(new Delivery(task, 0));
+    }
+
+    /**
+     * Queues a message for the delivery thread; true when the stream may read on, false when it
+     * has paused until the listener catches up (the delivery thread then reads on).
+     */
+    private boolean deliverMessage(Runnable task, int chars) {
+        return deliver(new Delivery(task, chars));
+    }
+
+    private boolean deliver(Delivery delivery) {
+        boolean readOn;
+        synchronized (queue) {
+            queue.add(delivery);
+            waitingChars += delivery.chars();
+            readOn = waitingChars < MAX_WAITING_CHARS;
+            if (delivery.chars() > 0) {
+                paused = !readOn;
+            }
+            if (draining) {
+                return readOn;
+            }
+            draining = true;
+        }
+        try {
+            deliveries.execute(this::drain);
+        } catch (RuntimeException e) {
+            // The executor refused: nothing would deliver what is queued, so the stream ends here.
+            synchronized (queue) {
+                queue.clear();
+                waitingChars = 0;
+                draining = false;
+            }
+            end(ApiErrors.transportFailure(operation, capsuleId, e));
+        }
+        return readOn;
+    }
+
+    /** Runs what is queued, in order, until nothing is left; reads on once half of a full queue is out. */
+    private void drain() {
+        while (true) {
+            Delivery next;
+            boolean readOn = false;
+            synchronized (queue) {
+                next = queue.poll();
+                if (next == null) {
+                    draining = false;
+                    return;
+                }
+                waitingChars -= next.chars();
+                if (paused && waitingChars < MAX_WAITING_CHARS / 2) {
+                    paused = false;
+                    readOn = true;
+                }
+            }
+            try {
+                next.task().run();
+            } catch (RuntimeException e) {
+                // Nothing may stop the deliveries after this one (the stream's end among them).
+                end(ApiErrors.transportFailure(operation, capsuleId, e));
+            }
+            WebSocket ws = socket;
+            if (readOn && ws != null) {
+                ws.request(1);
+            }
+        }
+    }
+
+    /** Whether something that arrived has not reached the listener yet. */
+    private boolean delivering() {
+        synchronized (queue) {
+            return draining || !queue.isEmpty();
+        }
     }
 
     private void heard() {
@@ -232,6 +374,10 @@ public final class ProcessStream implements AutoCloseable {
 
     /** The connection ended without an exit code: lost, unless this side asked to stop. */
     private void lost(String what, Throwable cause) {
+        lost(what, null, cause);
+    }
+
+    private void lost(String what, String errorCode, Throwable cause) {
         if (exit.isDone()) {
             // The usual end: the server cuts the connection right after the exit code. Building a
             // failure nobody reads would cost every stream an exception on the reading thread.
@@ -242,7 +388,7 @@ public final class ProcessStream implements AutoCloseable {
                 operation,
                 capsuleId,
                 0,
-                null,
+                errorCode,
                 what,
                 cause);
         if (stopping || heardMessage) {
@@ -255,6 +401,10 @@ public final class ProcessStream implements AutoCloseable {
     private void handle(String text) throws IOException {
         JsonNode message = Transport.JSON.readTree(text);
         heardMessage = true;
+        if (exit.isDone()) {
+            // Closed, lost or ended: nothing more reaches the listener.
+            return;
+        }
         switch (message.path("type").asText()) {
             case "start" -> {
                 pid = message.path("pid").asLong(-1);
@@ -302,27 +452,32 @@ public final class ProcessStream implements AutoCloseable {
                 fail(webSocket, "a message longer than " + MAX_MESSAGE_CHARS + " characters");
                 return null;
             }
-            if (last) {
-                String text = partial.toString();
-                partial.setLength(0);
-                delivering = true;
-                try {
-                    handle(text);
-                } catch (IOException e) {
-                    fail(webSocket, "a message that is not JSON: " + e.getMessage());
-                    return null;
-                } catch (RuntimeException e) {
-                    // The listener failed (e.g. the log could not be written): end the stream with it.
-                    exit.completeExceptionally(e);
-                    webSocket.abort();
-                    return null;
-                } finally {
-                    delivering = false;
-                    heard();
-                }
+            if (!last) {
+                webSocket.request(1);
+                return null;
             }
-            // Also after the exit message: the server's close frame needs demand to be answered.
-            webSocket.request(1);
+            String text = partial.toString();
+            partial.setLength(0);
+            boolean readOn = deliverMessage(
+                    () -> {
+                        try {
+                            handle(text);
+                        } catch (IOException e) {
+                            fail(webSocket, "a message that is not JSON: " + e.getMessage());
+                        } catch (RuntimeException e) {
+                            // The listener failed (the log could not be written, say): the stream ends with it.
+                            exit.completeExceptionally(e);
+                            webSocket.abort();
+                        } finally {
+                            heard();
+                        }
+                    },
+                    text.length());
+            if (readOn) {
+                // Here, not later from the delivery thread: also after the exit message, as the end
+                // of the connection needs a demand to be taken.
+                webSocket.request(1);
+            }
             return null;
         }
 
@@ -346,18 +501,29 @@ public final class ProcessStream implements AutoCloseable {
             return null;
         }
 
+        // The end of the connection comes after every message that arrived before it.
+
         @Override
         public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
-            lost(
+            deliver(() -> lost(
                     "the server closed the stream (code " + statusCode + (reason.isEmpty() ? "" : ", " + reason)
                             + ") before the process exited",
-                    null);
+                    null));
             return null;
         }
 
         @Override
         public void onError(WebSocket webSocket, Throwable error) {
-            lost("the stream broke before the process exited: " + error, error);
+            if (error instanceof InternalError) {
+                // The JDK took the server's close without a demand for it, after reading resumed
+                // from a pause (see MAX_WAITING_CHARS); the message before the close is lost.
+                deliver(() -> lost(
+                        "the client lost the server's last message as the server closed the stream",
+                        WrennApiException.LAST_MESSAGE_LOST,
+                        error));
+                return;
+            }
+            deliver(() -> lost("the stream broke before the process exited: " + error, error));
         }
 
         private void fail(WebSocket webSocket, String what) {

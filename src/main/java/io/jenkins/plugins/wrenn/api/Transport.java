@@ -20,6 +20,7 @@ import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -49,6 +50,12 @@ final class Transport {
     private final Duration keepAliveInterval;
     private final Duration pongTimeout;
     private final ScheduledExecutorService keepAlive;
+    /**
+     * Where streams hand their messages to their listeners: a virtual thread for as long as a
+     * stream has something to hand over, none while it waits.
+     */
+    private final Executor deliveries =
+            task -> Thread.ofVirtual().name("Wrenn stream delivery").start(task);
 
     Transport(WrennClient.Builder b) {
         this.baseUrl = b.baseUrl;
@@ -64,10 +71,11 @@ final class Transport {
         if ("http".equalsIgnoreCase(b.baseUrl.getScheme())) {
             b.httpClient.version(HttpClient.Version.HTTP_1_1);
         }
-        // Stream messages are handed to the listener on the thread that read them. With a pool in
-        // between, the JDK reads a connection's end (the server closes right after its last
-        // message, without a close frame) while that message still waits for the pool, and then
-        // drops it: an exit code, or the error that says why a stream was refused, went missing.
+        // The JDK's own work runs on the thread that read the bytes. With a pool in between, the JDK
+        // reads a connection's end (the server closes right after its last message, without a close
+        // frame) while that message still waits for the pool, and then drops it: an exit code, or
+        // the error that says why a stream was refused, went missing. Each stream hands its messages
+        // to its listener itself, on a thread of its own, in order (see ProcessStream).
         this.http = b.httpClient
                 .connectTimeout(b.connectTimeout)
                 .executor(Runnable::run)
@@ -275,7 +283,7 @@ final class Transport {
             String firstMessage) {
         Objects.requireNonNull(listener, "listener");
         URI uri = webSocketUri(path);
-        ProcessStream stream = new ProcessStream(operation, id, listener, explainer);
+        ProcessStream stream = new ProcessStream(operation, id, listener, explainer, deliveries);
         Opening result = new Opening();
         CompletableFuture<WebSocket> upgrade = http.newWebSocketBuilder()
                 .header(API_KEY_HEADER, apiKey)

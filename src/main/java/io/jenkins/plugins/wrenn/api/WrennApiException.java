@@ -20,6 +20,13 @@ public class WrennApiException extends IOException {
      */
     public static final String PROCESS_NOT_FOUND = "process_not_found";
 
+    /**
+     * The {@link #errorCode()} the client gives a stream whose connection the server ended
+     * normally, but whose last message the client lost (see {@link ProcessStream}): nothing went
+     * wrong between the two, and the process's exit code is unknown to the stream.
+     */
+    public static final String LAST_MESSAGE_LOST = "last_message_lost";
+
     private static final Pattern STATUS_IN_MESSAGE = Pattern.compile("\\(status: ([A-Za-z_-]+)\\)");
 
     /** What went wrong, as a caller decides on it. */

@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
@@ -16,6 +17,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import java.util.logging.Level;
@@ -28,7 +30,8 @@ import java.util.logging.Logger;
  * {@link DurableRun} for one run and {@code docs/durability.md} for the design.
  *
  * <p>One engine serves any number of runs through one client: a waiting run holds no thread.
- * Stream events arrive on the client's reading thread; anything that sends a request runs on a
+ * Stream events arrive on each stream's own delivery thread (a virtual thread, see
+ * {@link io.jenkins.plugins.wrenn.api.StreamListener}); anything that sends a request runs on a
  * virtual thread; timers (capsule checks, pings, timeouts) share one platform thread.
  */
 public final class DurableExecution implements AutoCloseable {
@@ -77,7 +80,14 @@ public final class DurableExecution implements AutoCloseable {
     /** Control files of finished runs, by capsule, not yet removed. */
     private final Map<String, List<String>> leftovers = new ConcurrentHashMap<>();
 
-    private final Map<String, ScheduledFuture<?>> cleanups = new ConcurrentHashMap<>();
+    /** The capsules whose control files wait for a removal already scheduled. */
+    private final Set<String> cleanups = ConcurrentHashMap.newKeySet();
+
+    /** Runs not finished, and removals scheduled or under way: while any, the engine is in use. */
+    private final AtomicInteger busy = new AtomicInteger();
+
+    /** {@link System#nanoTime()} of the moment {@link #busy} last fell to none. */
+    private volatile long idleSince = System.nanoTime();
 
     /** Set when the Jenkins that runs this engine shuts down: see {@link #detach()}. */
     private volatile boolean detached;
@@ -141,7 +151,7 @@ public final class DurableExecution implements AutoCloseable {
      *     pid became known, or output advanced after a while); may be null
      */
     public DurableRun start(ExecutionSpec spec, OutputStream log, Consumer<RunState> onState) {
-        DurableRun run = DurableRun.starting(this, spec, log, onState);
+        DurableRun run = counted(DurableRun.starting(this, spec, log, onState));
         Thread.ofVirtual().name("Wrenn start in " + spec.capsuleId()).start(() -> run.begin(spec));
         return run;
     }
@@ -152,7 +162,7 @@ public final class DurableExecution implements AutoCloseable {
      * remaining output and its exit code.
      */
     public DurableRun resume(RunState state, OutputStream log, Consumer<RunState> onState) {
-        DurableRun run = DurableRun.resuming(this, state, log, onState);
+        DurableRun run = counted(DurableRun.resuming(this, state, log, onState));
         Thread.ofVirtual().name("Wrenn resume in " + state.capsuleId()).start(run::resumeNow);
         return run;
     }
@@ -195,8 +205,29 @@ public final class DurableExecution implements AutoCloseable {
      * build that a controller restart ended): SIGTERM, then SIGKILL after the grace period.
      */
     public CompletableFuture<DurableRun.StopResult> stopLeftOver(RunState state) {
-        return DurableRun.resuming(this, state, OutputStream.nullOutputStream(), null)
+        return counted(DurableRun.resuming(this, state, OutputStream.nullOutputStream(), null))
                 .stop();
+    }
+
+    /** Counts the run as using the engine until its outcome is complete (after a stop's end, too). */
+    private DurableRun counted(DurableRun run) {
+        busy.incrementAndGet();
+        run.outcome().whenComplete((o, e) -> done());
+        return run;
+    }
+
+    private void done() {
+        if (busy.decrementAndGet() == 0) {
+            idleSince = System.nanoTime();
+        }
+    }
+
+    /**
+     * Whether the engine has had no run and nothing to remove for at least this long, so that it
+     * can be closed without anyone noticing.
+     */
+    boolean idleFor(Duration time) {
+        return busy.get() == 0 && leftovers.isEmpty() && System.nanoTime() - idleSince >= time.toNanos();
     }
 
     /** Runs the task once after the delay; null when the engine is closed. */
@@ -255,12 +286,27 @@ public final class DurableExecution implements AutoCloseable {
             l.add(controlPrefix);
             return l;
         });
-        cleanups.compute(capsuleId, (k, pending) -> {
-            if (pending != null && !pending.isDone()) {
-                return pending;
-            }
-            return schedule(() -> Thread.ofVirtual().start(() -> removeNow(capsuleId)), CLEANUP_DELAY);
-        });
+        if (!cleanups.add(capsuleId)) {
+            // A removal is scheduled already and takes this one along.
+            return;
+        }
+        busy.incrementAndGet();
+        ScheduledFuture<?> scheduled = schedule(
+                () -> Thread.ofVirtual().start(() -> {
+                    // First: a run that ends while these are removed schedules a removal of its own.
+                    cleanups.remove(capsuleId);
+                    try {
+                        removeNow(capsuleId);
+                    } finally {
+                        done();
+                    }
+                }),
+                CLEANUP_DELAY);
+        if (scheduled == null) {
+            // The engine is closed: nothing will run.
+            cleanups.remove(capsuleId);
+            done();
+        }
     }
 
     /** Removes every queued control file of the capsule now, with one request. */

@@ -25,6 +25,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -90,7 +91,16 @@ public final class DurableRun {
     private final LogOutput output;
     private final Consumer<RunState> onState;
     private final CompletableFuture<ExecOutcome> outcome = new CompletableFuture<>();
-    private final Tracker tracker = new Tracker();
+    /**
+     * Guards {@link #sink}, and is held by a sink for each message it takes: once
+     * {@link #disownSink()} returns, no message of the sink it replaced is being written. A lock,
+     * not a monitor: a virtual thread that blocks on a slow log inside a monitor pins its carrier
+     * thread on Java 21.
+     */
+    private final ReentrantLock sinks = new ReentrantLock();
+    /** Where the current stream attempt writes; the only one whose messages still count. */
+    private Sink sink;
+
     private volatile RunState state;
     private volatile ProcessStream stream;
     /** The stream being opened without a thread waiting for it, until it has opened. */
@@ -203,7 +213,7 @@ public final class DurableRun {
                                         new CancellationException("stopped before its stream opened"));
                             }
                             CompletableFuture<ProcessStream> o = client.commands()
-                                    .streamAsync(spec.capsuleId(), wrapped.program(), wrapped.args(), tracker);
+                                    .streamAsync(spec.capsuleId(), wrapped.program(), wrapped.args(), newSink(false));
                             opening = o;
                             return o;
                         })
@@ -279,12 +289,13 @@ public final class DurableRun {
                 state.controlPrefix() + GATE_SUFFIX,
                 spec.credentialsName(),
                 late -> killUnopened());
-        tracker.onStart(gated.process().pid());
+        Sink live = newSink(false);
+        live.onStart(gated.process().pid());
         launched.complete(gated.process().pid());
         boolean opened = false;
         try {
             if (gateMayOpen()) {
-                open(gated.attach(tracker));
+                open(gated.attach(live));
                 if (gateMayOpen()) {
                     mayRun = true;
                     gated.open();
@@ -418,14 +429,20 @@ public final class DurableRun {
                 || WrennApiException.PROCESS_NOT_FOUND.equals(api.errorCode());
         if (broke && state.pid() > 0 && followsWithoutProgress < MAX_FOLLOWS) {
             followsWithoutProgress++;
-            offsetsAtFollow = progress;
-            RunState s = state;
+            // Before the offsets are read: whatever the stream still hands over counts no more.
+            disownSink();
             which.close();
-            output.note(Messages.Note_Continuing(
-                    api.serverMessage(),
-                    Long.toString(s.pid()),
-                    Long.toString(s.stdoutOffset()),
-                    Long.toString(s.stderrOffset())));
+            RunState s = state;
+            offsetsAtFollow = s.stdoutOffset() + s.stderrOffset();
+            if (!WrennApiException.LAST_MESSAGE_LOST.equals(api.errorCode())) {
+                // (The server ended that stream as usual, and the client dropped its last messages:
+                // nothing to tell the user; the follower reads them from the files.)
+                output.note(Messages.Note_Continuing(
+                        api.serverMessage(),
+                        Long.toString(s.pid()),
+                        Long.toString(s.stdoutOffset()),
+                        Long.toString(s.stderrOffset())));
+            }
             Thread.ofVirtual().name("Wrenn follow in " + s.capsuleId()).start(() -> follow(false));
             return;
         }
@@ -443,6 +460,8 @@ public final class DurableRun {
      */
     private void follow(boolean resumed) {
         following = true;
+        // Disowns the previous attempt first: the offsets read below are final for it.
+        Sink follower = newSink(true);
         RunState s = state;
         List<String> args = new ArrayList<>(List.of(
                 "-c",
@@ -456,7 +475,7 @@ public final class DurableRun {
             args.add("open");
         }
         try {
-            open(engine.opening(() -> client.commands().stream(s.capsuleId(), "/bin/sh", args, tracker)));
+            open(engine.opening(() -> client.commands().stream(s.capsuleId(), "/bin/sh", args, follower)));
         } catch (WrennApiException e) {
             if ((e.kind() == WrennApiException.Kind.CONNECTION_LOST
                             || e.kind() == WrennApiException.Kind.CONNECTION_FAILED)
@@ -535,6 +554,8 @@ public final class DurableRun {
         if (engine.detached()) {
             return;
         }
+        // The log ends here: nothing a stream still hands over may follow its last line.
+        disownSink();
         try {
             output.finish();
             outcome.complete(new ExecOutcome(code, output.captured()));
@@ -547,6 +568,7 @@ public final class DurableRun {
         if (outcome.isDone() || engine.detached()) {
             return;
         }
+        disownSink();
         output.finishQuietly();
         ProcessStream s = stream;
         if (s != null) {
@@ -608,6 +630,7 @@ public final class DurableRun {
                 }
                 // Cleared after the deadline can no longer interrupt: the notes below must be written.
                 Thread.interrupted();
+                disownSink();
                 ProcessStream s = stream;
                 if (s != null) {
                     s.close();
@@ -931,40 +954,107 @@ public final class DurableRun {
         }
     }
 
-    /** Counts what reaches the log, so that a follower can go on from there. */
-    private final class Tracker implements StreamListener {
+    /** The current stream attempt's sink; tests hand a replaced one a late message through it. */
+    StreamListener currentSink() {
+        sinks.lock();
+        try {
+            return sink;
+        } finally {
+            sinks.unlock();
+        }
+    }
+
+    /** A sink for a new stream attempt; the one before it is disowned first. */
+    private Sink newSink(boolean follower) {
+        sinks.lock();
+        try {
+            if (sink != null) {
+                sink.owned = false;
+            }
+            sink = new Sink(follower);
+            return sink;
+        } finally {
+            sinks.unlock();
+        }
+    }
+
+    /**
+     * Disowns the current attempt's sink, waiting for a message it is writing: from now on nothing
+     * that attempt is handed reaches the log or the offsets.
+     */
+    private void disownSink() {
+        sinks.lock();
+        try {
+            if (sink != null) {
+                sink.owned = false;
+            }
+        } finally {
+            sinks.unlock();
+        }
+    }
+
+    /**
+     * Where one stream attempt (the live stream, or one follower) writes: the log, and the offsets a
+     * follower goes on from. A stream that has been replaced (lost to a keep-alive timeout while a
+     * message was on its way, or given up for a follower) may still hand over a message; its sink
+     * was disowned before the next attempt read the offsets, so that message is dropped, and the
+     * next attempt reads it again from the files: nothing is written twice, and the offsets count
+     * only what is in the log.
+     */
+    private final class Sink implements StreamListener {
+
+        private final boolean follower;
+        /** Guarded by {@link #sinks}. */
+        private boolean owned = true;
+
+        Sink(boolean follower) {
+            this.follower = follower;
+        }
 
         @Override
         public void onStart(long pid) {
-            if (following || state.pid() > 0) {
+            if (follower) {
                 // The follower's own pid: the run's process is the wrapper.
                 return;
             }
-            state = state.withPid(pid);
-            output.onStart(pid);
-            if (!engine.detached()) {
+            sinks.lock();
+            try {
+                if (!owned || state.pid() > 0 || engine.detached()) {
+                    return;
+                }
+                state = state.withPid(pid);
+                output.onStart(pid);
                 onState.accept(state);
+            } finally {
+                sinks.unlock();
             }
         }
 
         @Override
         public void onStdout(String data) {
-            if (engine.detached()) {
-                // Jenkins is going away: the next one continues from the offsets saved so far.
-                return;
+            sinks.lock();
+            try {
+                // Jenkins going away: the next one continues from the offsets saved so far.
+                if (owned && !engine.detached()) {
+                    output.onStdout(data);
+                    advanced(utf8Length(data), 0);
+                }
+            } finally {
+                sinks.unlock();
             }
-            output.onStdout(data);
-            advanced(utf8Length(data), 0);
         }
 
         @Override
         public void onStderr(String data) {
-            if (engine.detached()) {
-                // Jenkins is going away: the next one continues from the offsets saved so far.
-                return;
+            sinks.lock();
+            try {
+                if (owned && !engine.detached()) {
+                    output.onStderr(data);
+                    advanced(0, utf8Length(data));
+                }
+            } finally {
+                sinks.unlock();
             }
-            output.onStderr(data);
-            advanced(0, utf8Length(data));
         }
 
         private void advanced(long out, long err) {
@@ -973,16 +1063,14 @@ public final class DurableRun {
             long now = System.nanoTime();
             if (now - lastSaved > SAVE_EVERY.toNanos()) {
                 lastSaved = now;
-                if (!engine.detached()) {
-                    onState.accept(state);
-                }
+                onState.accept(state);
             }
         }
     }
 
     /**
      * How many bytes {@code data.getBytes(UTF_8)} would have, without making them: this runs for
-     * every message on the client's reading thread.
+     * every message.
      */
     static long utf8Length(String data) {
         int length = data.length();

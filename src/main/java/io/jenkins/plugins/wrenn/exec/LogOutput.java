@@ -12,6 +12,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Receives the stream's events and writes them, masked, to the log. Also captures stdout when
@@ -27,7 +28,12 @@ final class LogOutput implements StreamListener {
     private final CompletableFuture<Long> pid = new CompletableFuture<>();
     private final StderrMarker stderrMarker;
     private final List<String> secrets;
-    /** Whether the last character written to the log ended a line (true before anything is written). */
+    /**
+     * Held for each write. A lock, not a monitor: a virtual thread blocked on a slow log inside a
+     * monitor pins its carrier thread on Java 21, and a few such would stall every stream.
+     */
+    private final ReentrantLock writing = new ReentrantLock();
+    /** Whether the last character written to the log ended a line (true before anything is written); guarded by {@link #writing}. */
     private boolean atLineStart = true;
 
     LogOutput(OutputStream log, List<String> secrets, boolean captureStdout, StderrMarker stderrMarker) {
@@ -76,24 +82,32 @@ final class LogOutput implements StreamListener {
         }
     }
 
-    synchronized void write(String text) {
+    void write(String text) {
         if (text.isEmpty()) {
             return;
         }
+        writing.lock();
         try {
             log.write(text.getBytes(StandardCharsets.UTF_8));
             log.flush();
+            atLineStart = text.charAt(text.length() - 1) == '\n';
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        } finally {
+            writing.unlock();
         }
-        atLineStart = text.charAt(text.length() - 1) == '\n';
     }
 
     /** Writes a {@code [wrenn]} line, masked, starting on a new line. */
-    synchronized void note(String text) {
+    void note(String text) {
         SecretMasker mask = new SecretMasker(secrets);
         String line = mask.mask(Messages.Note_Prefix(text)) + mask.flush();
-        write((atLineStart ? "" : "\n") + line + "\n");
+        writing.lock();
+        try {
+            write((atLineStart ? "" : "\n") + line + "\n");
+        } finally {
+            writing.unlock();
+        }
     }
 
     /** Writes what the maskers held back, and ends an unfinished last line. */
@@ -107,9 +121,14 @@ final class LogOutput implements StreamListener {
         }
     }
 
-    private synchronized void endLine() {
-        if (!atLineStart) {
-            write("\n");
+    private void endLine() {
+        writing.lock();
+        try {
+            if (!atLineStart) {
+                write("\n");
+            }
+        } finally {
+            writing.unlock();
         }
     }
 

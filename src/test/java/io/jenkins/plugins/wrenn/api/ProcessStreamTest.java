@@ -13,6 +13,7 @@ import io.jenkins.plugins.wrenn.testserver.WrennTestServer;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -176,6 +177,80 @@ class ProcessStreamTest {
         }
         assertEquals(expected.toString(), seen.toString());
         assertTrue(largest[0] <= 8192, "chunk of " + largest[0]);
+    }
+
+    @Test
+    void aClientThatReadsBehindAServerThatHasClosedLosesNothing() throws Exception {
+        // The server writes all of its output and its exit, and closes the connection, long before
+        // this slow reader has taken it. A keep-alive ping sent meanwhile (every 250 ms here)
+        // would reach a closed socket, whose reset makes the client drop what it has not read
+        // yet, the exit message with it: no ping goes out while output waits for the listener.
+        String id = server.createCapsule();
+        StringBuilder seen = new StringBuilder();
+        StreamListener slow = new StreamListener() {
+            @Override
+            public void onStdout(String data) {
+                seen.append(data);
+                try {
+                    Thread.sleep(100);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+
+            @Override
+            public void onStderr(String data) {}
+        };
+        int lines = 20000;
+        try (ProcessStream s = client.commands().stream(id, "seq", List.of("1", Integer.toString(lines)), slow)) {
+            assertEquals(0, s.exitCode().get(120, TimeUnit.SECONDS));
+        }
+        StringBuilder expected = new StringBuilder();
+        for (int i = 1; i <= lines; i++) {
+            expected.append(i).append('\n');
+        }
+        assertTrue(expected.length() < ProcessStream.MAX_WAITING_CHARS, "the reader never pauses the stream here");
+        assertEquals(expected.toString(), seen.toString());
+    }
+
+    @Test
+    void aListenerThatBlocksHoldsUpNeitherAnotherStreamNorItsOwnKeepAlive() throws Exception {
+        String id = server.createCapsule();
+        CountDownLatch release = new CountDownLatch(1);
+        CountDownLatch blocked = new CountDownLatch(1);
+        StringBuilder slowSeen = new StringBuilder();
+        StreamListener stuck = new StreamListener() {
+            @Override
+            public void onStdout(String data) {
+                blocked.countDown();
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                slowSeen.append(data);
+            }
+
+            @Override
+            public void onStderr(String data) {}
+        };
+        try (ProcessStream slow = client.commands().stream(
+                id, "/bin/sh", List.of("-c", "echo one; sleep 0.2; echo two; exit 3"), stuck)) {
+            assertTrue(blocked.await(20, TimeUnit.SECONDS), "the first line did not arrive");
+            // Longer than the keep-alive's 2 s pong timeout: a listener at work is not a silent server.
+            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
+            while (System.nanoTime() < until) {
+                CollectingListener other = new CollectingListener();
+                try (ProcessStream quick = client.commands().stream(id, "echo", List.of("meanwhile"), other)) {
+                    assertEquals(0, quick.exitCode().get(20, TimeUnit.SECONDS), "another stream was held up");
+                }
+                assertEquals("meanwhile\n", other.stdout.toString());
+            }
+            assertFalse(slow.exitCode().isDone(), "the stream of the busy listener ended: " + slow.exitCode());
+            release.countDown();
+            assertEquals(3, slow.exitCode().get(20, TimeUnit.SECONDS));
+        }
+        assertEquals("one\ntwo\n", slowSeen.toString());
     }
 
     /** A refusal after the upgrade: thrown when it beat the start message out, else the stream's end. */

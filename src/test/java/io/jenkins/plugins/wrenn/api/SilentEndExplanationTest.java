@@ -21,7 +21,8 @@ class SilentEndExplanationTest {
 
     @Test
     void aStreamEndsEvenWhenExplainingItsSilentEndFails() throws Exception {
-        ProcessStream stream = new ProcessStream("exec stream", "cap-1", new CollectingListener(), BROKEN);
+        ProcessStream stream =
+                new ProcessStream("exec stream", "cap-1", new CollectingListener(), BROKEN, Runnable::run);
         stream.listener().onClose(null, 1006, "");
         ExecutionException e =
                 assertThrows(ExecutionException.class, () -> stream.exitCode().get(10, TimeUnit.SECONDS));

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jenkins.plugins.wrenn.api.ProcessInfo;
 import io.jenkins.plugins.wrenn.api.Signal;
+import io.jenkins.plugins.wrenn.api.StreamListener;
 import io.jenkins.plugins.wrenn.api.WrennClient;
 import io.jenkins.plugins.wrenn.testserver.Await;
 import io.jenkins.plugins.wrenn.testserver.ServerGeneration;
@@ -340,6 +341,52 @@ class DurableExecutionTest {
         assertEquals(4, outcome.exitCode());
         assertTrue(log.text().contains("the output stream was cut"), log.text());
         assertNumberedOnce(log.text(), 300);
+    }
+
+    @Test
+    void aMessageThatAReplacedStreamHandsOverLateReachesNeitherTheLogNorTheOffsets() throws Exception {
+        String id = server.createCapsule();
+        server.dropNextStreamAfter(5);
+        Log log = new Log();
+        DurableRun run = engine.start(ExecutionSpec.of(id, numbered(300, 4)), log, null);
+        Await.until(() -> run.currentSink() != null && run.state().pid() > 0, "the live stream");
+        StreamListener live = run.currentSink();
+        Await.until(() -> run.status().startsWith("following"), "the follower after the cut");
+        // What a stream that lost a race with its keep-alive deadline may still hand over: a line
+        // it had read, which the follower reads again from the files.
+        live.onStdout("line-6\n");
+        ExecOutcome outcome = await(run);
+        assertEquals(4, outcome.exitCode());
+        assertNumberedOnce(log.text(), 300);
+        long bytes = 0;
+        for (int i = 1; i <= 300; i++) {
+            bytes += ("line-" + i + "\n").length();
+        }
+        assertEquals(bytes, run.state().stdoutOffset(), "the offsets count what is in the log, no more");
+    }
+
+    @Test
+    void aSlowLogMissesNothingOfALargeOutputAndSeesNoCutWhenTheServerEndsDuringItsPause() throws Exception {
+        // The server sends all of it and closes at once; the stream stops reading while more than
+        // ProcessStream's bound waits for the log, and the JDK drops what it still holds when the
+        // server's end arrives then. The run reads that from the files, without a word in the log.
+        String id = server.createCapsule();
+        int lines = 60_000;
+        Log slow = new Log() {
+            @Override
+            public void write(byte[] b, int off, int len) {
+                super.write(b, off, len);
+                try {
+                    Thread.sleep(5);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        };
+        ExecOutcome outcome = await(engine.start(shell(id, "seq -f line-%g " + lines + "; exit 3"), slow, null));
+        assertEquals(3, outcome.exitCode());
+        assertNumberedOnce(slow.text(), lines);
+        assertEquals(1, slow.text().lines().filter(l -> l.startsWith("[wrenn]")).count(), slow.text());
     }
 
     @Test
