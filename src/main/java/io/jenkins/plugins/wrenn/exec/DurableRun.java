@@ -92,6 +92,11 @@ public final class DurableRun {
     private final Consumer<RunState> onState;
     private final CompletableFuture<ExecOutcome> outcome = new CompletableFuture<>();
     /**
+     * Whether an earlier controller started the command (a resumed run): its pid then comes only
+     * from the capsule's process list, never from a start message.
+     */
+    private final boolean startedBefore;
+    /**
      * Guards {@link #sink}, and is held by a sink for each message it takes: once
      * {@link #disownSink()} returns, no message of the sink it replaced is being written. A lock,
      * not a monitor: a virtual thread that blocks on a slow log inside a monitor pins its carrier
@@ -127,8 +132,14 @@ public final class DurableRun {
     private int followsWithoutProgress;
     private long offsetsAtFollow = -1;
 
-    private DurableRun(DurableExecution engine, RunState state, OutputStream log, Consumer<RunState> onState) {
+    private DurableRun(
+            DurableExecution engine,
+            RunState state,
+            OutputStream log,
+            Consumer<RunState> onState,
+            boolean startedBefore) {
         this.engine = engine;
+        this.startedBefore = startedBefore;
         this.client = engine.client;
         this.state = state;
         this.onState = onState == null ? s -> {} : onState;
@@ -152,13 +163,13 @@ public final class DurableRun {
                 spec.captureStdout(),
                 deadlineAt,
                 spec.timeout() == null ? 0 : spec.timeout().toSeconds());
-        return new DurableRun(engine, state, log, s);
+        return new DurableRun(engine, state, log, s, false);
     }
 
     static DurableRun resuming(DurableExecution engine, RunState saved, OutputStream log, Consumer<RunState> s) {
         // Captured standard output lived in the old engine's memory: read it again from the start.
         RunState state = saved.captureStdout() ? saved.withOffsets(0, saved.stderrOffset()) : saved;
-        return new DurableRun(engine, state, log, s);
+        return new DurableRun(engine, state, log, s, true);
     }
 
     /** Completes with the exit code once all output is in the log; exceptionally with an {@link ExecutionFailure}. */
@@ -351,6 +362,10 @@ public final class DurableRun {
                 fail(unexpected(e));
                 return;
             }
+            if (stopping || outcome.isDone()) {
+                // Stopped meanwhile: the stop looks for the wrapper itself, and nothing is resumed.
+                return;
+            }
             if (pid < 0) {
                 fail(new ExecutionFailure(
                         ExecutionFailure.Reason.CONNECTION_LOST, Messages.Failure_PidUnknown(s.capsuleId()), null));
@@ -459,6 +474,10 @@ public final class DurableRun {
      *     command was meant to run, and its output is in the files whenever it starts)
      */
     private void follow(boolean resumed) {
+        if (stopping || outcome.isDone()) {
+            // Nothing more is read of a stopped or ended run, and a gate it left shut stays shut.
+            return;
+        }
         following = true;
         // Disowns the previous attempt first: the offsets read below are final for it.
         Sink follower = newSink(true);
@@ -698,15 +717,16 @@ public final class DurableRun {
             }
             return stopCommand(capsuleId, pid);
         }
-        long pid = state.pid() > 0 ? state.pid() : output.awaitPid(engine.killGrace);
+        long pid = state.pid() > 0 ? state.pid() : startedBefore ? -1 : output.awaitPid(engine.killGrace);
         if (pid <= 0) {
             // No process was reported. A stream still opening is given up, which before its
             // start goes out starts nothing.
             CompletableFuture<ProcessStream> o = opening;
-            if (o == null || o.cancel(true) || o.isCompletedExceptionally()) {
+            if (!startedBefore && (o == null || o.cancel(true) || o.isCompletedExceptionally())) {
                 return StopResult.GONE;
             }
-            // Too late for that: the start went out, and its pid has not come back.
+            // Too late for that: the start went out, and its pid has not come back; or an earlier
+            // controller started it, and the resume has not found its wrapper yet.
             pid = wrapperByControlPrefix(capsuleId, engine.killGrace);
             if (pid <= 0) {
                 // Not listed is gone; never listed (the API unreachable) confirms nothing.

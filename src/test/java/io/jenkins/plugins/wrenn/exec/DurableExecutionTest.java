@@ -473,6 +473,30 @@ class DurableExecutionTest {
     }
 
     @Test
+    void aStopRightAfterAResumeThatHasNoPidYetKeepsTheGatedCommandFromEverRunning() throws Exception {
+        String id = server.createCapsule();
+        DurableExecution first = new DurableExecution(newClient(), KEY, Duration.ofSeconds(1), null, StderrMarker.NONE);
+        // The wrapper waits at its gate; the controller goes down before it learns its pid.
+        server.delayNextAnswer("POST", ".*/" + id + "/exec", Duration.ofSeconds(3));
+        DurableRun before = first.start(gated(id), new Log(), null);
+        Await.until(() -> !server.processes(id).isEmpty(), "the wrapper to wait at its gate");
+        RunState saved = roundTrip(before.state());
+        assertEquals(-1, saved.pid(), "no pid was saved");
+        first.detach();
+
+        // The build is aborted while the resumed run still looks for its wrapper.
+        server.delayNextAnswer("GET", ".*/" + id + "/processes", Duration.ofMillis(500));
+        Log log = new Log();
+        DurableRun run = engine.resume(saved, log, null);
+        assertEquals(DurableRun.StopResult.GONE, run.stop().get(30, TimeUnit.SECONDS), log.text());
+        assertThrows(CancellationException.class, () -> run.outcome().get(5, TimeUnit.SECONDS));
+        Await.until(() -> server.processes(id).isEmpty(), "the gated process to be killed");
+        assertFalse(
+                Files.exists(server.workDir(id).resolve("ran.txt")), "the command ran after its stop:\n" + log.text());
+        assertFalse(log.text().contains("resuming"), "nothing is resumed after the stop:\n" + log.text());
+    }
+
+    @Test
     void aRestartBeforeTheCommandStartedSaysSoAndKeepsItFromEverStarting() throws Exception {
         String id = server.createCapsule();
         RunState never = new RunState(id, ".wrenn-run-00000000000000f1", -1, 0, 0, null, false, 0, 0);
