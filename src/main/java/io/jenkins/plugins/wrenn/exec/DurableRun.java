@@ -307,8 +307,7 @@ public final class DurableRun {
         try {
             if (gateMayOpen()) {
                 open(gated.attach(live));
-                if (gateMayOpen()) {
-                    mayRun = true;
+                if (letRun()) {
                     gated.open();
                     opened = true;
                 }
@@ -330,6 +329,18 @@ public final class DurableRun {
     /** Whether the gate may open: no stop has begun, and the run has not ended. */
     private synchronized boolean gateMayOpen() {
         return !stopping && !outcome.isDone() && refusal == null;
+    }
+
+    /**
+     * Decides, under the lock a refusal takes, that the gate opens: from here on a refusal leaves
+     * the run to its stream, and a stop treats the command as started.
+     */
+    private synchronized boolean letRun() {
+        if (!gateMayOpen()) {
+            return false;
+        }
+        mayRun = true;
+        return true;
     }
 
     /**
