@@ -16,6 +16,7 @@ import io.jenkins.plugins.wrenn.files.FileTransfer;
 import io.jenkins.plugins.wrenn.files.SourceFile;
 import io.jenkins.plugins.wrenn.files.SourceTree;
 import io.jenkins.plugins.wrenn.files.TransferException;
+import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.util.List;
 import java.util.Set;
@@ -134,7 +135,7 @@ public class WrennPutStep extends Step {
             String into,
             boolean allowEmpty,
             TaskListener listener)
-            throws AbortException, java.io.IOException, InterruptedException {
+            throws AbortException, IOException, InterruptedException {
         if (into == null || !into.startsWith("/")) {
             throw new AbortException(Messages.WrennPutStep_IntoAbsolute(into == null ? "" : into));
         }
