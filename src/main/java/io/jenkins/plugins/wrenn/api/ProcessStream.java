@@ -28,7 +28,7 @@ import java.util.function.Consumer;
  * <p>Messages reach the {@link StreamListener} in order, one at a time, on a delivery thread of
  * their own, never on the HTTP client's one selector thread: a slow listener (a log on a slow
  * disk) holds up its own stream only, never the other streams of the client nor their
- * keep-alive. What has arrived and waits for the listener is bounded ({@link #MAX_WAITING_CHARS}):
+ * keep-alive. What has arrived and waits for the listener is bounded ({@link ListenerBacklog}):
  * beyond it, the stream reads nothing more from the connection until the listener has caught up.
  * Once {@link #exitCode()} has completed, no call to the listener starts (one under way when
  * another thread closes the stream may still finish).
@@ -38,22 +38,20 @@ public final class ProcessStream implements AutoCloseable {
     /** A message is one chunk of output; anything far larger is not the API talking. */
     private static final int MAX_MESSAGE_CHARS = 16 * 1024 * 1024;
 
-    /**
-     * How much output may wait for a slow listener before the stream stops reading (a stream reads
-     * on only while less waits). Reading is paused only then: the JDK's WebSocket needs a demand
-     * outstanding when the server's close arrives, and a demand given again from another thread can
-     * race with that close and lose the message before it; a stream that paused may so end as lost
-     * instead of with its last message, which a caller that must not lose it (the durable engine)
-     * recovers from.
-     */
-    static final int MAX_WAITING_CHARS = 256 * 1024;
-
     private final String operation;
     private final String capsuleId;
     private final StreamListener listener;
     private final CompletableFuture<Integer> exit = new CompletableFuture<>();
     private final StringBuilder partial = new StringBuilder();
     private final Executor deliveries;
+    /**
+     * The client's bound on what waits for listeners. A stream that stops reading for it may end
+     * as lost instead of with its last message: the JDK's WebSocket needs a demand outstanding
+     * when the server's end arrives, and a demand given again from the delivery thread races with
+     * that end (see {@link Receiver#onError}). A caller that must not lose that message (the
+     * durable engine) recovers from {@link WrennApiException#LAST_MESSAGE_LOST}.
+     */
+    private final ListenerBacklog backlog;
     /** What the delivery thread still has to do, in the order it arrived; guarded by itself. */
     private final ArrayDeque<Delivery> queue = new ArrayDeque<>();
     /** Whether a delivery thread runs; guarded by {@link #queue}. */
@@ -111,18 +109,21 @@ public final class ProcessStream implements AutoCloseable {
     /**
      * @param deliveries runs the deliveries to the listener: each task hands over what has arrived
      *     and returns when there is nothing more; at most one runs at a time per stream
+     * @param backlog what may wait for the listeners of the client's streams
      */
     ProcessStream(
             String operation,
             String capsuleId,
             StreamListener listener,
             SilentEndExplainer explainer,
-            Executor deliveries) {
+            Executor deliveries,
+            ListenerBacklog backlog) {
         this.operation = operation;
         this.capsuleId = capsuleId;
         this.listener = listener;
         this.explainer = explainer;
         this.deliveries = deliveries;
+        this.backlog = backlog;
         exit.whenComplete((code, failure) -> stopPinging());
     }
 
@@ -276,10 +277,12 @@ public final class ProcessStream implements AutoCloseable {
         boolean readOn;
         synchronized (queue) {
             queue.add(delivery);
-            waitingChars += delivery.chars();
-            readOn = waitingChars < MAX_WAITING_CHARS;
             if (delivery.chars() > 0) {
+                waitingChars += delivery.chars();
+                readOn = backlog.arrived(waitingChars, delivery.chars());
                 paused = !readOn;
+            } else {
+                readOn = !paused;
             }
             if (draining) {
                 return readOn;
@@ -292,6 +295,7 @@ public final class ProcessStream implements AutoCloseable {
             // The executor refused: nothing would deliver what is queued, so the stream ends here.
             synchronized (queue) {
                 queue.clear();
+                backlog.taken(waitingChars);
                 waitingChars = 0;
                 draining = false;
             }
@@ -312,7 +316,8 @@ public final class ProcessStream implements AutoCloseable {
                     return;
                 }
                 waitingChars -= next.chars();
-                if (paused && waitingChars < MAX_WAITING_CHARS / 2) {
+                backlog.taken(next.chars());
+                if (paused && waitingChars < backlog.resumeBelow()) {
                     paused = false;
                     readOn = true;
                 }
@@ -516,7 +521,7 @@ public final class ProcessStream implements AutoCloseable {
         public void onError(WebSocket webSocket, Throwable error) {
             if (error instanceof InternalError) {
                 // The JDK took the server's close without a demand for it, after reading resumed
-                // from a pause (see MAX_WAITING_CHARS); the message before the close is lost.
+                // from a pause (see ListenerBacklog); the message before the close is lost.
                 deliver(() -> lost(
                         "the client lost the server's last message as the server closed the stream",
                         WrennApiException.LAST_MESSAGE_LOST,

@@ -56,6 +56,8 @@ final class Transport {
      */
     private final Executor deliveries =
             task -> Thread.ofVirtual().name("Wrenn stream delivery").start(task);
+    /** What waits for the listeners of this client's streams. */
+    private final ListenerBacklog backlog;
 
     Transport(WrennClient.Builder b) {
         this.baseUrl = b.baseUrl;
@@ -66,6 +68,7 @@ final class Transport {
         this.firstBackoff = b.firstBackoff;
         this.keepAliveInterval = b.keepAliveInterval;
         this.pongTimeout = b.pongTimeout;
+        this.backlog = new ListenerBacklog(b.streamBacklog, b.clientBacklog);
         // Left at HTTP/2, the JDK offers cleartext requests an "Upgrade: h2c"; servers and proxies that
         // do not speak h2c may then drop the request body. HTTPS negotiates HTTP/2 through ALPN instead.
         if ("http".equalsIgnoreCase(b.baseUrl.getScheme())) {
@@ -283,7 +286,7 @@ final class Transport {
             String firstMessage) {
         Objects.requireNonNull(listener, "listener");
         URI uri = webSocketUri(path);
-        ProcessStream stream = new ProcessStream(operation, id, listener, explainer, deliveries);
+        ProcessStream stream = new ProcessStream(operation, id, listener, explainer, deliveries, backlog);
         Opening result = new Opening();
         CompletableFuture<WebSocket> upgrade = http.newWebSocketBuilder()
                 .header(API_KEY_HEADER, apiKey)

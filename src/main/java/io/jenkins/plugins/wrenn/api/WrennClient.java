@@ -56,6 +56,8 @@ public final class WrennClient implements AutoCloseable {
         Duration firstBackoff = Duration.ofMillis(500);
         Duration keepAliveInterval = Duration.ofSeconds(5);
         Duration pongTimeout = Duration.ofSeconds(5);
+        int streamBacklog = ListenerBacklog.DEFAULT_STREAM_LIMIT;
+        long clientBacklog = ListenerBacklog.DEFAULT_CLIENT_LIMIT;
 
         private Builder(URI baseUrl, String apiKey) {
             this.baseUrl = checkBaseUrl(baseUrl);
@@ -100,6 +102,24 @@ public final class WrennClient implements AutoCloseable {
         public Builder keepAlive(Duration interval, Duration pongTimeout) {
             this.keepAliveInterval = positive(interval, "keep-alive interval");
             this.pongTimeout = positive(pongTimeout, "pong timeout");
+            return this;
+        }
+
+        /**
+         * How many characters of output may wait for a stream's listener, and for the listeners of
+         * all streams together, before a stream stops reading until its listener has caught up.
+         * The defaults (4 Mi and 16 Mi characters, 8 and 32 MiB of heap at most) stop only for a
+         * listener that is far behind: a stream that stops may end as lost, with
+         * {@link WrennApiException#LAST_MESSAGE_LOST}, if its server ends the connection
+         * meanwhile.
+         *
+         * @throws IllegalArgumentException naming the field when a bound is below 2, or the
+         *     client's is below the stream's
+         */
+        public Builder listenerBacklog(int perStreamChars, long perClientChars) {
+            ListenerBacklog.check(perStreamChars, perClientChars);
+            this.streamBacklog = perStreamChars;
+            this.clientBacklog = perClientChars;
             return this;
         }
 

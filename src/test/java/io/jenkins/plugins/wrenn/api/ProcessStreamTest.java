@@ -180,6 +180,61 @@ class ProcessStreamTest {
     }
 
     @Test
+    void aStuckListenerStopsItsStreamFromReadingAndLosesNoOutputOnceItMovesAgain() throws Exception {
+        String id = server.createCapsule();
+        CountDownLatch release = new CountDownLatch(1);
+        long[] lines = {0};
+        long[] last = {0};
+        boolean[] inOrder = {true};
+        StringBuilder partialLine = new StringBuilder();
+        StreamListener stuck = new StreamListener() {
+            @Override
+            public void onStdout(String data) {
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                partialLine.append(data);
+                int end;
+                while ((end = partialLine.indexOf("\n")) >= 0) {
+                    long n = Long.parseLong(partialLine.substring(0, end));
+                    inOrder[0] &= n == last[0] + 1;
+                    last[0] = n;
+                    lines[0]++;
+                    partialLine.delete(0, end + 1);
+                }
+            }
+
+            @Override
+            public void onStderr(String data) {}
+        };
+        int total = 5_000_000;
+        try (WrennClient small = WrennClient.builder(server.baseUrl(), KEY)
+                        .listenerBacklog(64 * 1024, 64 * 1024)
+                        .build();
+                ProcessStream s = small.commands().stream(id, "seq", List.of("1", Integer.toString(total)), stuck)) {
+            // 38 MB of output: far more than a connection's buffers hold, so the command can end only
+            // if the client reads on although its listener takes nothing.
+            Thread.sleep(3000);
+            List<LocalProcess> running = server.processes(id);
+            assertEquals(1, running.size());
+            assertTrue(running.get(0).isAlive(), "the client read all of the output for a listener that took none");
+            release.countDown();
+            try {
+                assertEquals(0, s.exitCode().get(120, TimeUnit.SECONDS));
+            } catch (ExecutionException e) {
+                // The one loss the JDK's client allows after a stop (see ListenerBacklog): the
+                // message that ended the stream, never output before it.
+                WrennApiException lost = assertInstanceOf(WrennApiException.class, e.getCause());
+                assertEquals(WrennApiException.LAST_MESSAGE_LOST, lost.errorCode(), lost.getMessage());
+            }
+        }
+        assertTrue(inOrder[0], "lines out of order");
+        assertEquals(total, lines[0]);
+    }
+
+    @Test
     void aClientThatReadsBehindAServerThatHasClosedLosesNothing() throws Exception {
         // The server writes all of its output and its exit, and closes the connection, long before
         // this slow reader has taken it. A keep-alive ping sent meanwhile (every 250 ms here)
@@ -209,7 +264,7 @@ class ProcessStreamTest {
         for (int i = 1; i <= lines; i++) {
             expected.append(i).append('\n');
         }
-        assertTrue(expected.length() < ProcessStream.MAX_WAITING_CHARS, "the reader never pauses the stream here");
+        assertTrue(expected.length() < ListenerBacklog.DEFAULT_STREAM_LIMIT, "the reader never pauses the stream here");
         assertEquals(expected.toString(), seen.toString());
     }
 

@@ -21,8 +21,13 @@ class SilentEndExplanationTest {
 
     @Test
     void aStreamEndsEvenWhenExplainingItsSilentEndFails() throws Exception {
-        ProcessStream stream =
-                new ProcessStream("exec stream", "cap-1", new CollectingListener(), BROKEN, Runnable::run);
+        ProcessStream stream = new ProcessStream(
+                "exec stream",
+                "cap-1",
+                new CollectingListener(),
+                BROKEN,
+                Runnable::run,
+                new ListenerBacklog(ListenerBacklog.DEFAULT_STREAM_LIMIT, ListenerBacklog.DEFAULT_CLIENT_LIMIT));
         stream.listener().onClose(null, 1006, "");
         ExecutionException e =
                 assertThrows(ExecutionException.class, () -> stream.exitCode().get(10, TimeUnit.SECONDS));

@@ -368,8 +368,9 @@ class DurableExecutionTest {
     @Test
     void aSlowLogMissesNothingOfALargeOutputAndSeesNoCutWhenTheServerEndsDuringItsPause() throws Exception {
         // The server sends all of it and closes at once; the stream stops reading while more than
-        // ProcessStream's bound waits for the log, and the JDK drops what it still holds when the
-        // server's end arrives then. The run reads that from the files, without a word in the log.
+        // the client's small listener backlog waits for the log, and the JDK may drop what it still
+        // holds when the server's end arrives then. The run reads that from the files, without a
+        // word in the log.
         String id = server.createCapsule();
         int lines = 60_000;
         Log slow = new Log() {
@@ -383,7 +384,15 @@ class DurableExecutionTest {
                 }
             }
         };
-        ExecOutcome outcome = await(engine.start(shell(id, "seq -f line-%g " + lines + "; exit 3"), slow, null));
+        ExecOutcome outcome;
+        try (WrennClient small = WrennClient.builder(server.baseUrl(), KEY)
+                        .keepAlive(Duration.ofMillis(250), Duration.ofSeconds(1))
+                        .listenerBacklog(64 * 1024, 64 * 1024)
+                        .build();
+                DurableExecution pausing =
+                        new DurableExecution(small, KEY, Duration.ofSeconds(1), null, chunk -> "<E>")) {
+            outcome = await(pausing.start(shell(id, "seq -f line-%g " + lines + "; exit 3"), slow, null));
+        }
         assertEquals(3, outcome.exitCode());
         assertNumberedOnce(slow.text(), lines);
         assertEquals(1, slow.text().lines().filter(l -> l.startsWith("[wrenn]")).count(), slow.text());
