@@ -195,6 +195,12 @@ class CapsuleScriptsTest {
         return tmp.resolve(prefix + suffix);
     }
 
+    private static List<String> openDescriptors(Path proc) throws IOException {
+        try (Stream<Path> fds = Files.list(proc.resolve("fd"))) {
+            return fds.map(f -> f.getFileName().toString()).sorted().toList();
+        }
+    }
+
     // ---------------------------------------------------------------- the wrapper
 
     @Test
@@ -223,25 +229,38 @@ class CapsuleScriptsTest {
 
     @Test
     void theCommandHasOnlyDescriptorsZeroToTwoSoAFullyRedirectedDaemonDoesNotHoldTheWrapper() throws Exception {
-        Running daemon = wrapper("daemon", "sleep 5 >/dev/null 2>&1 </dev/null & echo started");
-        long t0 = System.nanoTime();
-        Ran ran = daemon.await(Duration.ofSeconds(20));
-        assertTrue(ran.exited(0), "wait status " + ran.waitStatus());
-        assertEquals("started\n", ran.stdout());
-        assertTrue(System.nanoTime() - t0 < 3_000_000_000L, "the wrapper waited for the daemon");
+        Running daemon = wrapper("daemon", "sleep 60 >/dev/null 2>&1 </dev/null & echo $! >daemon.pid; echo started");
+        Path daemonPid = dir.resolve("daemon.pid");
+        try {
+            Ran ran = daemon.await(Duration.ofSeconds(20));
+            assertTrue(ran.exited(0), "wait status " + ran.waitStatus());
+            assertEquals("started\n", ran.stdout());
+            // Ended while the daemon still runs: the wrapper did not wait for it.
+            assertTrue(
+                    ProcessHandle.of(Long.parseLong(Files.readString(daemonPid).strip()))
+                            .map(ProcessHandle::isAlive)
+                            .orElse(false),
+                    "the daemon still runs after the wrapper ended");
+        } finally {
+            // Re-parented once the wrapper ended, so no longer among the processes tearDown ends.
+            String pid = Files.exists(daemonPid) ? Files.readString(daemonPid).strip() : "";
+            if (!pid.isEmpty()) {
+                ProcessHandle.of(Long.parseLong(pid)).ifPresent(ProcessHandle::destroy);
+            }
+        }
 
-        Running sleeper = wrapper("fds", "exec sleep 3");
+        // The command runs until the test ends it, so that a slow machine cannot see it go first.
+        Running sleeper = wrapper("fds", "exec sleep 60");
         Path pidFile = control("fds", ".pid");
         Await.until(() -> Files.exists(pidFile) && !Files.readString(pidFile).isBlank(), "the command's pid");
         long pid = Long.parseLong(Files.readString(pidFile).strip());
         Path proc = Path.of("/proc/" + pid);
         Await.until(() -> Files.readString(proc.resolve("comm")).strip().equals("sleep"), "the command to run");
-        try (Stream<Path> fds = Files.list(proc.resolve("fd"))) {
-            assertEquals(
-                    List.of("0", "1", "2"),
-                    fds.map(f -> f.getFileName().toString()).sorted().toList());
-        }
+        // Right after the exec the dynamic loader opens and closes the command's libraries (as
+        // descriptor 3): only a descriptor that stays is one the wrapper passed on.
+        Await.until(() -> openDescriptors(proc).equals(List.of("0", "1", "2")), "descriptors 0 to 2 only");
         assertEquals(Path.of("/dev/null"), Files.readSymbolicLink(proc.resolve("fd/0")));
+        ProcessHandle.of(pid).ifPresent(ProcessHandle::destroy);
         sleeper.await(Duration.ofSeconds(10));
     }
 
@@ -338,13 +357,17 @@ class CapsuleScriptsTest {
         assertEquals("hi\n", quick.stdout());
 
         // A SIGTERM to the wrapper while the command's output is still held open elsewhere.
-        Running held = wrapper("held", "sleep 2 & echo hi; exit 0", new File("/dev/full"));
+        // The holder keeps the output open until the test ends it, however slow the machine.
+        Running held = wrapper("held", "sleep 60 & echo $! >holder; echo hi; exit 0", new File("/dev/full"));
         long wrapperPid = held.pid();
-        Await.until(() -> Files.exists(control("held", ".pid")), "the command to start");
+        Path holder = dir.resolve("holder");
+        Await.until(() -> Files.exists(holder) && !Files.readString(holder).isBlank(), "the holder to start");
         ProcessHandle.of(wrapperPid).orElseThrow().destroy();
         Thread.sleep(1000);
         long ticks = cpuTicks(wrapperPid);
+        assertTrue(held.process.isAlive(), "the wrapper waits while the holder keeps the output open");
         assertTrue(ticks < 20, "the wrapper used " + ticks + " ticks of CPU while it waited");
+        ProcessHandle.of(Long.parseLong(Files.readString(holder).strip())).ifPresent(ProcessHandle::destroy);
         Ran ran = held.await(Duration.ofSeconds(10));
         assertTrue(ran.exited(0), "a SIGTERM to the wrapper alone is not the command's: " + ran.waitStatus());
     }

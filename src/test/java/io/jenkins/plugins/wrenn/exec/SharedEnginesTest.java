@@ -12,7 +12,9 @@ import io.jenkins.plugins.wrenn.testserver.WrennTestServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -46,19 +48,30 @@ class SharedEnginesTest {
                 StderrMarker.NONE);
     }
 
-    /** The live threads that an engine and its client add: its timer and the client's keep-alive. */
-    private static long engineThreads() {
+    /**
+     * The ids of the live threads of the kinds an engine and its client add: its timer and the
+     * client's keep-alive. Those of clients other tests closed may still be on their way out.
+     */
+    private static Set<Long> engineThreads() {
         return Thread.getAllStackTraces().keySet().stream()
                 .filter(Thread::isAlive)
-                .map(Thread::getName)
-                .filter(name -> name.equals("Wrenn durable run timer") || name.equals("Wrenn WebSocket keep-alive"))
-                .count();
+                .filter(t -> t.getName().equals("Wrenn durable run timer")
+                        || t.getName().equals("Wrenn WebSocket keep-alive"))
+                .map(Thread::threadId)
+                .collect(Collectors.toSet());
+    }
+
+    /** The engine threads that are not among those that ran before. */
+    private static Set<Long> engineThreadsSince(Set<Long> before) {
+        Set<Long> added = engineThreads();
+        added.removeAll(before);
+        return added;
     }
 
     @Test
     void anEngineLivesWhileItsRunsDoAndIsClosedWithItsThreadsOnceIdle() throws Exception {
         SharedEngines engines = new SharedEngines(Duration.ofMillis(600));
-        long threadsBefore = engineThreads();
+        Set<Long> threadsBefore = engineThreads();
         String id = server.createCapsule();
         Path gate = server.workDir(id).resolve("gate");
         DurableExecution engine = engines.get("k", SharedEnginesTest::newEngine);
@@ -72,7 +85,8 @@ class SharedEnginesTest {
                 log,
                 null);
         Await.until(() -> log.text().contains("waiting\n"), "the command to start");
-        assertTrue(engineThreads() >= threadsBefore + 2, "the engine's threads");
+        Set<Long> added = engineThreadsSince(threadsBefore);
+        assertTrue(added.size() >= 2, "the engine's threads: " + added);
         // Several idle times and checks later, the run still holds its engine.
         Thread.sleep(2000);
         assertEquals(1, engines.size(), "an engine in use was closed");
@@ -82,7 +96,7 @@ class SharedEnginesTest {
         // Its control files are removed a moment later (DurableExecution.CLEANUP_DELAY), and only
         // then is the engine idle.
         Await.until(() -> engines.size() == 0, "the idle engine to be closed");
-        Await.until(() -> engineThreads() == threadsBefore, "the engine's threads to end");
+        Await.until(() -> engineThreadsSince(threadsBefore).isEmpty(), "the engine's threads to end");
         try (Stream<Path> files = Files.list(server.tmpDir(id))) {
             assertTrue(
                     files.noneMatch(p -> p.getFileName().toString().startsWith(".wrenn-run-")),

@@ -109,11 +109,18 @@ class CapsuleLifecycleTest {
     @Test
     void theCapsuleIsKnownAsSoonAsItExistsBeforeItRuns() throws Exception {
         List<String> known = new ArrayList<>();
-        CapsuleLease lease = lifecycle.acquire(
-                fresh("base", 10, KeepPolicy.NEVER),
-                CapsuleRecords.NONE,
-                log,
-                l -> known.add(l.capsuleId() + " " + server.status(l.capsuleId())));
+        // A newer server's capsule stays starting until the caller has been told of it: told only
+        // after the wait, the capsule would never run and the acquire would fail.
+        server.holdTransitions();
+        CapsuleLease lease;
+        try {
+            lease = lifecycle.acquire(fresh("base", 10, KeepPolicy.NEVER), CapsuleRecords.NONE, log, l -> {
+                known.add(l.capsuleId() + " " + server.status(l.capsuleId()));
+                server.releaseTransitions();
+            });
+        } finally {
+            server.releaseTransitions();
+        }
         assertEquals(1, known.size(), known.toString());
         assertTrue(known.getFirst().startsWith(lease.capsuleId() + " "), known.toString());
         if (generation == ServerGeneration.CURRENT) {
@@ -374,10 +381,19 @@ class CapsuleLifecycleTest {
     void aCapsuleStillPausingFromThePreviousBuildIsResumedOnceItIsPaused() throws Exception {
         String id = server.createCapsule();
         CapsuleLease first = lifecycle.acquire(existing(id, true, true), log);
-        // The previous build pauses it at its end; on a newer server that takes a while.
-        lifecycle.release(first, log);
-        server.capsuleRoutes().transition(id, "pausing", "paused", Duration.ofMillis(400));
-        CapsuleLease second = lifecycle.acquire(existing(id, true, true), log);
+        // The previous build pauses it at its end; on a newer server that takes a while, here held
+        // until this build has read the status.
+        server.holdTransitions();
+        CapsuleLease second;
+        try {
+            lifecycle.release(first, log);
+            server.capsuleRoutes().transition(id, "pausing", "paused", Duration.ofMillis(400));
+            second = lifecycle.acquire(
+                    existing(id, true, true), CapsuleRecords.NONE, log, l -> server.releaseTransitions());
+        } finally {
+            server.releaseTransitions();
+        }
+        assertTrue(log().contains("Using capsule " + id + " (status: pausing)"), log());
         assertEquals("running", server.status(id));
         assertTrue(log().contains("Capsule " + id + ": paused after"), log());
         assertTrue(log().contains("Resuming capsule " + id), log());
@@ -391,8 +407,16 @@ class CapsuleLifecycleTest {
     @ValueSource(strings = {"starting", "resuming", "snapshotting"})
     void everyStatusOnTheWayToRunningIsWaitedOut(String transitional) throws Exception {
         String id = server.createCapsule();
-        server.capsuleRoutes().transition(id, transitional, "running", Duration.ofMillis(400));
-        CapsuleLease lease = lifecycle.acquire(existing(id, false, false), log);
+        // Held until the build has read the status, which a loaded machine may take longer for.
+        server.holdTransitions();
+        CapsuleLease lease;
+        try {
+            server.capsuleRoutes().transition(id, transitional, "running", Duration.ofMillis(400));
+            lease = lifecycle.acquire(
+                    existing(id, false, false), CapsuleRecords.NONE, log, l -> server.releaseTransitions());
+        } finally {
+            server.releaseTransitions();
+        }
         assertEquals("running", server.status(id));
         assertTrue(log().contains("Using capsule " + id + " (status: " + transitional + ")"), log());
         assertTrue(log().contains("Capsule " + id + " is running"), log());

@@ -41,6 +41,11 @@ import org.junit.jupiter.params.provider.EnumSource;
 class CapsuleDaemonTest {
 
     static final String KEY = "wrn_daemon_model_5e1";
+    /** A gate file the test creates, in the capsule's HOME, when a command may go on. */
+    static final String GATE = "gate";
+    /** Shell that waits for the gate, so that nothing but the test decides when a command goes on. */
+    static final String AWAIT_GATE = "while [ ! -e " + GATE + " ]; do sleep 0.05; done";
+
     static final HttpClient HTTP =
             HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     static WrennTestServer server;
@@ -164,13 +169,20 @@ class CapsuleDaemonTest {
     @Test
     void theOlderServerForgetsAProcessWhenReapedTheNewerWhenItsPipesClose() throws Exception {
         String id = server.createCapsule();
+        // The shell ends at once; its child holds the output pipes until the test opens the gate.
         HttpResponse<String> r = post(
                 "/v1/capsules/" + id + "/exec",
-                "{\"cmd\":\"/bin/sh\",\"args\":[\"-c\",\"(sleep 1.5; echo late) & exit 0\"],\"background\":true}");
+                "{\"cmd\":\"/bin/sh\",\"args\":[\"-c\",\"(" + AWAIT_GATE + "; echo late) & exit 0\"],"
+                        + "\"background\":true}");
         long pid = json(r.body()).path("pid").asLong();
-        Await.until(() -> !alive(pid), "the shell to be reaped");
-        Thread.sleep(200);
-        assertEquals(generation == ServerGeneration.CURRENT, listed(id, pid), "listed while its child holds the pipes");
+        if (generation == ServerGeneration.CURRENT) {
+            LocalProcess shell = listedProcess(id, pid);
+            Await.until(() -> !shell.isAlive(), "the daemon to reap the shell");
+            assertTrue(listed(id, pid), "listed while its child holds the pipes");
+        } else {
+            Await.until(() -> !listed(id, pid), "forgotten once reaped, while its child still holds the pipes");
+        }
+        Files.createFile(server.workDir(id).resolve(GATE));
         Await.until(() -> !listed(id, pid), "forgotten once the pipes close");
     }
 
@@ -179,9 +191,11 @@ class CapsuleDaemonTest {
         String id = server.createCapsule();
         WrennTestServerTest.RawWs ws =
                 WrennTestServerTest.RawWs.open(server, "/v1/capsules/" + id + "/exec/stream", KEY);
-        ws.start("/bin/sh", "-c", "(sleep 0.5; echo late) & echo early; exit 3");
+        ws.start("/bin/sh", "-c", "(" + AWAIT_GATE + "; echo late) & echo early; exit 3");
         ws.next();
         assertEquals("early\n", ws.next().path("data").asText());
+        // Only now may the child write, so that its line cannot arrive in one piece with the first.
+        Files.createFile(server.workDir(id).resolve(GATE));
         assertEquals("late\n", ws.next().path("data").asText());
         JsonNode exit = ws.next();
         assertEquals("exit", exit.path("type").asText());
@@ -193,12 +207,14 @@ class CapsuleDaemonTest {
         String id = server.createCapsule();
         HttpResponse<String> r = post(
                 "/v1/capsules/" + id + "/exec",
-                "{\"cmd\":\"/bin/sh\",\"args\":[\"-c\",\"sleep 2; echo done >finished\"],\"timeout_sec\":1}");
+                "{\"cmd\":\"/bin/sh\",\"args\":[\"-c\",\"" + AWAIT_GATE
+                        + "; echo done >finished\"],\"timeout_sec\":1}");
         assertEquals(502, r.statusCode(), r.body());
         JsonNode list =
                 json(send("GET", "/v1/capsules/" + id + "/processes").body()).path("processes");
         assertEquals(1, list.size(), list.toString());
         assertEquals("/bin/sh", list.get(0).path("cmd").asText());
+        Files.createFile(server.workDir(id).resolve(GATE));
         Await.until(() -> Files.exists(server.workDir(id).resolve("finished")), "the timed-out command to finish");
     }
 
@@ -229,19 +245,29 @@ class CapsuleDaemonTest {
     @Test
     void signallingAProcessWhoseGroupIsEmptyIsAnAgentErrorOnTheNewerServer() throws Exception {
         String id = server.createCapsule();
-        // The shell ends at once; its child, in a session of its own, keeps the output pipes open.
+        // The shell ends at once; its child moves to a session of its own, says so, and keeps the
+        // output pipes open.
         HttpResponse<String> r = post(
                 "/v1/capsules/" + id + "/exec",
-                "{\"cmd\":\"/bin/sh\",\"args\":[\"-c\",\"setsid sleep 2 & exit 0\"],\"background\":true}");
+                "{\"cmd\":\"/bin/sh\",\"args\":[\"-c\",\"setsid sh -c ': >left; exec sleep 60' & exit 0\"],"
+                        + "\"background\":true}");
         long pid = json(r.body()).path("pid").asLong();
-        Await.until(() -> !alive(pid), "the shell to be reaped");
-        HttpResponse<String> kill = send("DELETE", "/v1/capsules/" + id + "/processes/" + pid + "?signal=SIGTERM");
+        Path left = server.workDir(id).resolve("left");
+        Await.until(() -> Files.exists(left), "the child to leave the shell's process group");
         if (generation == ServerGeneration.CURRENT) {
+            // Until the daemon reaps it, the shell is a zombie in its group, which a signal still reaches.
+            LocalProcess shell = listedProcess(id, pid);
+            Await.until(() -> !shell.isAlive(), "the daemon to reap the shell");
+            HttpResponse<String> kill = send("DELETE", "/v1/capsules/" + id + "/processes/" + pid + "?signal=SIGTERM");
             assertEquals(502, kill.statusCode(), kill.body());
             assertTrue(kill.body().contains("ESRCH"), kill.body());
         } else {
+            Await.until(() -> !listed(id, pid), "v0.1.5 to forget the shell once it is reaped");
+            HttpResponse<String> kill = send("DELETE", "/v1/capsules/" + id + "/processes/" + pid + "?signal=SIGTERM");
             assertEquals(404, kill.statusCode(), "v0.1.5 forgot it when it was reaped: " + kill.body());
         }
+        // The capsule's end takes the child with it.
+        send("DELETE", "/v1/capsules/" + id);
     }
 
     @Test
@@ -297,6 +323,14 @@ class CapsuleDaemonTest {
                         .toString());
         assertEquals(200, r.statusCode(), r.body());
         return json(r.body()).path("exit_code").asInt();
+    }
+
+    /** The server's own record of a process it lists now. */
+    private static LocalProcess listedProcess(String id, long pid) {
+        return server.processes(id).stream()
+                .filter(p -> p.pid() == pid)
+                .findFirst()
+                .orElseThrow(() -> new AssertionError("process " + pid + " is not listed"));
     }
 
     private static boolean listed(String id, long pid) throws Exception {

@@ -48,6 +48,11 @@ final class FaultRelay implements AutoCloseable {
         c.frozen = true;
     }
 
+    /** How many open connections are frozen. */
+    int frozenConnections() {
+        return (int) byUpstreamPort.values().stream().filter(c -> c.frozen).count();
+    }
+
     /**
      * Cuts the connection whose socket to Jetty has this local port, both ways at once, as a
      * network that loses it: the client sees it end with nothing more.

@@ -113,6 +113,10 @@ public final class WrennTestServer implements AutoCloseable {
     private volatile Duration transitionDelay = Duration.ofSeconds(1);
     private volatile int chunkBytes = 8192;
     private volatile boolean h2cRefused = true;
+    /** Whether transitions that come due wait for {@link #releaseTransitions()}; guarded by heldTransitions. */
+    private boolean transitionsHeld;
+    /** Transitions that came due while held, in the order they did. */
+    private final List<Runnable> heldTransitions = new ArrayList<>();
 
     /**
      * What the server sent on one stream, to tell its own send rate apart from the client's.
@@ -273,6 +277,30 @@ public final class WrennTestServer implements AutoCloseable {
     /** CURRENT: how long create, pause, resume and delete stay in their transitional status (default 1 s). */
     public void setTransitionDelay(Duration delay) {
         this.transitionDelay = delay;
+    }
+
+    /**
+     * From now on, a transition that comes due (starting, pausing, resuming, stopping, or one set
+     * with {@link CapsuleRoutes#transition}) keeps its capsule in the transitional status until
+     * {@link #releaseTransitions()}, so that a test sees that status however loaded the machine
+     * is, rather than only within the delay. As on the real server, nothing is held unless a test
+     * asks; a test that holds releases in a {@code finally}, as the server may be shared.
+     */
+    public void holdTransitions() {
+        synchronized (heldTransitions) {
+            transitionsHeld = true;
+        }
+    }
+
+    /** Ends {@link #holdTransitions()}: the transitions that came due meanwhile complete now, in order. */
+    public void releaseTransitions() {
+        List<Runnable> due;
+        synchronized (heldTransitions) {
+            transitionsHeld = false;
+            due = List.copyOf(heldTransitions);
+            heldTransitions.clear();
+        }
+        due.forEach(timers::execute);
     }
 
     /** The largest piece of output one stream message carries. */
@@ -493,16 +521,28 @@ public final class WrennTestServer implements AutoCloseable {
         return transitionDelay;
     }
 
-    /** Moves a capsule from its transitional status to the target after the delay, unless its status changed meanwhile. */
+    /**
+     * Moves a capsule from its transitional status to the target after the delay (or once released,
+     * when {@link #holdTransitions() held}), unless its status changed meanwhile.
+     */
     void transition(TestCapsule c, String transitional, String target, Duration delay, Runnable then) {
         c.status = transitional;
+        Runnable complete = () -> {
+            if (transitional.equals(c.status)) {
+                then.run();
+                c.status = target;
+                c.lastActive = Instant.now();
+            }
+        };
         timers.schedule(
                 () -> {
-                    if (transitional.equals(c.status)) {
-                        then.run();
-                        c.status = target;
-                        c.lastActive = Instant.now();
+                    synchronized (heldTransitions) {
+                        if (transitionsHeld) {
+                            heldTransitions.add(complete);
+                            return;
+                        }
                     }
+                    complete.run();
                 },
                 delay.toMillis(),
                 TimeUnit.MILLISECONDS);
@@ -594,6 +634,11 @@ public final class WrennTestServer implements AutoCloseable {
 
     Duration takeStartReplyDelay() {
         return startReplyDelay.getAndSet(null);
+    }
+
+    /** How many relayed connections a silenced stream has frozen and are still open. */
+    int frozenConnections() {
+        return relay.frozenConnections();
     }
 
     /** Freezes the relayed connection a WebSocket session came in on (see {@link FaultRelay#freeze(int)}). */

@@ -22,6 +22,7 @@ import java.net.http.WebSocket;
 import java.net.http.WebSocketHandshakeException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
@@ -143,6 +144,8 @@ class WrennTestServerTest {
         server = WrennTestServer.start(KEY, ServerGeneration.CURRENT);
         server.setTransitionDelay(Duration.ofMillis(300));
 
+        // Held while the transitional status is checked, which a loaded machine may not do in 300 ms.
+        server.holdTransitions();
         HttpResponse<String> created = post("/v1/capsules", "{\"template\":\"base\"}", KEY);
         assertEquals(202, created.statusCode());
         assertEquals("starting", json(created.body()).path("status").asText());
@@ -150,6 +153,7 @@ class WrennTestServerTest {
         assertEquals(
                 409,
                 post("/v1/capsules/" + id + "/exec", "{\"cmd\":\"true\"}", KEY).statusCode());
+        server.releaseTransitions();
         awaitStatus(id, "running");
 
         HttpResponse<String> pausing = post("/v1/capsules/" + id + "/pause", "", KEY);
@@ -162,10 +166,29 @@ class WrennTestServerTest {
         assertEquals("resuming", json(resuming.body()).path("status").asText());
         awaitStatus(id, "running");
 
+        server.holdTransitions();
         HttpResponse<String> destroyed = send("DELETE", "/v1/capsules/" + id, null, KEY);
         assertEquals(202, destroyed.statusCode());
         assertEquals("stopping", status(id));
+        server.releaseTransitions();
         awaitStatus(id, "stopped");
+    }
+
+    @Test
+    void aHeldTransitionWaitsForItsReleaseAndThenCompletes() throws Exception {
+        server = WrennTestServer.start(KEY, ServerGeneration.CURRENT);
+        server.setTransitionDelay(Duration.ofMillis(50));
+        server.holdTransitions();
+        String id = json(post("/v1/capsules", "{\"template\":\"base\"}", KEY).body())
+                .path("id")
+                .asText();
+        Thread.sleep(500);
+        assertEquals("starting", status(id), "held well past its delay");
+        server.releaseTransitions();
+        awaitStatus(id, "running");
+        HttpResponse<String> pausing = post("/v1/capsules/" + id + "/pause", "", KEY);
+        assertEquals("pausing", json(pausing.body()).path("status").asText());
+        awaitStatus(id, "paused");
     }
 
     @Test
@@ -238,9 +261,19 @@ class WrennTestServerTest {
         server.setChunkBytes(4);
         String id = server.createCapsule();
         RawWs ws = RawWs.open(server, "/v1/capsules/" + id + "/exec/stream", KEY);
-        // One write of "abc" + the 3 bytes of the euro sign: read back as 4 + 2 bytes.
-        ws.start("/bin/sh", "-c", "printf 'abc\\342\\202\\254'; sleep 0.2; printf '\\342\\202\\254'");
+        // One write of "abc" + the 3 bytes of the euro sign: read back as 4 + 2 bytes. The second
+        // euro sign waits at a gate until the server has sent all of the first write, so that the
+        // two writes are never read as one.
+        ws.start("/bin/sh", "-c", "printf 'abc\\342\\202\\254'; " + awaitGate(1) + "; printf '\\342\\202\\254'");
+        assertEquals("start", ws.next().path("type").asText());
         StringBuilder out = new StringBuilder();
+        while (!out.toString().equals("abc\uFFFD\uFFFD\uFFFD")) {
+            JsonNode m = ws.next();
+            assertEquals("stdout", m.path("type").asText(), m.toString());
+            out.append(m.path("data").asText());
+            assertTrue(out.length() <= 6, "split: 3 replacements, not " + out);
+        }
+        openGate(id, 1);
         for (JsonNode m = ws.next(); !m.path("type").asText().equals("exit"); m = ws.next()) {
             out.append(m.path("data").asText());
         }
@@ -262,13 +295,14 @@ class WrennTestServerTest {
     @Test
     void olderGenerationAuthenticatesAWrongKeyByTheFirstMessage() throws Exception {
         server = WrennTestServer.start(KEY);
-        server.setAuthWait(Duration.ofSeconds(5));
+        // A wait far longer than any slow machine's delay: an answer well within it came at once.
+        server.setAuthWait(Duration.ofMinutes(1));
         String id = server.createCapsule();
         RawWs eager = RawWs.open(server, "/v1/capsules/" + id + "/exec/stream", "wrn_wrong");
         long sent = System.nanoTime();
         eager.start("/bin/sh", "-c", "echo never");
         assertEquals("{\"type\":\"error\",\"data\":\"authentication failed\"}", eager.nextText());
-        assertTrue(System.nanoTime() - sent < TimeUnit.SECONDS.toNanos(2), "a start as first message fails at once");
+        assertTrue(System.nanoTime() - sent < TimeUnit.SECONDS.toNanos(30), "a start as first message fails at once");
         eager.assertEndedWithoutCloseFrame();
 
         server.setAuthWait(Duration.ofMillis(400));
@@ -327,13 +361,16 @@ class WrennTestServerTest {
         String id = server.createCapsule();
         HttpResponse<String> bg = post(
                 "/v1/capsules/" + id + "/exec",
-                "{\"cmd\":\"/bin/sh\",\"args\":[\"-c\",\"sleep 0.5; echo late; exit 4\"],\"background\":true}",
+                "{\"cmd\":\"/bin/sh\",\"args\":[\"-c\",\"" + awaitGate(1)
+                        + "; echo late; exit 4\"],\"background\":true}",
                 KEY);
         long pid = json(bg.body()).path("pid").asLong();
         RawWs ws = RawWs.open(server, "/v1/capsules/" + id + "/processes/" + pid + "/stream", KEY);
         JsonNode start = ws.next();
         assertEquals("start", start.path("type").asText());
         assertEquals(pid, start.path("pid").asLong());
+        // The start comes once the attach is subscribed: only what is written after it is seen.
+        openGate(id, 1);
         assertEquals("late\n", ws.next().path("data").asText());
         assertEquals(4, ws.next().path("exit_code").asInt());
     }
@@ -362,12 +399,18 @@ class WrennTestServerTest {
         String id = server.createCapsule();
         server.dropNextStreamAfter(2);
         RawWs ws = RawWs.open(server, "/v1/capsules/" + id + "/exec/stream", KEY);
-        ws.start("/bin/sh", "-c", "echo 1; sleep 0.2; echo 2; sleep 0.2; echo 3; sleep 3");
+        // Each line waits for the test to have read the one before, so that no two are read as one.
+        ws.start(
+                "/bin/sh", "-c", "echo 1; " + awaitGate(1) + "; echo 2; " + awaitGate(2) + "; echo 3; " + awaitGate(3));
         long pid = ws.next().path("pid").asLong();
         assertEquals("1\n", ws.next().path("data").asText());
+        openGate(id, 1);
         assertEquals("2\n", ws.next().path("data").asText());
+        openGate(id, 2);
         ws.assertEndedWithoutCloseFrame();
-        assertTrue(server.processes(id).stream().anyMatch(p -> p.pid() == pid && p.isAlive()));
+        assertTrue(
+                server.processes(id).stream().anyMatch(p -> p.pid() == pid && p.isAlive()),
+                "the process runs on, at its last gate");
     }
 
     @Test
@@ -383,12 +426,14 @@ class WrennTestServerTest {
 
         server.silenceNextStreamAfter(1);
         Ws ws = Ws.open(server, "/v1/capsules/" + id + "/exec/stream", KEY);
-        ws.start("/bin/sh", "-c", "echo 1; sleep 0.2; echo 2; sleep 0.2; echo 3; sleep 3");
+        ws.start("/bin/sh", "-c", "echo 1; " + awaitGate(1) + "; echo 2; " + awaitGate(2));
         long pid = ws.next().path("pid").asLong();
         assertEquals("1\n", ws.next().path("data").asText());
-        // The relay freezes the connection just after passing message 1 on; a ping sent in the
-        // same instant can still slip through, so give the freeze a moment.
-        Thread.sleep(300);
+        // Line 2 comes now, and must not be sent.
+        openGate(id, 1);
+        // The relay freezes the connection just after passing message 1 on; a ping sent before
+        // that would still be answered.
+        Await.until(() -> server.frozenConnections() == 1, "the relay to freeze the stream's connection");
         ws.socket.sendPing(ByteBuffer.wrap(new byte[] {2})).join();
         assertNull(ws.pongs.poll(1500, TimeUnit.MILLISECONDS), "no pong from a silenced stream");
         assertNull(ws.messages.poll(), "nothing more is sent");
@@ -398,6 +443,15 @@ class WrennTestServerTest {
     }
 
     // ---- helpers
+
+    /** Shell that waits until the test opens gate {@code n} in the capsule's HOME. */
+    private static String awaitGate(int n) {
+        return "while [ ! -e gate-" + n + " ]; do sleep 0.05; done";
+    }
+
+    private void openGate(String id, int n) throws IOException {
+        Files.createFile(server.workDir(id).resolve("gate-" + n));
+    }
 
     private URI uri(String path) {
         return URI.create(server.baseUrl() + path);
@@ -499,16 +553,20 @@ class WrennTestServerTest {
 
         void sendText(String text) throws IOException {
             byte[] payload = text.getBytes(StandardCharsets.UTF_8);
-            if (payload.length > 125) {
-                throw new IllegalArgumentException("short messages only");
+            if (payload.length > 0xFFFF) {
+                throw new IllegalArgumentException("messages of up to 65535 bytes only");
             }
+            // Up to 125 bytes the length fits the second byte; longer, it follows as 16 bits.
+            byte[] head = payload.length <= 125
+                    ? new byte[] {(byte) 0x81, (byte) (0x80 | payload.length)}
+                    : new byte[] {(byte) 0x81, (byte) (0x80 | 126), (byte) (payload.length >> 8), (byte) payload.length
+                    };
             byte[] mask = {1, 2, 3, 4};
-            byte[] frame = new byte[6 + payload.length];
-            frame[0] = (byte) 0x81;
-            frame[1] = (byte) (0x80 | payload.length);
-            System.arraycopy(mask, 0, frame, 2, 4);
+            byte[] frame = new byte[head.length + 4 + payload.length];
+            System.arraycopy(head, 0, frame, 0, head.length);
+            System.arraycopy(mask, 0, frame, head.length, 4);
             for (int i = 0; i < payload.length; i++) {
-                frame[6 + i] = (byte) (payload[i] ^ mask[i % 4]);
+                frame[head.length + 4 + i] = (byte) (payload[i] ^ mask[i % 4]);
             }
             out.write(frame);
             out.flush();
