@@ -16,5 +16,5 @@ public class SlaveComputer extends Computer {
     @CheckForNull
     public native Slave getNode();
 
-    public native void taskStarted(Executor executor, Queue.Task task);
+    public native void taskAccepted(Executor executor, Queue.Task task);
 }

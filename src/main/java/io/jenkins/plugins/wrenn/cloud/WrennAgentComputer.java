@@ -12,8 +12,13 @@ public class WrennAgentComputer extends AbstractCloudComputer<WrennAgent> {
         super(agent);
     }
 
+    /**
+     * Core tells a computer that a task was accepted, never that it started: since JENKINS-66947
+     * {@code WorkUnitContext.synchronizeStart} sends {@code taskStarted} only to {@code
+     * ExecutorListener} extensions. The executable is already set when this is called.
+     */
     @Override
-    public void taskStarted(Executor executor, Queue.Task task) {
+    public void taskAccepted(Executor executor, Queue.Task task) {
         Queue.Executable executable = executor.getCurrentExecutable();
         // A Pipeline's node block runs as a placeholder whose parent is the build.
         Queue.Executable build = executable instanceof Run<?, ?>
@@ -23,6 +28,6 @@ public class WrennAgentComputer extends AbstractCloudComputer<WrennAgent> {
         if (agent != null && build instanceof Run<?, ?> run) {
             agent.buildStarted(run);
         }
-        super.taskStarted(executor, task);
+        super.taskAccepted(executor, task);
     }
 }
