@@ -146,11 +146,14 @@ class WrennExecStepRestartJenkinsTest {
             WorkflowRun b = job.scheduleBuild2(0).waitForStart();
             Await.until(() -> !server.processes(capsule).isEmpty(), "the command to run");
         });
-        Files.createFile(gate);
         sessions.then(j -> {
             WorkflowRun b = build(j);
+            // The gate opens only once the resumed step has found the wrapper by its control prefix:
+            // opened earlier, the command would end while Jenkins is down, and the step would read
+            // what it left from its files instead ("its process is no longer listed").
+            j.waitForMessage("resuming process", b);
+            Files.createFile(gate);
             j.assertBuildStatusSuccess(j.waitForCompletion(b));
-            j.assertLogContains("resuming process", b);
             j.assertLogContains("code=3", b);
             assertEveryLineOnce(JenkinsRule.getLog(b));
         });
