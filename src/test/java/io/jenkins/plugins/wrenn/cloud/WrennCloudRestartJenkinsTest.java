@@ -76,9 +76,11 @@ class WrennCloudRestartJenkinsTest {
         sessions.then(j -> {
             WrennCloudJenkinsTest.cloud(j, server, WrennCloudJenkinsTest.thisJvm());
             WorkflowJob p = j.jenkins.createProject(WorkflowJob.class, "q");
-            p.setDefinition(new CpsFlowDefinition("node('wrenn') { sh 'echo up; sleep 60' }", true));
+            p.setDefinition(new CpsFlowDefinition("node('wrenn') { sh 'echo up-$((1+1)); sleep 60' }", true));
             WorkflowRun b = p.scheduleBuild2(0).waitForStart();
-            j.waitForMessage("up", b);
+            // Text only the running sh prints: "up" alone is in sh's own trace ("+ echo up"), and
+            // may be in the agent's random name.
+            j.waitForMessage("up-2", b);
             Matcher m = WrennCloudJenkinsTest.CAPSULE.matcher(JenkinsRule.getLog(b));
             assertTrue(m.find(), "the build's log names its capsule");
             capsule[0] = m.group(1);
