@@ -1,6 +1,7 @@
 package io.jenkins.plugins.wrenn.cloud;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.cloudbees.plugins.credentials.CredentialsScope;
@@ -12,6 +13,8 @@ import io.jenkins.plugins.wrenn.config.WrennGlobalConfiguration;
 import io.jenkins.plugins.wrenn.testserver.Await;
 import io.jenkins.plugins.wrenn.testserver.ServerGeneration;
 import io.jenkins.plugins.wrenn.testserver.WrennTestServer;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.regex.Matcher;
@@ -112,6 +115,34 @@ class WrennCloudJenkinsTest {
         // Its usage is recorded on the build.
         BuildCapsulesAction usage = b.getAction(BuildCapsulesAction.class);
         assertTrue(usage != null && !usage.getCapsules().isEmpty(), "usage recorded");
+    }
+
+    @Test
+    void theAgentsPageSaysWhichCapsuleItRunsInAndOffersNoCommandToConnectIt(JenkinsRule j) throws Exception {
+        cloud(j, server, thisJvm());
+        Path dir = Files.createTempDirectory("wrenn-agent-page");
+        Path gate = dir.resolve("gate");
+        try {
+            WorkflowRun b = pipeline(
+                            j,
+                            "node('wrenn') { sh 'echo page-$((1+1)); while [ ! -e " + gate
+                                    + " ]; do sleep 0.1; done' }")
+                    .scheduleBuild2(0)
+                    .waitForStart();
+            j.waitForMessage("page-2", b);
+            Matcher m = CAPSULE.matcher(JenkinsRule.getLog(b));
+            assertTrue(m.find(), "the build's log names its capsule");
+            String agent = j.jenkins.getNodes().get(0).getNodeName();
+            // The inbound agent's own page would offer a command to run by hand, with the agent's secret.
+            String page = j.createWebClient().goTo("computer/" + agent + "/").asNormalizedText();
+            assertTrue(page.contains("This agent runs in Wrenn capsule " + m.group(1)), page);
+            assertFalse(page.contains("-secret"), page);
+            Files.createFile(gate);
+            j.assertBuildStatusSuccess(j.waitForCompletion(b));
+        } finally {
+            Files.deleteIfExists(gate);
+            Files.deleteIfExists(dir);
+        }
     }
 
     @Test
