@@ -45,11 +45,19 @@ public class BuildCapsulesAction extends InvisibleAction implements RunAction2 {
         private final String capsuleId;
         private final String status;
         private final long keptUntilMillis;
+        /** Kept only until the build's result is known: destroyed if it succeeds. */
+        private final boolean untilResult;
 
-        Kept(String capsuleId, String status, Instant keptUntil) {
+        Kept(String capsuleId, String status, Instant keptUntil, boolean untilResult) {
             this.capsuleId = capsuleId;
             this.status = status;
             this.keptUntilMillis = keptUntil == null ? 0 : keptUntil.toEpochMilli();
+            this.untilResult = untilResult;
+        }
+
+        Kept settled() {
+            return new Kept(
+                    capsuleId, status, keptUntilMillis == 0 ? null : Instant.ofEpochMilli(keptUntilMillis), false);
         }
 
         @Exported
@@ -83,7 +91,17 @@ public class BuildCapsulesAction extends InvisibleAction implements RunAction2 {
      * after a controller restart may find the metrics gone; an earlier reading is then kept.
      */
     @Restricted(NoExternalUse.class)
-    public static synchronized void record(Run<?, ?> run, Released released) {
+    public static void record(Run<?, ?> run, Released released) {
+        record(run, released, false);
+    }
+
+    /**
+     * Records how a capsule was given back.
+     *
+     * @param untilResult whether a kept capsule waits for the build's result ({@link #takeUntilResult})
+     */
+    @Restricted(NoExternalUse.class)
+    public static synchronized void record(Run<?, ?> run, Released released, boolean untilResult) {
         if (released.usage() == null && !released.kept()) {
             return;
         }
@@ -92,7 +110,50 @@ public class BuildCapsulesAction extends InvisibleAction implements RunAction2 {
             action = new BuildCapsulesAction();
             run.addAction(action);
         }
-        action.add(released);
+        action.add(released, untilResult);
+        save(run);
+    }
+
+    /**
+     * The capsules kept until this build's result is known, each returned once: whoever takes them
+     * (the end of the build, or a give-back that finds the build already ended) decides on them.
+     */
+    @Restricted(NoExternalUse.class)
+    public static synchronized List<String> takeUntilResult(Run<?, ?> run) {
+        BuildCapsulesAction action = run.getAction(BuildCapsulesAction.class);
+        if (action == null) {
+            return List.of();
+        }
+        List<String> taken = new ArrayList<>();
+        List<Kept> next = new ArrayList<>();
+        for (Kept k : action.kept) {
+            if (k.untilResult) {
+                taken.add(k.capsuleId);
+                next.add(k.settled());
+            } else {
+                next.add(k);
+            }
+        }
+        if (!taken.isEmpty()) {
+            action.kept = next;
+            save(run);
+        }
+        return taken;
+    }
+
+    /** A capsule the build kept is destroyed after all: it is no longer listed as kept. */
+    @Restricted(NoExternalUse.class)
+    public static synchronized void destroyed(Run<?, ?> run, String capsuleId) {
+        BuildCapsulesAction action = run.getAction(BuildCapsulesAction.class);
+        if (action != null && action.kept.stream().anyMatch(k -> k.capsuleId.equals(capsuleId))) {
+            List<Kept> next = new ArrayList<>(action.kept);
+            next.removeIf(k -> k.capsuleId.equals(capsuleId));
+            action.kept = next;
+            save(run);
+        }
+    }
+
+    private static void save(Run<?, ?> run) {
         try {
             run.save();
         } catch (IOException e) {
@@ -100,7 +161,7 @@ public class BuildCapsulesAction extends InvisibleAction implements RunAction2 {
         }
     }
 
-    private synchronized void add(Released released) {
+    private synchronized void add(Released released, boolean untilResult) {
         CapsuleUsage usage = released.usage();
         if (usage != null) {
             List<CapsuleUsage> next = new ArrayList<>(usages);
@@ -117,7 +178,7 @@ public class BuildCapsulesAction extends InvisibleAction implements RunAction2 {
         if (released.kept() && usage != null) {
             List<Kept> next = new ArrayList<>(kept);
             next.removeIf(k -> k.capsuleId.equals(usage.capsuleId()));
-            next.add(new Kept(usage.capsuleId(), released.status(), released.keptUntil()));
+            next.add(new Kept(usage.capsuleId(), released.status(), released.keptUntil(), untilResult));
             kept = next;
         }
     }

@@ -16,7 +16,9 @@ import io.jenkins.plugins.wrenn.capsules.BuildCapsulesAction;
 import io.jenkins.plugins.wrenn.lifecycle.CapsuleFailure;
 import io.jenkins.plugins.wrenn.lifecycle.CapsuleLease;
 import io.jenkins.plugins.wrenn.lifecycle.CapsuleLifecycle;
+import io.jenkins.plugins.wrenn.lifecycle.KeepPolicy;
 import io.jenkins.plugins.wrenn.lifecycle.Released;
+import io.jenkins.plugins.wrenn.ownership.LedgerRecords;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,7 +33,8 @@ import org.kohsuke.accmod.restrictions.NoExternalUse;
  * An agent in a Wrenn capsule, for one build. Its launch creates the capsule and starts the
  * agent in it ({@link WrennAgentLauncher}); when its build is done the retention strategy removes
  * it, and {@link #_terminate} gives the capsule back through the lifecycle: destroyed, or kept
- * paused when the template says so.
+ * paused when the template says so (with <i>when the build failed</i> and a Pipeline still running,
+ * until its result is known: {@link KeptUntilResult}).
  */
 public class WrennAgent extends AbstractCloudSlave {
 
@@ -177,15 +180,23 @@ public class WrennAgent extends AbstractCloudSlave {
             Run<?, ?> run = build();
             Result result = run == null ? null : run.getResult();
             boolean failed = result != null && result.isWorseThan(Result.SUCCESS);
+            // A Pipeline goes on after its node block: a result that may still turn bad is waited for.
+            boolean untilResult = !failed && run != null && run.isBuilding() && held.keep() == KeepPolicy.ON_FAILURE;
             try (WrennClient client = cloud.newClient()) {
-                Released released = CapsuleLifecycle.withDefaults(client, cloud.effectiveCredentialsId())
-                        .release(
-                                held,
-                                failed,
-                                CapsuleOwnership.agentRecords(getNodeName(), cloud.group(), recordId),
-                                listener.getLogger());
-                if (run != null) {
-                    BuildCapsulesAction.record(run, released);
+                CapsuleLifecycle lifecycle = CapsuleLifecycle.withDefaults(client, cloud.effectiveCredentialsId());
+                LedgerRecords records = CapsuleOwnership.agentRecords(getNodeName(), cloud.group(), recordId);
+                if (untilResult) {
+                    BuildCapsulesAction.record(
+                            run, lifecycle.keepUntilResult(held, records, listener.getLogger()), true);
+                    if (!run.isBuilding()) {
+                        // The build ended while the capsule was paused: its end found nothing to decide on.
+                        KeptUntilResult.settle(run, listener);
+                    }
+                } else {
+                    Released released = lifecycle.release(held, failed, records, listener.getLogger());
+                    if (run != null) {
+                        BuildCapsulesAction.record(run, released);
+                    }
                 }
             } catch (CapsuleFailure e) {
                 listener.error(e.getMessage());

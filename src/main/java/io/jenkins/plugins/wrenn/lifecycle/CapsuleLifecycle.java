@@ -311,16 +311,12 @@ public final class CapsuleLifecycle {
         String id = lease.capsuleId();
         if (lease.created()) {
             if (lease.keep().keeps(bodyFailed)) {
-                String status = pauseToKeep(id, log);
-                Instant until = records.kept(id);
-                String why =
-                        lease.keep() == KeepPolicy.ALWAYS ? Messages.Note_KeepAlways() : Messages.Note_KeepOnFailure();
-                note(
-                        log,
-                        until == null
-                                ? Messages.Note_Kept(id, status, why)
-                                : Messages.Note_KeptUntil(id, status, why, until.toString()));
-                return new Released(false, usage, true, until, status);
+                return keep(
+                        id,
+                        usage,
+                        lease.keep() == KeepPolicy.ALWAYS ? Messages.Note_KeepAlways() : Messages.Note_KeepOnFailure(),
+                        records,
+                        log);
             }
             destroy(id, records, log);
             return new Released(true, usage, false, null, null);
@@ -329,6 +325,36 @@ public final class CapsuleLifecycle {
             pause(id, log);
         }
         return new Released(false, usage, false, null, null);
+    }
+
+    /**
+     * Gives back a capsule created with {@link KeepPolicy#ON_FAILURE} whose body ended before the
+     * build's result is known (an agent's, when the Pipeline goes on after its {@code node} block):
+     * reads what it cost and keeps it paused, as for a failed build, so that nothing is lost if the
+     * build fails later. The caller destroys it once the build has succeeded; if that never
+     * happens, the kept capsule's retention ends it.
+     *
+     * @throws CapsuleFailure when the pause still failed after the retries
+     */
+    public Released keepUntilResult(CapsuleLease lease, CapsuleRecords records, PrintStream log)
+            throws CapsuleFailure, InterruptedException {
+        CapsuleUsage usage = measure(lease);
+        if (usage != null) {
+            note(log, usage.describe());
+        }
+        return keep(lease.capsuleId(), usage, Messages.Note_KeepUntilResult(), records, log);
+    }
+
+    private Released keep(String id, CapsuleUsage usage, String why, CapsuleRecords records, PrintStream log)
+            throws CapsuleFailure, InterruptedException {
+        String status = pauseToKeep(id, log);
+        Instant until = records.kept(id);
+        note(
+                log,
+                until == null
+                        ? Messages.Note_Kept(id, status, why)
+                        : Messages.Note_KeptUntil(id, status, why, until.toString()));
+        return new Released(false, usage, true, until, status);
     }
 
     private CapsuleUsage measure(CapsuleLease lease) throws InterruptedException {

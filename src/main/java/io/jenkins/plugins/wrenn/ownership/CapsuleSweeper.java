@@ -113,13 +113,25 @@ public final class CapsuleSweeper {
      */
     public Action destroyAsked(String capsuleId, String who, Collection<Group> extraGroups)
             throws InterruptedException {
+        return destroyBecause(capsuleId, Messages.Sweep_AskedOnPage(who), extraGroups);
+    }
+
+    /**
+     * Destroys one capsule this Jenkins owns, kept or not, and logs why. Its record stops keeping it
+     * whether the destroy worked or not, so that a failed one is tried again by the next sweep.
+     *
+     * @param why the reason, for the log
+     * @return what was done, or null when this Jenkins does not own such a capsule (it is left alone)
+     */
+    public Action destroyBecause(String capsuleId, String why, Collection<Group> extraGroups)
+            throws InterruptedException {
         try (Census census = Census.take(ledger, instanceId, clients, extraGroups)) {
             for (Census.Owned o : census.owned()) {
                 WrennClient client = census.client(o.group());
                 if (capsuleId.equals(o.capsuleId()) && client != null) {
-                    Action a = destroy(o, client, Messages.Sweep_AskedOnPage(who));
+                    Action a = destroy(o, client, why);
                     LOGGER.log(a.kind() == Kind.FAILED ? Level.WARNING : Level.INFO, a.what());
-                    if (a.kind() == Kind.DESTROYED && o.record() != null) {
+                    if (o.record() != null) {
                         ledger.update(o.record().recordId(), r -> r.with(OwnedCapsule.State.DESTROYING, 0));
                     }
                     return a;

@@ -176,4 +176,71 @@ class WrennCloudJenkinsTest {
         j.assertEqualDataBoundBeans(cloud, after);
         assertEquals("onFailure", after.getTemplates().get(0).getKeep());
     }
+
+    @Test
+    void keepOnFailureKeepsTheCapsuleOfAPipelineThatFailsAfterItsNodeBlock(JenkinsRule j) throws Exception {
+        PastTheNodeBlock run =
+                runPastTheNodeBlockWithKeepOnFailure(j, "error 'failed after the node block'", Result.FAILURE);
+        assertEquals("paused", server.status(run.capsule()), "kept paused: the build failed");
+        assertTrue(server.capsulesLeft().contains(run.capsule()), "not destroyed");
+        BuildCapsulesAction kept = run.build().getAction(BuildCapsulesAction.class);
+        assertEquals(
+                List.of(run.capsule()),
+                kept.getKept().stream()
+                        .map(BuildCapsulesAction.Kept::getCapsule)
+                        .toList(),
+                "listed as kept on the build");
+        j.assertLogContains("so capsule " + run.capsule() + " stays kept", run.build());
+    }
+
+    @Test
+    void keepOnFailureDestroysTheCapsuleOnceAPipelineSucceedsAfterItsNodeBlock(JenkinsRule j) throws Exception {
+        PastTheNodeBlock run = runPastTheNodeBlockWithKeepOnFailure(j, "echo 'after the node block'", Result.SUCCESS);
+        Await.until(() -> !server.capsulesLeft().contains(run.capsule()), "capsule " + run.capsule() + " is destroyed");
+        assertEquals(List.of(), run.build().getAction(BuildCapsulesAction.class).getKept(), "no longer listed as kept");
+        j.assertLogContains("This build succeeded, so capsule " + run.capsule(), run.build());
+    }
+
+    /** A finished build whose agent was given back before its end, and that agent's capsule. */
+    record PastTheNodeBlock(WorkflowRun build, String capsule) {}
+
+    /**
+     * Runs a Pipeline whose {@code node('wrenn')} block ends well before the build does, with
+     * {@code keep: onFailure}: the agent is given back while the result is not known yet, and the
+     * build goes on (on the built-in node, held by a gate) until the capsule is kept paused.
+     */
+    PastTheNodeBlock runPastTheNodeBlockWithKeepOnFailure(JenkinsRule j, String afterwards, Result expected)
+            throws Exception {
+        cloud(j, server, thisJvm()).getTemplates().get(0).setKeep("onFailure");
+        Path dir = Files.createTempDirectory("wrenn-keep");
+        Path gate = dir.resolve("gate");
+        try {
+            WorkflowRun b = pipeline(
+                            j,
+                            "node('wrenn') { sh 'echo in-the-capsule' }\n"
+                                    + "node { sh 'while [ ! -e " + gate + " ]; do sleep 0.1; done' }\n"
+                                    + afterwards)
+                    .scheduleBuild2(0)
+                    .waitForStart();
+            j.waitForMessage("in-the-capsule", b);
+            Matcher m = CAPSULE.matcher(JenkinsRule.getLog(b));
+            assertTrue(m.find(), "the build's log names its capsule");
+            String capsule = m.group(1);
+            Await.until(
+                    () -> {
+                        BuildCapsulesAction a = b.getAction(BuildCapsulesAction.class);
+                        return a != null && !a.getKept().isEmpty();
+                    },
+                    "the capsule is kept while the build still runs");
+            assertEquals("paused", server.status(capsule), "paused while the result is not known");
+            assertTrue(b.isBuilding(), "the build waits at the gate");
+            Files.createFile(gate);
+            j.assertBuildStatus(expected, j.waitForCompletion(b));
+            Await.until(() -> j.jenkins.getNodes().isEmpty(), "the agent is removed: " + j.jenkins.getNodes());
+            return new PastTheNodeBlock(b, capsule);
+        } finally {
+            Files.deleteIfExists(gate);
+            Files.deleteIfExists(dir);
+        }
+    }
 }

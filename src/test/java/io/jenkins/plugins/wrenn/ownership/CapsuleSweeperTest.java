@@ -1,6 +1,7 @@
 package io.jenkins.plugins.wrenn.ownership;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -229,6 +230,53 @@ class CapsuleSweeperTest {
                 actions.getFirst().what());
         sweepUntilForgotten();
         assertEquals(List.of(), server.capsulesLeft());
+    }
+
+    @Test
+    void aCapsuleKeptUntilItsBuildsResultIsPausedAndMayBeDestroyedBeforeItsRetentionEnds() throws Exception {
+        builds.put("app#11", CapsuleSweeper.BuildState.RUNNING);
+        CapsuleLease lease =
+                lifecycle.acquire(fresh(KeepPolicy.ON_FAILURE), records("app", 11, "r-until"), log, l -> {});
+        Released released = lifecycle.keepUntilResult(lease, records("app", 11, "r-until"), log);
+        assertTrue(released.kept());
+        assertEquals("paused", server.status(lease.capsuleId()));
+        OwnedCapsule record = ledger.byCapsule(lease.capsuleId()).orElseThrow();
+        assertEquals(OwnedCapsule.State.KEPT, record.state(), "a crash now leaves it to its retention");
+        assertEquals(released.keptUntil(), record.keptUntil());
+        String said = bytes.toString(StandardCharsets.UTF_8);
+        assertTrue(said.contains("until the build's result is known; destroyed if it succeeds"), said);
+        builds.put("app#11", CapsuleSweeper.BuildState.OVER);
+        assertEquals(List.of(), sweep(), "kept: the retention has not run out");
+
+        CapsuleSweeper.Action a =
+                sweeper(Duration.ZERO).destroyBecause(lease.capsuleId(), "its build succeeded", List.of(group));
+        assertEquals(CapsuleSweeper.Kind.DESTROYED, a.kind(), a.what());
+        assertEquals("Destroyed capsule " + lease.capsuleId() + " of app #11: its build succeeded.", a.what());
+        sweepUntilForgotten();
+        assertFalse(server.capsulesLeft().contains(lease.capsuleId()), "destroyed");
+    }
+
+    @Test
+    void aKeptCapsuleWhoseDestroyFailedIsDestroyedByTheNextSweep() throws Exception {
+        builds.put("app#12", CapsuleSweeper.BuildState.RUNNING);
+        CapsuleLease lease = lifecycle.acquire(fresh(KeepPolicy.ALWAYS), records("app", 12, "r-retry"), log, l -> {});
+        assertTrue(lifecycle
+                .release(lease, false, records("app", 12, "r-retry"), log)
+                .kept());
+        builds.put("app#12", CapsuleSweeper.BuildState.OVER);
+        server.failNext(
+                "DELETE", "/api/v1/capsules/" + lease.capsuleId(), 502, "text/html", "<html>Bad gateway</html>");
+
+        CapsuleSweeper.Action a = sweeper(Duration.ZERO).destroyAsked(lease.capsuleId(), "alice", List.of(group));
+        assertEquals(CapsuleSweeper.Kind.FAILED, a.kind(), a.what());
+        assertTrue(a.what().endsWith("The next sweep tries again."), a.what());
+        assertEquals("paused", server.status(lease.capsuleId()));
+
+        // Its retention is a day away: only the destroy asked for makes the sweep take it.
+        List<CapsuleSweeper.Action> actions = sweep();
+        assertEquals(1, actions.size(), actions.toString());
+        assertEquals(CapsuleSweeper.Kind.DESTROYED, actions.getFirst().kind(), actions.toString());
+        sweepUntilForgotten();
     }
 
     @Test
