@@ -8,6 +8,8 @@ public abstract class Run<JobT extends Job<JobT, RunT>, RunT extends Run<JobT, R
         implements Saveable {
     public native boolean isBuilding();
 
+    public native boolean isLogUpdated();
+
     public native @NonNull String getExternalizableId();
 
     public static native @CheckForNull Run<?, ?> fromExternalizableId(String id);

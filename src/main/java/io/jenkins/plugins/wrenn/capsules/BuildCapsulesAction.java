@@ -10,7 +10,10 @@ import io.jenkins.plugins.wrenn.usage.UsageFormat;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
+import java.util.Set;
+import java.util.WeakHashMap;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import jenkins.model.RunAction2;
@@ -36,6 +39,9 @@ public class BuildCapsulesAction extends InvisibleAction implements RunAction2 {
 
     private volatile List<CapsuleUsage> usages = new ArrayList<>();
     private volatile List<Kept> kept = new ArrayList<>();
+
+    /** Builds whose end was seen in this JVM, held weakly: each is let go with the build. */
+    private static final Set<Run<?, ?>> RESULT_KNOWN = Collections.newSetFromMap(new WeakHashMap<>());
 
     private transient volatile Run<?, ?> owner;
 
@@ -95,13 +101,7 @@ public class BuildCapsulesAction extends InvisibleAction implements RunAction2 {
         record(run, released, false);
     }
 
-    /**
-     * Records how a capsule was given back.
-     *
-     * @param untilResult whether a kept capsule waits for the build's result ({@link #takeUntilResult})
-     */
-    @Restricted(NoExternalUse.class)
-    public static synchronized void record(Run<?, ?> run, Released released, boolean untilResult) {
+    private static synchronized void record(Run<?, ?> run, Released released, boolean untilResult) {
         if (released.usage() == null && !released.kept()) {
             return;
         }
@@ -115,11 +115,35 @@ public class BuildCapsulesAction extends InvisibleAction implements RunAction2 {
     }
 
     /**
-     * The capsules kept until this build's result is known, each returned once: whoever takes them
-     * (the end of the build, or a give-back that finds the build already ended) decides on them.
+     * Records a capsule kept until the build's result is known, unless that result is known by now.
+     *
+     * @return true when it waits for {@link #resultIsKnown}; false when the result is known already,
+     *     and the caller decides on the capsule itself
      */
     @Restricted(NoExternalUse.class)
-    public static synchronized List<String> takeUntilResult(Run<?, ?> run) {
+    public static synchronized boolean recordUntilResult(Run<?, ?> run, Released released) {
+        boolean waits = !isResultKnown(run);
+        record(run, released, waits);
+        return waits;
+    }
+
+    /**
+     * Whether the build's result is final. A Pipeline has no result while it runs, and a moment
+     * before its end says it is no longer building before its result is final: only the end of the
+     * build ({@link #resultIsKnown}), or its log being closed, says so.
+     */
+    @Restricted(NoExternalUse.class)
+    public static synchronized boolean isResultKnown(Run<?, ?> run) {
+        return RESULT_KNOWN.contains(run) || !run.isLogUpdated();
+    }
+
+    /**
+     * The build has ended and its result is final: returns the capsules that waited for it, each
+     * once, and from now on none waits ({@link #recordUntilResult} says so to its caller).
+     */
+    @Restricted(NoExternalUse.class)
+    public static synchronized List<String> resultIsKnown(Run<?, ?> run) {
+        RESULT_KNOWN.add(run);
         BuildCapsulesAction action = run.getAction(BuildCapsulesAction.class);
         if (action == null) {
             return List.of();
@@ -175,10 +199,10 @@ public class BuildCapsulesAction extends InvisibleAction implements RunAction2 {
                 usages = next;
             }
         }
-        if (released.kept() && usage != null) {
+        if (released.kept()) {
             List<Kept> next = new ArrayList<>(kept);
-            next.removeIf(k -> k.capsuleId.equals(usage.capsuleId()));
-            next.add(new Kept(usage.capsuleId(), released.status(), released.keptUntil(), untilResult));
+            next.removeIf(k -> k.capsuleId.equals(released.capsuleId()));
+            next.add(new Kept(released.capsuleId(), released.status(), released.keptUntil(), untilResult));
             kept = next;
         }
     }

@@ -7,14 +7,17 @@ import hudson.model.TaskListener;
 import hudson.model.listeners.RunListener;
 import io.jenkins.plugins.wrenn.CapsuleOwnership;
 import io.jenkins.plugins.wrenn.capsules.BuildCapsulesAction;
+import io.jenkins.plugins.wrenn.config.WrennCapsulesConfiguration;
 import io.jenkins.plugins.wrenn.ownership.CapsuleSweeper;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
  * Decides, once a build's result is known, on the agent capsules it kept with <i>when the build
- * failed</i> before that result was known (a Pipeline whose {@code node} block ended before its
- * last step): destroyed when the build succeeded, left kept otherwise.
+ * failed</i> before that result was known (a Pipeline that goes on after its {@code node} block):
+ * destroyed when the build succeeded, kept for the whole retention from now otherwise.
  */
 @Extension
 public class KeptUntilResult extends RunListener<Run<?, ?>> {
@@ -23,39 +26,47 @@ public class KeptUntilResult extends RunListener<Run<?, ?>> {
 
     @Override
     public void onCompleted(Run<?, ?> run, TaskListener listener) {
-        settle(run, listener);
-    }
-
-    /** Decides on the capsules that still wait for this build's result; each is decided on once. */
-    static void settle(Run<?, ?> run, TaskListener listener) {
-        Result result = run.getResult();
-        for (String capsuleId : BuildCapsulesAction.takeUntilResult(run)) {
-            if (result == null || result.isWorseThan(Result.SUCCESS)) {
-                listener.getLogger().println(Messages.KeptUntilResult_Kept(capsuleId, String.valueOf(result)));
-            } else {
-                destroy(run, capsuleId, listener);
-            }
+        for (String capsuleId : BuildCapsulesAction.resultIsKnown(run)) {
+            decide(run, capsuleId, listener);
         }
     }
 
-    private static void destroy(Run<?, ?> run, String capsuleId, TaskListener listener) {
+    /** Destroys the capsule if the build succeeded, or keeps it for the retention from now. */
+    static void decide(Run<?, ?> run, String capsuleId, TaskListener listener) {
+        Result result = run.getResult();
+        String line;
+        if (result == null || result.isWorseThan(Result.SUCCESS)) {
+            Instant until = Instant.now()
+                    .plus(WrennCapsulesConfiguration.get().keptRetention())
+                    .truncatedTo(ChronoUnit.SECONDS);
+            line = CapsuleOwnership.ledger().keepUntil(capsuleId, until)
+                    ? Messages.KeptUntilResult_Kept(capsuleId, String.valueOf(result), until.toString())
+                    : Messages.KeptUntilResult_SweptMeanwhile(capsuleId, String.valueOf(result));
+        } else {
+            line = destroy(run, capsuleId);
+        }
+        listener.getLogger().println(line);
+    }
+
+    private static String destroy(Run<?, ?> run, String capsuleId) {
         try {
             CapsuleSweeper.Action done = CapsuleOwnership.sweeper()
                     .destroyBecause(capsuleId, Messages.KeptUntilResult_Why(), CapsuleOwnership.defaultGroups());
             if (done == null) {
-                listener.getLogger().println(Messages.KeptUntilResult_NotFound(capsuleId));
-            } else if (done.kind() == CapsuleSweeper.Kind.DESTROYED) {
-                BuildCapsulesAction.destroyed(run, capsuleId);
-                listener.getLogger().println(Messages.KeptUntilResult_Destroyed(capsuleId));
-            } else {
-                listener.getLogger().println(Messages.KeptUntilResult_NotDestroyed(capsuleId, done.what()));
+                return Messages.KeptUntilResult_NotFound(capsuleId);
             }
+            if (done.kind() == CapsuleSweeper.Kind.DESTROYED) {
+                BuildCapsulesAction.destroyed(run, capsuleId);
+                return Messages.KeptUntilResult_Destroyed(capsuleId);
+            }
+            // The sweep's own line, with the error, is in the system log; the record no longer keeps it.
+            return Messages.KeptUntilResult_SweepRetries(capsuleId);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            listener.getLogger().println(Messages.KeptUntilResult_NotDestroyed(capsuleId, String.valueOf(e)));
+            return Messages.KeptUntilResult_NotDestroyed(capsuleId, String.valueOf(e.getMessage()));
         } catch (RuntimeException e) {
             LOGGER.log(Level.WARNING, "Could not destroy capsule " + capsuleId + " of " + run, e);
-            listener.getLogger().println(Messages.KeptUntilResult_NotDestroyed(capsuleId, String.valueOf(e)));
+            return Messages.KeptUntilResult_NotDestroyed(capsuleId, String.valueOf(e.getMessage()));
         }
     }
 }

@@ -60,6 +60,8 @@ public class WrennAgent extends AbstractCloudSlave {
     private List<String> launchLines = new ArrayList<>();
 
     private transient volatile boolean replayed;
+    /** Set once its give-back began: the watch leaves it alone (it would resume a capsule being kept). */
+    private transient volatile boolean givingBack;
 
     WrennAgent(String name, String cloudName, WrennAgentTemplate template, String recordId)
             throws Descriptor.FormException, IOException {
@@ -100,6 +102,11 @@ public class WrennAgent extends AbstractCloudSlave {
     void setLease(CapsuleLease lease) {
         this.lease = lease;
         saveQuietly();
+    }
+
+    /** Whether its capsule is being given back, or was. */
+    boolean isGivingBack() {
+        return givingBack;
     }
 
     /** The cloud that made this agent, or null when an administrator removed it since. */
@@ -167,6 +174,7 @@ public class WrennAgent extends AbstractCloudSlave {
      */
     @Override
     protected void _terminate(TaskListener listener) throws IOException, InterruptedException {
+        givingBack = true;
         try {
             CapsuleLease held = lease;
             if (held == null) {
@@ -178,19 +186,20 @@ public class WrennAgent extends AbstractCloudSlave {
                 return;
             }
             Run<?, ?> run = build();
+            // Known first, then read: a result read before the build is known to have ended may still change.
+            boolean known = run == null || BuildCapsulesAction.isResultKnown(run);
             Result result = run == null ? null : run.getResult();
             boolean failed = result != null && result.isWorseThan(Result.SUCCESS);
             // A Pipeline goes on after its node block: a result that may still turn bad is waited for.
-            boolean untilResult = !failed && run != null && run.isBuilding() && held.keep() == KeepPolicy.ON_FAILURE;
+            boolean untilResult = !known && !failed && held.keep() == KeepPolicy.ON_FAILURE;
             try (WrennClient client = cloud.newClient()) {
                 CapsuleLifecycle lifecycle = CapsuleLifecycle.withDefaults(client, cloud.effectiveCredentialsId());
                 LedgerRecords records = CapsuleOwnership.agentRecords(getNodeName(), cloud.group(), recordId);
                 if (untilResult) {
-                    BuildCapsulesAction.record(
-                            run, lifecycle.keepUntilResult(held, records, listener.getLogger()), true);
-                    if (!run.isBuilding()) {
-                        // The build ended while the capsule was paused: its end found nothing to decide on.
-                        KeptUntilResult.settle(run, listener);
+                    Released released = lifecycle.keepUntilResult(held, records, listener.getLogger());
+                    if (!BuildCapsulesAction.recordUntilResult(run, released)) {
+                        // The build ended while the capsule was being paused: its end found nothing to decide on.
+                        KeptUntilResult.decide(run, held.capsuleId(), listener);
                     }
                 } else {
                     Released released = lifecycle.release(held, failed, records, listener.getLogger());

@@ -60,7 +60,7 @@ public class WrennAgentWatch extends AsyncPeriodicWork {
 
     private void look(WrennAgent agent, TaskListener listener) throws InterruptedException {
         String capsuleId = agent.getCapsuleId();
-        if (capsuleId == null) {
+        if (capsuleId == null || agent.isGivingBack()) {
             return;
         }
         CapsuleOwnership.SLOTS.occupy(agent.recordId());

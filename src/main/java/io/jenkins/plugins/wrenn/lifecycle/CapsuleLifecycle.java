@@ -319,12 +319,12 @@ public final class CapsuleLifecycle {
                         log);
             }
             destroy(id, records, log);
-            return new Released(true, usage, false, null, null);
+            return new Released(id, true, usage, false, null, null);
         }
         if (lease.pauseAfter()) {
             pause(id, log);
         }
-        return new Released(false, usage, false, null, null);
+        return new Released(id, false, usage, false, null, null);
     }
 
     /**
@@ -354,7 +354,7 @@ public final class CapsuleLifecycle {
                 until == null
                         ? Messages.Note_Kept(id, status, why)
                         : Messages.Note_KeptUntil(id, status, why, until.toString()));
-        return new Released(false, usage, true, until, status);
+        return new Released(id, false, usage, true, until, status);
     }
 
     private CapsuleUsage measure(CapsuleLease lease) throws InterruptedException {

@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -78,6 +79,21 @@ public final class CapsuleLedger {
             records.put(recordId, change.apply(r));
             writeOrLog();
         }
+    }
+
+    /**
+     * Keeps a kept capsule until a later time.
+     *
+     * @return false when no record keeps that capsule any more (a sweep destroyed it)
+     */
+    public synchronized boolean keepUntil(String capsuleId, Instant until) {
+        OwnedCapsule r = byCapsule(capsuleId).orElse(null);
+        if (r == null || r.state() != OwnedCapsule.State.KEPT) {
+            return false;
+        }
+        records.put(r.recordId(), r.with(OwnedCapsule.State.KEPT, until.toEpochMilli()));
+        writeOrLog();
+        return true;
     }
 
     /** Changes these records in one write, those that exist. */

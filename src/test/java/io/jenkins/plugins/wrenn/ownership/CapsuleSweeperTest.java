@@ -23,6 +23,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -244,14 +245,19 @@ class CapsuleSweeperTest {
         assertEquals(OwnedCapsule.State.KEPT, record.state(), "a crash now leaves it to its retention");
         assertEquals(released.keptUntil(), record.keptUntil());
         String said = bytes.toString(StandardCharsets.UTF_8);
-        assertTrue(said.contains("until the build's result is known; destroyed if it succeeds"), said);
+        assertTrue(said.contains("the build's result is not known yet, and a success destroys it"), said);
         builds.put("app#11", CapsuleSweeper.BuildState.OVER);
         assertEquals(List.of(), sweep(), "kept: the retention has not run out");
+        // A failed build keeps it for the whole retention from its end, not from the give-back.
+        Instant later = released.keptUntil().plus(Duration.ofHours(3));
+        assertTrue(ledger.keepUntil(lease.capsuleId(), later));
+        assertEquals(later, ledger.byCapsule(lease.capsuleId()).orElseThrow().keptUntil());
 
         CapsuleSweeper.Action a =
                 sweeper(Duration.ZERO).destroyBecause(lease.capsuleId(), "its build succeeded", List.of(group));
         assertEquals(CapsuleSweeper.Kind.DESTROYED, a.kind(), a.what());
         assertEquals("Destroyed capsule " + lease.capsuleId() + " of app #11: its build succeeded.", a.what());
+        assertFalse(ledger.keepUntil(lease.capsuleId(), later), "no longer kept once its destroy was sent");
         sweepUntilForgotten();
         assertFalse(server.capsulesLeft().contains(lease.capsuleId()), "destroyed");
     }
