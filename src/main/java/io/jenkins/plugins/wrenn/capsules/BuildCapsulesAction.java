@@ -165,7 +165,19 @@ public class BuildCapsulesAction extends InvisibleAction implements RunAction2 {
         return taken;
     }
 
-    /** A capsule the build kept is destroyed after all: it is no longer listed as kept. */
+    /** A capsule the build kept is kept longer: the build shows until when. */
+    @Restricted(NoExternalUse.class)
+    public static synchronized void keptUntil(Run<?, ?> run, String capsuleId, Instant until) {
+        BuildCapsulesAction action = run.getAction(BuildCapsulesAction.class);
+        if (action != null && action.kept.stream().anyMatch(k -> k.capsuleId.equals(capsuleId))) {
+            action.kept = action.kept.stream()
+                    .map(k -> k.capsuleId.equals(capsuleId) ? new Kept(k.capsuleId, k.status, until, false) : k)
+                    .toList();
+            save(run);
+        }
+    }
+
+    /** A capsule the build kept is no longer kept (destroyed, or about to be): it is no longer listed. */
     @Restricted(NoExternalUse.class)
     public static synchronized void destroyed(Run<?, ?> run, String capsuleId) {
         BuildCapsulesAction action = run.getAction(BuildCapsulesAction.class);

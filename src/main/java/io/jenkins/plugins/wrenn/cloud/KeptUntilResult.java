@@ -27,11 +27,20 @@ public class KeptUntilResult extends RunListener<Run<?, ?>> {
     @Override
     public void onCompleted(Run<?, ?> run, TaskListener listener) {
         for (String capsuleId : BuildCapsulesAction.resultIsKnown(run)) {
-            decide(run, capsuleId, listener);
+            try {
+                decide(run, capsuleId, listener);
+            } catch (RuntimeException e) {
+                // The others are still decided on; this one stays kept until its retention is over.
+                LOGGER.log(Level.WARNING, "Could not decide on capsule " + capsuleId + " kept by " + run, e);
+            }
         }
     }
 
-    /** Destroys the capsule if the build succeeded, or keeps it for the retention from now. */
+    /**
+     * Destroys the capsule if the build succeeded, or keeps it for the retention from now; says so
+     * in the listener's log and in the system log (a give-back's listener is the agent's log, which
+     * goes with the agent).
+     */
     static void decide(Run<?, ?> run, String capsuleId, TaskListener listener) {
         Result result = run.getResult();
         String line;
@@ -39,34 +48,38 @@ public class KeptUntilResult extends RunListener<Run<?, ?>> {
             Instant until = Instant.now()
                     .plus(WrennCapsulesConfiguration.get().keptRetention())
                     .truncatedTo(ChronoUnit.SECONDS);
-            line = CapsuleOwnership.ledger().keepUntil(capsuleId, until)
-                    ? Messages.KeptUntilResult_Kept(capsuleId, String.valueOf(result), until.toString())
-                    : Messages.KeptUntilResult_SweptMeanwhile(capsuleId, String.valueOf(result));
+            if (CapsuleOwnership.ledger().keepUntil(capsuleId, until)) {
+                BuildCapsulesAction.keptUntil(run, capsuleId, until);
+                line = Messages.KeptUntilResult_Kept(capsuleId, String.valueOf(result), until.toString());
+            } else {
+                BuildCapsulesAction.destroyed(run, capsuleId);
+                line = Messages.KeptUntilResult_NoLongerKept(capsuleId, String.valueOf(result));
+            }
         } else {
             line = destroy(run, capsuleId);
         }
         listener.getLogger().println(line);
+        LOGGER.log(Level.INFO, "{0}: {1}", new Object[] {run, line});
     }
 
     private static String destroy(Run<?, ?> run, String capsuleId) {
         try {
             CapsuleSweeper.Action done = CapsuleOwnership.sweeper()
                     .destroyBecause(capsuleId, Messages.KeptUntilResult_Why(), CapsuleOwnership.defaultGroups());
+            // Gone, destroyed, or left to the next sweep: no longer kept in any case.
+            BuildCapsulesAction.destroyed(run, capsuleId);
             if (done == null) {
                 return Messages.KeptUntilResult_NotFound(capsuleId);
             }
-            if (done.kind() == CapsuleSweeper.Kind.DESTROYED) {
-                BuildCapsulesAction.destroyed(run, capsuleId);
-                return Messages.KeptUntilResult_Destroyed(capsuleId);
-            }
-            // The sweep's own line, with the error, is in the system log; the record no longer keeps it.
-            return Messages.KeptUntilResult_SweepRetries(capsuleId);
+            return done.kind() == CapsuleSweeper.Kind.DESTROYED
+                    ? Messages.KeptUntilResult_Destroyed(capsuleId)
+                    : Messages.KeptUntilResult_SweepRetries(capsuleId);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return Messages.KeptUntilResult_NotDestroyed(capsuleId, String.valueOf(e.getMessage()));
+            return Messages.KeptUntilResult_NotDestroyed(capsuleId, e.toString());
         } catch (RuntimeException e) {
             LOGGER.log(Level.WARNING, "Could not destroy capsule " + capsuleId + " of " + run, e);
-            return Messages.KeptUntilResult_NotDestroyed(capsuleId, String.valueOf(e.getMessage()));
+            return Messages.KeptUntilResult_NotDestroyed(capsuleId, e.toString());
         }
     }
 }

@@ -73,9 +73,13 @@ public class WrennAgentWatch extends AsyncPeriodicWork {
             try {
                 capsule = client.capsules().get(capsuleId);
             } catch (WrennApiException e) {
-                if (e.kind() == WrennApiException.Kind.NOT_FOUND) {
+                if (e.kind() == WrennApiException.Kind.NOT_FOUND && !agent.isGivingBack()) {
                     remove(agent, Messages.WrennAgentWatch_CapsuleGone(agent.getNodeName(), capsuleId), listener);
                 }
+                return;
+            }
+            if (agent.isGivingBack()) {
+                // Its give-back began while the capsule was read: that decides on the capsule now.
                 return;
             }
             if (capsule.isTerminal()) {

@@ -118,7 +118,8 @@ public final class CapsuleSweeper {
 
     /**
      * Destroys one capsule this Jenkins owns, kept or not, and logs why. Its record stops keeping it
-     * whether the destroy worked or not, so that a failed one is tried again by the next sweep.
+     * whether the destroy worked or not (its API could not even be reached, say), so that a failed
+     * one is tried again by the next sweep.
      *
      * @param why the reason, for the log
      * @return what was done, or null when this Jenkins does not own such a capsule (it is left alone)
@@ -127,15 +128,27 @@ public final class CapsuleSweeper {
             throws InterruptedException {
         try (Census census = Census.take(ledger, instanceId, clients, extraGroups)) {
             for (Census.Owned o : census.owned()) {
-                WrennClient client = census.client(o.group());
-                if (capsuleId.equals(o.capsuleId()) && client != null) {
-                    Action a = destroy(o, client, why);
-                    LOGGER.log(a.kind() == Kind.FAILED ? Level.WARNING : Level.INFO, a.what());
-                    if (o.record() != null) {
-                        ledger.update(o.record().recordId(), r -> r.with(OwnedCapsule.State.DESTROYING, 0));
-                    }
-                    return a;
+                if (!capsuleId.equals(o.capsuleId())) {
+                    continue;
                 }
+                WrennClient client = census.client(o.group());
+                if (client == null && o.record() == null) {
+                    continue;
+                }
+                Action a = client != null
+                        ? destroy(o, client, why)
+                        : new Action(
+                                o.capsuleId(),
+                                o.job(),
+                                o.build(),
+                                Kind.FAILED,
+                                Messages.Sweep_DestroyFailed(
+                                        o.capsuleId(), buildName(o), why, String.join("; ", census.problems())));
+                LOGGER.log(a.kind() == Kind.FAILED ? Level.WARNING : Level.INFO, a.what());
+                if (o.record() != null) {
+                    ledger.update(o.record().recordId(), r -> r.with(OwnedCapsule.State.DESTROYING, 0));
+                }
+                return a;
             }
         }
         return null;

@@ -190,7 +190,7 @@ class WrennCloudJenkinsTest {
                         .map(BuildCapsulesAction.Kept::getCapsule)
                         .toList(),
                 "listed as kept on the build");
-        j.assertLogContains("so capsule " + run.capsule() + " stays kept", run.build());
+        j.assertLogContains("so capsule " + run.capsule() + " stays kept until ", run.build());
     }
 
     @Test

@@ -17,6 +17,7 @@ import io.jenkins.plugins.wrenn.testserver.Await;
 import io.jenkins.plugins.wrenn.testserver.ServerGeneration;
 import io.jenkins.plugins.wrenn.testserver.WrennTestServer;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -279,6 +280,38 @@ class CapsuleSweeperTest {
         assertEquals("paused", server.status(lease.capsuleId()));
 
         // Its retention is a day away: only the destroy asked for makes the sweep take it.
+        List<CapsuleSweeper.Action> actions = sweep();
+        assertEquals(1, actions.size(), actions.toString());
+        assertEquals(CapsuleSweeper.Kind.DESTROYED, actions.getFirst().kind(), actions.toString());
+        sweepUntilForgotten();
+    }
+
+    @Test
+    void aKeptCapsuleWhoseApiCannotBeReachedIsLeftToTheNextSweep() throws Exception {
+        builds.put("app#13", CapsuleSweeper.BuildState.RUNNING);
+        CapsuleLease lease =
+                lifecycle.acquire(fresh(KeepPolicy.ALWAYS), records("app", 13, "r-unreachable"), log, l -> {});
+        assertTrue(lifecycle
+                .release(lease, false, records("app", 13, "r-unreachable"), log)
+                .kept());
+        builds.put("app#13", CapsuleSweeper.BuildState.OVER);
+        CapsuleSweeper noCredentials = new CapsuleSweeper(
+                ledger,
+                INSTANCE,
+                g -> {
+                    throw new IOException("credentials wrenn-key are gone");
+                },
+                (job, build) -> builds.getOrDefault(job + "#" + build, CapsuleSweeper.BuildState.GONE),
+                Clock.systemUTC());
+
+        CapsuleSweeper.Action a =
+                noCredentials.destroyBecause(lease.capsuleId(), "its build succeeded", List.of(group));
+        assertEquals(CapsuleSweeper.Kind.FAILED, a.kind(), a.what());
+        assertTrue(a.what().contains("credentials wrenn-key are gone"), a.what());
+        assertEquals(List.of(OwnedCapsule.State.DESTROYING), states(), "no longer kept");
+        assertEquals("paused", server.status(lease.capsuleId()));
+
+        // Reachable again: the next sweep destroys it, a day before its retention would have.
         List<CapsuleSweeper.Action> actions = sweep();
         assertEquals(1, actions.size(), actions.toString());
         assertEquals(CapsuleSweeper.Kind.DESTROYED, actions.getFirst().kind(), actions.toString());
