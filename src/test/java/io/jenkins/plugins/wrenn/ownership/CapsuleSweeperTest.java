@@ -265,12 +265,7 @@ class CapsuleSweeperTest {
 
     @Test
     void aKeptCapsuleWhoseDestroyFailedIsDestroyedByTheNextSweep() throws Exception {
-        builds.put("app#12", CapsuleSweeper.BuildState.RUNNING);
-        CapsuleLease lease = lifecycle.acquire(fresh(KeepPolicy.ALWAYS), records("app", 12, "r-retry"), log, l -> {});
-        assertTrue(lifecycle
-                .release(lease, false, records("app", 12, "r-retry"), log)
-                .kept());
-        builds.put("app#12", CapsuleSweeper.BuildState.OVER);
+        CapsuleLease lease = keptAndOver(12, "r-retry");
         server.failNext(
                 "DELETE", "/api/v1/capsules/" + lease.capsuleId(), 502, "text/html", "<html>Bad gateway</html>");
 
@@ -280,21 +275,12 @@ class CapsuleSweeperTest {
         assertEquals("paused", server.status(lease.capsuleId()));
 
         // Its retention is a day away: only the destroy asked for makes the sweep take it.
-        List<CapsuleSweeper.Action> actions = sweep();
-        assertEquals(1, actions.size(), actions.toString());
-        assertEquals(CapsuleSweeper.Kind.DESTROYED, actions.getFirst().kind(), actions.toString());
-        sweepUntilForgotten();
+        assertTheNextSweepDestroysIt();
     }
 
     @Test
     void aKeptCapsuleWhoseApiCannotBeReachedIsLeftToTheNextSweep() throws Exception {
-        builds.put("app#13", CapsuleSweeper.BuildState.RUNNING);
-        CapsuleLease lease =
-                lifecycle.acquire(fresh(KeepPolicy.ALWAYS), records("app", 13, "r-unreachable"), log, l -> {});
-        assertTrue(lifecycle
-                .release(lease, false, records("app", 13, "r-unreachable"), log)
-                .kept());
-        builds.put("app#13", CapsuleSweeper.BuildState.OVER);
+        CapsuleLease lease = keptAndOver(13, "r-unreachable");
         CapsuleSweeper noCredentials = new CapsuleSweeper(
                 ledger,
                 INSTANCE,
@@ -312,6 +298,21 @@ class CapsuleSweeperTest {
         assertEquals("paused", server.status(lease.capsuleId()));
 
         // Reachable again: the next sweep destroys it, a day before its retention would have.
+        assertTheNextSweepDestroysIt();
+    }
+
+    /** A capsule of app's build {@code build}, kept with {@code keep: always}, whose build is over. */
+    private CapsuleLease keptAndOver(int build, String recordId) throws Exception {
+        builds.put("app#" + build, CapsuleSweeper.BuildState.RUNNING);
+        CapsuleLease lease = lifecycle.acquire(fresh(KeepPolicy.ALWAYS), records("app", build, recordId), log, l -> {});
+        assertTrue(lifecycle
+                .release(lease, false, records("app", build, recordId), log)
+                .kept());
+        builds.put("app#" + build, CapsuleSweeper.BuildState.OVER);
+        return lease;
+    }
+
+    private void assertTheNextSweepDestroysIt() throws Exception {
         List<CapsuleSweeper.Action> actions = sweep();
         assertEquals(1, actions.size(), actions.toString());
         assertEquals(CapsuleSweeper.Kind.DESTROYED, actions.getFirst().kind(), actions.toString());
