@@ -6,8 +6,8 @@ import hudson.Util;
 import java.util.Map;
 import java.util.TreeMap;
 import org.jenkinsci.Symbol;
-import org.jenkinsci.plugins.pipeline.modeldefinition.agent.DeclarativeAgent;
 import org.jenkinsci.plugins.pipeline.modeldefinition.agent.DeclarativeAgentDescriptor;
+import org.jenkinsci.plugins.pipeline.modeldefinition.agent.RetryableDeclarativeAgent;
 import org.kohsuke.stapler.DataBoundConstructor;
 import org.kohsuke.stapler.DataBoundSetter;
 
@@ -16,10 +16,12 @@ import org.kohsuke.stapler.DataBoundSetter;
  * fresh capsule made from an administrator's agent template, with this Jenkinsfile's settings
  * where the template allows them. Its script ({@code WrennDeclarativeAgentScript.groovy}) runs
  * them in {@link WrennAgentStep} and {@code node}, so the rules, the agents and their clean-up are
- * the step's. Only this class and its script use Pipeline: Declarative, an optional dependency:
+ * the step's. Besides the step's fields it takes Declarative's own {@code retries} (inherited: an
+ * agent lost mid-build runs the block again on a fresh capsule) and {@code customWorkspace}, which
+ * stay in the script. Only this class and its script use Pipeline: Declarative, an optional dependency:
  * without it, its descriptor (an optional extension) is not loaded and nothing else refers to it.
  */
-public class WrennDeclarativeAgent extends DeclarativeAgent<WrennDeclarativeAgent> {
+public class WrennDeclarativeAgent extends RetryableDeclarativeAgent<WrennDeclarativeAgent> {
 
     private static final long serialVersionUID = 1L;
 
@@ -32,6 +34,7 @@ public class WrennDeclarativeAgent extends DeclarativeAgent<WrennDeclarativeAgen
     private int connectTimeout;
     private String javaCommand;
     private String keep;
+    private String customWorkspace;
 
     @DataBoundConstructor
     public WrennDeclarativeAgent() {}
@@ -116,6 +119,16 @@ public class WrennDeclarativeAgent extends DeclarativeAgent<WrennDeclarativeAgen
     @DataBoundSetter
     public void setKeep(String keep) {
         this.keep = Util.fixEmptyAndTrim(keep);
+    }
+
+    public String getCustomWorkspace() {
+        return customWorkspace;
+    }
+
+    /** Where in the agent the stages run, as Declarative's {@code label} agent takes it. */
+    @DataBoundSetter
+    public void setCustomWorkspace(String customWorkspace) {
+        this.customWorkspace = Util.fixEmptyAndTrim(customWorkspace);
     }
 
     /** The arguments of {@code wrennAgent} for the script: only what the Jenkinsfile set. */

@@ -10,6 +10,7 @@ import io.jenkins.plugins.wrenn.agents.TemplateRequest;
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.reflect.Method;
+import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -78,12 +79,27 @@ class DeclarativeAgentShapeTest {
         String step = new WrennAgentStep.DescriptorImpl().getFunctionName();
         assertTrue(script.contains("script." + step + "(describable.asArgs)"), script);
         assertTrue(script.contains("script.node(script.env." + WrennAgentStep.ENV_LABEL + ")"), script);
+        // Declarative's own fields: the workspace for the checkout, and retries of an agent lost mid-build.
+        assertTrue(
+                script.contains("CheckoutScript.doCheckout2(script, describable, describable.customWorkspace, body)"),
+                script);
+        assertTrue(
+                script.contains(
+                        "script.retry(count: describable.retries, conditions: [script.agent(), script.nonresumable()])"),
+                script);
     }
+
+    /** Declarative's own fields, which its script uses and does not pass to the step. */
+    static final Map<String, Class<?>> DECLARATIVE_ONLY = Map.of("retries", int.class, "customWorkspace", String.class);
 
     @Test
     void theAgentTakesAndPassesOnEveryFieldOfTheStep() {
         Map<String, Class<?>> stepFields = setters(WrennAgentStep.class);
-        assertEquals(stepFields, setters(WrennDeclarativeAgent.class), "the same fields, of the same types");
+        Map<String, Class<?>> agentFields = new TreeMap<>(setters(WrennDeclarativeAgent.class));
+        for (Map.Entry<String, Class<?>> own : DECLARATIVE_ONLY.entrySet()) {
+            assertEquals(own.getValue(), agentFields.remove(own.getKey()), "Declarative's own " + own.getKey());
+        }
+        assertEquals(stepFields, agentFields, "the same fields as the step, of the same types");
         assertTrue(
                 stepFields.keySet().containsAll(TemplateRequest.OVERRIDABLE),
                 stepFields.keySet().toString());
@@ -99,8 +115,10 @@ class DeclarativeAgentShapeTest {
         agent.setConnectTimeout(30);
         agent.setJavaCommand("/opt/java/bin/java");
         agent.setKeep("onFailure");
+        // (retries is Declarative's class's own, whose offline declaration cannot run.)
+        agent.setCustomWorkspace("custom-ws");
         Map<String, Object> args = agent.getAsArgs();
-        assertEquals(stepFields.keySet(), args.keySet());
+        assertEquals(stepFields.keySet(), args.keySet(), "Declarative's own fields stay in the script");
         for (Map.Entry<String, Object> arg : args.entrySet()) {
             Class<?> type = stepFields.get(arg.getKey());
             assertTrue(
@@ -112,14 +130,21 @@ class DeclarativeAgentShapeTest {
     @Test
     void bothFormsHaveEveryFieldAndEachFieldItsHelp() throws Exception {
         Set<String> fields = setters(WrennAgentStep.class).keySet();
-        for (Class<?> type : List.of(WrennAgentStep.class, WrennDeclarativeAgent.class)) {
-            assertEquals(fields, formFields(type), type.getSimpleName() + "/config.jelly");
-        }
-        // The agent's descriptor redirects each field's help to the step's.
+        assertEquals(fields, formFields(WrennAgentStep.class), "WrennAgentStep/config.jelly");
+        Set<String> agentFields = new TreeSet<>(fields);
+        agentFields.addAll(DECLARATIVE_ONLY.keySet());
+        assertEquals(agentFields, formFields(WrennDeclarativeAgent.class), "WrennDeclarativeAgent/config.jelly");
+        // The agent's descriptor redirects each of the step's fields' help to the step's.
         for (String field : fields) {
-            String help = "/" + WrennAgentStep.class.getName().replace('.', '/') + "/help-" + field + ".html";
-            assertNotNull(WrennAgentStep.class.getResource(help), help);
+            assertNotNull(help(WrennAgentStep.class, field), field);
         }
+        for (String field : DECLARATIVE_ONLY.keySet()) {
+            assertNotNull(help(WrennDeclarativeAgent.class, field), field);
+        }
+    }
+
+    static URL help(Class<?> type, String field) {
+        return type.getResource("/" + type.getName().replace('.', '/') + "/help-" + field + ".html");
     }
 
     static Set<String> formFields(Class<?> type) throws IOException {

@@ -3,13 +3,20 @@ package io.jenkins.plugins.wrenn.cloud;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import hudson.ExtensionList;
 import hudson.model.Result;
+import hudson.model.TaskListener;
+import io.jenkins.plugins.wrenn.api.WrennClient;
 import io.jenkins.plugins.wrenn.capsules.BuildCapsulesAction;
 import io.jenkins.plugins.wrenn.testserver.Await;
 import io.jenkins.plugins.wrenn.testserver.ServerGeneration;
 import io.jenkins.plugins.wrenn.testserver.WrennTestServer;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.regex.Matcher;
 import org.jenkinsci.plugins.pipeline.modeldefinition.generator.AgentDirective;
 import org.jenkinsci.plugins.pipeline.modeldefinition.generator.DirectiveGeneratorTester;
@@ -27,8 +34,9 @@ import org.jvnet.hudson.test.junit.jupiter.WithJenkins;
 /**
  * Declarative's {@code agent { wrenn { ... } }} in a real Jenkins: the stages run on a fresh
  * capsule made from the cloud's agent template with the Jenkinsfile's settings (the test server's
- * capsule runs the controller's real agent.jar over loopback), the capsule is gone afterwards, and
- * a change the template does not allow fails the build before any capsule is made.
+ * capsule runs the controller's real agent.jar over loopback), the capsule is gone afterwards, a
+ * change the template does not allow fails the build before any capsule is made, and Declarative's
+ * own customWorkspace and retries work as for its label agent.
  */
 @WithJenkins
 @DisabledOnOs(value = OS.WINDOWS, disabledReason = "the test server runs commands through /bin/sh")
@@ -162,6 +170,91 @@ class WrennDeclarativeAgentJenkinsTest {
         assertEquals(List.of(), server.requests("POST", "/api/v1/capsules"), "no capsule was made");
         assertEquals(List.of(), j.jenkins.getNodes(), "no agent was made");
         assertEquals(List.of(), PipelineAgentTemplates.get().of("wrenn-test"));
+    }
+
+    @Test
+    void theStagesRunInTheCustomWorkspaceInTheCapsule(JenkinsRule j) throws Exception {
+        cloud(j, false);
+        WorkflowRun b = run(j, """
+                pipeline {
+                    agent {
+                        wrenn {
+                            inheritFrom 'wrenn'
+                            customWorkspace 'custom-ws'
+                        }
+                    }
+                    stages {
+                        stage('ws') {
+                            steps {
+                                sh 'test "$(basename "$PWD")" = custom-ws && echo in-the-custom-workspace'
+                            }
+                        }
+                    }
+                }
+                """, Result.SUCCESS);
+        j.assertLogContains("in-the-custom-workspace", b);
+        assertCleanedUp(j, b);
+    }
+
+    @Test
+    void retriesRunTheBlockAgainOnAFreshCapsuleWhenTheAgentIsLostMidBuild(JenkinsRule j) throws Exception {
+        cloud(j, false);
+        Path dir = Files.createTempDirectory("wrenn-retries");
+        Path gate = dir.resolve("gate");
+        try {
+            WorkflowJob job = j.jenkins.createProject(WorkflowJob.class, "retried");
+            job.setDefinition(new CpsFlowDefinition("""
+                    pipeline {
+                        agent {
+                            wrenn {
+                                inheritFrom 'wrenn'
+                                retries 2
+                            }
+                        }
+                        stages {
+                            stage('lost') {
+                                steps {
+                                    sh 'echo "attempt on $NODE_NAME"; while [ ! -e GATE ]; do sleep 0.1; done; echo past-the-gate'
+                                }
+                            }
+                        }
+                    }
+                    """.replace("GATE", gate.toString()), true));
+            WorkflowRun b = job.scheduleBuild2(0).waitForStart();
+            j.waitForMessage("attempt on wrenn-", b);
+            Matcher m = WrennCloudJenkinsTest.CAPSULE.matcher(JenkinsRule.getLog(b));
+            assertTrue(m.find(), "the build's log names its capsule");
+            String lost = m.group(1);
+            String agent = j.jenkins.getNodes().get(0).getNodeName();
+            // The capsule is lost behind Jenkins' back, as with a failed host, and its agent with it.
+            try (WrennClient client = WrennClient.builder(server.baseUrl(), WrennCloudJenkinsTest.KEY)
+                    .build()) {
+                client.capsules().destroy(lost);
+            }
+            // The watch looks every minute: here at once, until it has removed the agent.
+            WrennAgentWatch watch = ExtensionList.lookupSingleton(WrennAgentWatch.class);
+            Await.until(
+                    () -> {
+                        watch.execute(TaskListener.NULL);
+                        return j.jenkins.getNode(agent) == null;
+                    },
+                    "the watch removes the agent whose capsule is gone");
+            Files.createFile(gate);
+            j.assertBuildStatusSuccess(j.waitForCompletion(b));
+            j.assertLogContains("Retrying", b);
+            j.assertLogContains("past-the-gate", b);
+            Set<String> capsules = new LinkedHashSet<>();
+            Matcher all = WrennCloudJenkinsTest.CAPSULE.matcher(JenkinsRule.getLog(b));
+            while (all.find()) {
+                capsules.add(all.group(1));
+            }
+            assertEquals(2, capsules.size(), "the second attempt ran on a fresh capsule: " + capsules);
+            Await.until(() -> server.capsulesLeft().isEmpty(), "no capsule left: " + server.capsulesLeft());
+            Await.until(() -> j.jenkins.getNodes().isEmpty(), "the agents are removed: " + j.jenkins.getNodes());
+        } finally {
+            Files.deleteIfExists(gate);
+            Files.deleteIfExists(dir);
+        }
     }
 
     @Test
