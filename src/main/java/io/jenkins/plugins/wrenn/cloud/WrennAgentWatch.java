@@ -4,6 +4,7 @@ import hudson.Extension;
 import hudson.model.AsyncPeriodicWork;
 import hudson.model.Node;
 import hudson.model.TaskListener;
+import hudson.slaves.OfflineCause;
 import io.jenkins.plugins.wrenn.CapsuleOwnership;
 import io.jenkins.plugins.wrenn.api.Capsule;
 import io.jenkins.plugins.wrenn.api.WrennApiException;
@@ -13,6 +14,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.logging.Level;
 import java.util.logging.Logger;
 import jenkins.model.Jenkins;
 
@@ -32,6 +37,9 @@ public class WrennAgentWatch extends AsyncPeriodicWork {
 
     /** Inbound agents reconnect within seconds; one offline this long will not. */
     static final Duration OFFLINE_LIMIT = Duration.ofMinutes(10);
+
+    /** How long a removal waits for the agent's connection to close. */
+    private static final Duration DISCONNECT_WAIT = Duration.ofSeconds(10);
 
     private final Map<String, Instant> offlineSince = new ConcurrentHashMap<>();
 
@@ -115,10 +123,30 @@ public class WrennAgentWatch extends AsyncPeriodicWork {
         }
     }
 
+    /**
+     * Closes the agent's connection before the agent is removed: a removed cloud agent's {@code
+     * node} block is cancelled at once (and retried by Declarative's {@code retries}) only if its
+     * computer is offline by then, and the connection to a capsule lost with its host can look open
+     * for minutes.
+     */
+    private static void disconnect(WrennAgent agent, String why) throws InterruptedException {
+        WrennAgentComputer computer = agent.computer();
+        if (computer == null) {
+            return;
+        }
+        try {
+            computer.disconnect(new OfflineCause.ChannelTermination(new IOException(why)))
+                    .get(DISCONNECT_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            LOGGER.log(Level.FINE, "Disconnecting " + agent.getNodeName(), e);
+        }
+    }
+
     private void remove(WrennAgent agent, String why, TaskListener listener) throws InterruptedException {
         offlineSince.remove(agent.getNodeName());
         listener.getLogger().println(why);
         LOGGER.info(why);
+        disconnect(agent, why);
         try {
             agent.terminate();
         } catch (IOException e) {
