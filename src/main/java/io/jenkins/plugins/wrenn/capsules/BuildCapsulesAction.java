@@ -14,6 +14,8 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Set;
 import java.util.WeakHashMap;
+import java.util.function.Predicate;
+import java.util.function.UnaryOperator;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import jenkins.model.RunAction2;
@@ -61,9 +63,13 @@ public class BuildCapsulesAction extends InvisibleAction implements RunAction2 {
             this.untilResult = untilResult;
         }
 
-        Kept settled() {
+        /** The same capsule, no longer waiting for the build's result, kept until then (null: as before). */
+        Kept settled(Instant until) {
             return new Kept(
-                    capsuleId, status, keptUntilMillis == 0 ? null : Instant.ofEpochMilli(keptUntilMillis), false);
+                    capsuleId,
+                    status,
+                    until != null ? until : keptUntilMillis == 0 ? null : Instant.ofEpochMilli(keptUntilMillis),
+                    false);
         }
 
         @Exported
@@ -144,49 +150,41 @@ public class BuildCapsulesAction extends InvisibleAction implements RunAction2 {
     @Restricted(NoExternalUse.class)
     public static synchronized List<String> resultIsKnown(Run<?, ?> run) {
         RESULT_KNOWN.add(run);
-        BuildCapsulesAction action = run.getAction(BuildCapsulesAction.class);
-        if (action == null) {
-            return List.of();
-        }
         List<String> taken = new ArrayList<>();
-        List<Kept> next = new ArrayList<>();
-        for (Kept k : action.kept) {
-            if (k.untilResult) {
-                taken.add(k.capsuleId);
-                next.add(k.settled());
-            } else {
-                next.add(k);
-            }
-        }
-        if (!taken.isEmpty()) {
-            action.kept = next;
-            save(run);
-        }
+        changeKept(run, k -> k.untilResult, k -> {
+            taken.add(k.capsuleId);
+            return k.settled(null);
+        });
         return taken;
     }
 
     /** A capsule the build kept is kept longer: the build shows until when. */
     @Restricted(NoExternalUse.class)
     public static synchronized void keptUntil(Run<?, ?> run, String capsuleId, Instant until) {
-        BuildCapsulesAction action = run.getAction(BuildCapsulesAction.class);
-        if (action != null && action.kept.stream().anyMatch(k -> k.capsuleId.equals(capsuleId))) {
-            action.kept = action.kept.stream()
-                    .map(k -> k.capsuleId.equals(capsuleId) ? new Kept(k.capsuleId, k.status, until, false) : k)
-                    .toList();
-            save(run);
-        }
+        changeKept(run, k -> k.capsuleId.equals(capsuleId), k -> k.settled(until));
     }
 
     /** A capsule the build kept is no longer kept (destroyed, or about to be): it is no longer listed. */
     @Restricted(NoExternalUse.class)
     public static synchronized void destroyed(Run<?, ?> run, String capsuleId) {
+        changeKept(run, k -> k.capsuleId.equals(capsuleId), k -> null);
+    }
+
+    /** Replaces the kept capsules that match (null: removes them), and saves the build if any did. */
+    private static void changeKept(Run<?, ?> run, Predicate<Kept> which, UnaryOperator<Kept> change) {
         BuildCapsulesAction action = run.getAction(BuildCapsulesAction.class);
-        if (action != null && action.kept.stream().anyMatch(k -> k.capsuleId.equals(capsuleId))) {
-            List<Kept> next = new ArrayList<>(action.kept);
-            next.removeIf(k -> k.capsuleId.equals(capsuleId));
-            action.kept = next;
-            save(run);
+        if (action == null || action.kept.stream().noneMatch(which)) {
+            return;
         }
+        List<Kept> next = new ArrayList<>();
+        for (Kept k : action.kept) {
+            Kept changed = which.test(k) ? change.apply(k) : k;
+            if (changed != null) {
+                next.add(changed);
+            }
+        }
+        action.kept = next;
+        save(run);
     }
 
     private static void save(Run<?, ?> run) {

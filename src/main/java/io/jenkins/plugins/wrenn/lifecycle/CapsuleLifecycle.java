@@ -304,10 +304,7 @@ public final class CapsuleLifecycle {
      */
     public Released release(CapsuleLease lease, boolean bodyFailed, CapsuleRecords records, PrintStream log)
             throws CapsuleFailure, InterruptedException {
-        CapsuleUsage usage = measure(lease);
-        if (usage != null) {
-            note(log, usage.describe());
-        }
+        CapsuleUsage usage = measure(lease, log);
         String id = lease.capsuleId();
         if (lease.created()) {
             if (lease.keep().keeps(bodyFailed)) {
@@ -338,11 +335,7 @@ public final class CapsuleLifecycle {
      */
     public Released keepUntilResult(CapsuleLease lease, CapsuleRecords records, PrintStream log)
             throws CapsuleFailure, InterruptedException {
-        CapsuleUsage usage = measure(lease);
-        if (usage != null) {
-            note(log, usage.describe());
-        }
-        return keep(lease.capsuleId(), usage, Messages.Note_KeepUntilResult(), records, log);
+        return keep(lease.capsuleId(), measure(lease, log), Messages.Note_KeepUntilResult(), records, log);
     }
 
     private Released keep(String id, CapsuleUsage usage, String why, CapsuleRecords records, PrintStream log)
@@ -357,12 +350,18 @@ public final class CapsuleLifecycle {
         return new Released(id, false, usage, true, until, status);
     }
 
-    private CapsuleUsage measure(CapsuleLease lease) throws InterruptedException {
+    /** Reads what the capsule cost and says so in the log; null when it is not measured. */
+    private CapsuleUsage measure(CapsuleLease lease, PrintStream log) throws InterruptedException {
         Instant since = lease.runningSince();
         if (!measureUsage || since == null) {
             return null;
         }
-        return UsageMeter.measure(client, lease.capsuleId(), lease.vcpus(), lease.memoryMb(), since, Instant.now());
+        CapsuleUsage usage =
+                UsageMeter.measure(client, lease.capsuleId(), lease.vcpus(), lease.memoryMb(), since, Instant.now());
+        if (usage != null) {
+            note(log, usage.describe());
+        }
+        return usage;
     }
 
     /** Pauses a capsule that is kept, so that it costs no CPU while it waits; returns the status it was left in. */
